@@ -1,0 +1,293 @@
+"""The cache in front of a price source: what every command and alert asks.
+
+- Freshness follows the market clock: a settled session never changes, so a
+  symbol's closes are fresh while they reach the source's last settled
+  session; only a new session (or a recheck after ``RECHECK``) asks upstream.
+- Single-flight: concurrent asks for the same symbol share one upstream call.
+- Stale-while-error: when the upstream fails, cached closes are served with
+  ``Provenance.stale`` set; with nothing cached, the fallback source (the
+  snapshot, in ``auto`` mode) answers and says so, or the error is raised.
+- Only closes that reach the store are settled ones; the store keeps them on
+  disk so a restart fetches only the missing sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics.errors import (
+    DataUnavailable,
+    MarketbotError,
+    RateLimited,
+    Unreachable,
+    UnknownSymbol,
+    UpstreamError,
+)
+from analytics.frames import close_frame
+from analytics.sessions import utc_now
+from analytics.sources.bar_store import BarStore
+from analytics.sources.base import LatestPrice, Prices, PriceSource, Provenance
+from analytics.sources.breaker import CircuitBreaker
+from analytics.symbols import normalize_symbol
+
+log = logging.getLogger(__name__)
+
+# When upstream has not published the newest session yet, ask again after this.
+RECHECK = pd.Timedelta(minutes=10)
+# How long "unknown symbol" is remembered, so a typo does not cost a request each time.
+UNKNOWN_TTL = pd.Timedelta(hours=1)
+# An incremental fetch re-reads this many stored sessions: if they changed, a
+# dividend or split re-based the adjusted history and all of it is refetched.
+OVERLAP_SESSIONS = 5
+LATEST_TTL = pd.Timedelta(seconds=60)
+
+
+@dataclass
+class _Entry:
+    closes: pd.Series
+    checked_at: pd.Timestamp  # last time upstream confirmed these closes
+
+
+@dataclass
+class _Refresh:
+    """What one refresh learned; applied to the cache on the event loop."""
+
+    closes: dict[str, pd.Series] = field(default_factory=dict)
+    latest: dict[str, LatestPrice] = field(default_factory=dict)
+    errors: dict[str, MarketbotError] = field(default_factory=dict)
+    upstream_calls: int = 0
+
+
+class MarketData:
+    def __init__(
+        self,
+        source: PriceSource,
+        *,
+        fallback: MarketData | None = None,
+        store: BarStore | None = None,
+        clock: Callable[[], pd.Timestamp] = utc_now,
+        max_concurrent_fetches: int = 1,
+    ) -> None:
+        self.source = source
+        self.fallback = fallback
+        self.store = store
+        self.clock = clock
+        self.breaker = CircuitBreaker()
+        self.upstream_calls = 0  # calls into source.fetch, for tests and benchmarks
+        self._entries: dict[str, _Entry] = {}
+        self._unknown: dict[str, tuple[UnknownSymbol, pd.Timestamp]] = {}
+        self._latest: dict[str, LatestPrice] = {}
+        self._inflight: dict[str, asyncio.Future[MarketbotError | None]] = {}
+        # yfinance is blocking and rate limited: bound the threads it occupies.
+        self._fetch_slots = asyncio.Semaphore(max_concurrent_fetches)
+
+    # -- public -----------------------------------------------------------
+
+    def last_session(self) -> pd.Timestamp:
+        return self.source.last_session(self.clock())
+
+    async def closes(
+        self,
+        symbols: Sequence[str],
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+    ) -> Prices:
+        """Settled closes of ``symbols`` (a close frame) from ``start`` to ``end`` inclusive."""
+        symbols = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
+        failures = await self._ensure_fresh(symbols, force=False)
+        for symbol in symbols:
+            if isinstance(failures.get(symbol), UnknownSymbol):
+                raise failures[symbol]
+        missing = [s for s in symbols if s not in self._entries]
+        if missing:
+            error = failures[missing[0]]
+            if self.fallback is None:
+                raise error
+            return await self._from_fallback(symbols, start, end, error)
+
+        entries = [self._entries[s] for s in symbols]
+        frame = close_frame({s: e.closes for s, e in zip(symbols, entries)}, symbols)
+        stale = [failures[s] for s in symbols if s in failures]
+        provenance = Provenance(
+            source=self.source.name,
+            last_session=frame.index[-1],
+            fetched_at=min(e.checked_at for e in entries),
+            live=self.source.live,
+            stale=bool(stale),
+            note=f"{self.source.name} unavailable: {stale[0]}" if stale else "",
+        )
+        return Prices(frame.loc[start:end], provenance)
+
+    async def latest(self, symbols: Sequence[str]) -> dict[str, LatestPrice]:
+        """Live prices of today's unsettled bar, where the source has them."""
+        symbols = [normalize_symbol(s) for s in symbols]
+        now = self.clock()
+        if any(s not in self._latest or now - self._latest[s].at > LATEST_TTL for s in symbols):
+            await self._ensure_fresh(symbols, force=True)
+        return {s: self._latest[s] for s in symbols if s in self._latest}
+
+    def describe(self) -> str:
+        """One line on the source's health, for /about and logs."""
+        now = self.clock()
+        text = f"{self.source.name}, last session {self.last_session().date().isoformat()}"
+        if not self.breaker.allows(now):
+            text += f"; unavailable ({self.breaker.last_error}), retrying after {self.breaker.open_until:%H:%M} UTC"
+        return text
+
+    # -- freshness and single-flight ----------------------------------------
+
+    def _is_fresh(self, symbol: str, now: pd.Timestamp, target: pd.Timestamp) -> bool:
+        entry = self._entries.get(symbol)
+        if entry is None:
+            return False
+        return entry.closes.index[-1] >= target or now - entry.checked_at < RECHECK
+
+    async def _ensure_fresh(self, symbols: list[str], force: bool) -> dict[str, MarketbotError]:
+        """Refresh what is stale; return the symbols that failed and why."""
+        now = self.clock()
+        target = self.source.last_session(now)
+        failures: dict[str, MarketbotError] = {}
+        mine: dict[str, asyncio.Future[MarketbotError | None]] = {}
+        waiting: dict[str, asyncio.Future[MarketbotError | None]] = {}
+        loop = asyncio.get_running_loop()
+        for symbol in symbols:
+            known_unknown = self._unknown.get(symbol)
+            if known_unknown and now - known_unknown[1] < UNKNOWN_TTL:
+                failures[symbol] = known_unknown[0]
+            elif symbol in self._inflight:
+                waiting[symbol] = self._inflight[symbol]
+            elif force or not self._is_fresh(symbol, now, target):
+                mine[symbol] = self._inflight[symbol] = loop.create_future()
+
+        if mine:
+            outcome: _Refresh | None = None
+            try:
+                outcome = await self._refresh(list(mine), now, target, force)
+            finally:
+                for symbol, future in mine.items():
+                    del self._inflight[symbol]
+                    if outcome is None:  # cancelled or crashed: do not strand the waiters
+                        future.set_result(DataUnavailable("The price request was interrupted; try again."))
+                    else:
+                        future.set_result(outcome.errors.get(symbol))
+            failures.update(outcome.errors)
+        for symbol, future in waiting.items():
+            error = await asyncio.shield(future)
+            if error is not None:
+                failures[symbol] = error
+        return failures
+
+    async def _refresh(
+        self, symbols: list[str], now: pd.Timestamp, target: pd.Timestamp, force: bool
+    ) -> _Refresh:
+        if not self.breaker.allows(now):
+            error = self.breaker.last_error or DataUnavailable(f"{self.source.name} is unavailable.")
+            return _Refresh(errors={s: error for s in symbols})
+        stored = {s: self._entries[s].closes for s in symbols if s in self._entries}
+        async with self._fetch_slots:
+            result = await asyncio.to_thread(self._fetch_blocking, symbols, stored, now, target, force)
+        self._apply(result, now)
+        return result
+
+    def _apply(self, result: _Refresh, now: pd.Timestamp) -> None:
+        self.upstream_calls += result.upstream_calls
+        for symbol, closes in result.closes.items():
+            self._entries[symbol] = _Entry(closes, now)
+            self._unknown.pop(symbol, None)
+        self._latest.update(result.latest)
+        upstream = [e for e in result.errors.values() if isinstance(e, UpstreamError)]
+        for symbol, error in result.errors.items():
+            if isinstance(error, UnknownSymbol):
+                self._unknown[symbol] = (error, now)
+        # An outage (nothing came back, or Yahoo throttles us) opens the breaker;
+        # one symbol failing among good ones does not.
+        if any(isinstance(e, (RateLimited, Unreachable)) for e in upstream) or (upstream and not result.closes):
+            self.breaker.record_failure(now, upstream[0])
+            log.warning("%s failing, backing off until %s: %s", self.source.name, self.breaker.open_until, upstream[0])
+        elif result.upstream_calls:
+            self.breaker.record_success()
+
+    # -- blocking part (runs in a worker thread) ------------------------------
+
+    def _fetch_blocking(
+        self,
+        symbols: list[str],
+        stored: dict[str, pd.Series],
+        now: pd.Timestamp,
+        target: pd.Timestamp,
+        force: bool,
+    ) -> _Refresh:
+        result = _Refresh()
+        if self.store is not None:
+            for symbol in symbols:
+                if symbol not in stored and (on_disk := self.store.load(symbol)) is not None:
+                    stored[symbol] = on_disk
+        # Group by the first session each symbol needs: None means its whole history.
+        groups: dict[pd.Timestamp | None, list[str]] = {}
+        for symbol in symbols:
+            have = stored.get(symbol)
+            if have is not None and have.index[-1] >= target and not force:
+                result.closes[symbol] = have  # the disk already had every settled session
+                continue
+            start = have.index[max(len(have) - OVERLAP_SESSIONS, 0)] if have is not None else None
+            groups.setdefault(start, []).append(symbol)
+
+        rebased: list[str] = []
+        for start, group in groups.items():
+            fetched = self.source.fetch(group, start, now)
+            result.upstream_calls += 1
+            result.latest.update(fetched.latest)
+            result.errors.update(fetched.errors)
+            for symbol, new in fetched.closes.items():
+                old = stored.get(symbol)
+                if old is None or start is None:
+                    result.closes[symbol] = new
+                elif new.empty:
+                    result.closes[symbol] = old  # nothing new upstream yet
+                elif _overlap_agrees(old, new):
+                    result.closes[symbol] = pd.concat([old[old.index < new.index[0]], new])
+                else:
+                    rebased.append(symbol)
+        if rebased:
+            log.info("Adjusted history changed for %s; refetching it whole", rebased)
+            fetched = self.source.fetch(rebased, None, now)
+            result.upstream_calls += 1
+            result.closes.update(fetched.closes)
+            result.errors.update(fetched.errors)
+
+        for symbol in result.closes:
+            result.errors.pop(symbol, None)
+        if self.store is not None:
+            for symbol, closes in result.closes.items():
+                if stored.get(symbol) is not closes:
+                    self.store.save(symbol, closes)
+        return result
+
+    async def _from_fallback(
+        self,
+        symbols: list[str],
+        start: pd.Timestamp | None,
+        end: pd.Timestamp | None,
+        error: MarketbotError,
+    ) -> Prices:
+        assert self.fallback is not None
+        try:
+            prices = await self.fallback.closes(symbols, start, end)
+        except MarketbotError:
+            raise error from None  # the primary failure is the one to explain
+        note = f"{self.source.name} unavailable ({error}); answered from the {prices.provenance.source}"
+        return dataclasses.replace(prices, provenance=dataclasses.replace(prices.provenance, note=note))
+
+
+def _overlap_agrees(old: pd.Series, new: pd.Series) -> bool:
+    common = old.index.intersection(new.index)
+    if common.empty:
+        return False
+    return bool(np.allclose(old.loc[common].to_numpy(), new.loc[common].to_numpy(), rtol=1e-7, atol=0))

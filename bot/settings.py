@@ -1,0 +1,54 @@
+"""Typed settings from the environment and an optional ``.env`` file.
+
+Built once in ``main`` and passed down; nothing reads the environment at import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "marketbot"
+
+
+def _default_db() -> Path:
+    return platformdirs.user_data_path(APP_NAME) / "marketbot.sqlite3"
+
+
+def _default_cache_dir() -> Path:
+    return platformdirs.user_cache_path(APP_NAME)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MARKETBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # A secret: SecretStr keeps it out of repr(), logs and tracebacks.
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    data_source: Literal["auto", "yahoo", "snapshot"] = "auto"
+    db: Path = Field(default_factory=_default_db)
+    as_of: dt.date | None = None
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    dev_guild: int | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _as_of_needs_snapshot(self) -> Settings:
+        if self.as_of is not None and self.data_source == "yahoo":
+            raise ValueError("MARKETBOT_AS_OF replays the snapshot; it cannot be combined with MARKETBOT_DATA_SOURCE=yahoo")
+        return self
+
+    @property
+    def effective_source(self) -> Literal["auto", "yahoo", "snapshot"]:
+        """``as_of`` means "replay the snapshot up to that session"."""
+        return "snapshot" if self.as_of is not None else self.data_source

@@ -1,0 +1,36 @@
+"""The line under every answer: which data, which basis, which window, as of when."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.sources.base import Provenance
+from analytics.symbols import price_basis
+
+
+def basis_text(symbols: list[str]) -> str:
+    """E.g. 'price (^RUT, ^GSPC)' or 'price (^GSPC); total return (KRE)'."""
+    groups: dict[str, list[str]] = {}
+    for symbol in symbols:
+        groups.setdefault(price_basis(symbol), []).append(symbol)
+    return "; ".join(f"{basis} ({', '.join(syms)})" for basis, syms in groups.items())
+
+
+def footer(provenance: Provenance, symbols: list[str], now: pd.Timestamp, window: str = "") -> str:
+    parts = [f"Data: {provenance.describe(now)}", f"Basis: {basis_text(symbols)}"]
+    if window:
+        parts.append(f"Window: {window}")
+    parts.append(f"As of close {provenance.last_session.date().isoformat()}")
+    return " · ".join(parts)
+
+
+def provenance_data(provenance: Provenance) -> dict:
+    """The provenance as JSON-ready fields, shared by every answer's ``data``."""
+    return {
+        "source": provenance.source,
+        "live": provenance.live,
+        "stale": provenance.stale,
+        "note": provenance.note,
+        "as_of": provenance.last_session.date().isoformat(),
+        "fetched_at": provenance.fetched_at.isoformat(),
+    }

@@ -1,0 +1,56 @@
+"""/quote: last close, day change, 52-week range and YTD for up to 10 symbols."""
+
+from __future__ import annotations
+
+from analytics.quote import quote
+from analytics.symbols import display_name, parse_symbol_list, price_basis
+from commands import format as fmt
+from commands.answer import Answer
+from commands.footer import footer, provenance_data
+from commands.services import Services
+
+MAX_SYMBOLS = 10
+
+
+async def handle(services: Services, symbols: str = "^RUT ^GSPC KRE") -> Answer:
+    """Last close, day change, 52-week range and year-to-date return."""
+    wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
+    prices = await services.market.closes(wanted)
+    quotes = [quote(s, prices.closes[s]) for s in wanted]
+    fields = tuple(
+        (
+            f"{display_name(q.symbol)} ({q.symbol})",
+            f"{fmt.price(q.close)} ({fmt.pct(q.day_change)} day) · 52w {fmt.price(q.low_52w)}–{fmt.price(q.high_52w)}"
+            f" · YTD {fmt.pct(q.ytd_return)}",
+        )
+        for q in quotes
+    )
+    lead = quotes[0]
+    summary = f"{display_name(lead.symbol)} closed at {fmt.price(lead.close)} ({fmt.pct(lead.day_change)}) on {fmt.day(lead.as_of)}."
+    data = {
+        "command": "quote",
+        **provenance_data(prices.provenance),
+        "quotes": [
+            {
+                "symbol": q.symbol,
+                "name": display_name(q.symbol),
+                "basis": price_basis(q.symbol),
+                "session": q.as_of.date().isoformat(),
+                "close": q.close,
+                "previous_close": q.previous_close,
+                "day_change_pct": q.day_change * 100,
+                "high_52w": q.high_52w,
+                "low_52w": q.low_52w,
+                "ytd_return_pct": q.ytd_return * 100,
+            }
+            for q in quotes
+        ],
+    }
+    return Answer(
+        command="quote",
+        title="Quote",
+        summary=summary,
+        fields=fields,
+        footer=footer(prices.provenance, wanted, services.clock()),
+        data=data,
+    )

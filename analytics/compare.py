@@ -1,0 +1,140 @@
+"""Two symbols side by side: returns, spread, their ratio and where it stands."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.errors import InsufficientHistory
+from analytics.quote import trailing_52_weeks
+from analytics.series import (
+    calc_max_drawdown,
+    calc_percentile_rank,
+    calc_zscore,
+    to_returns,
+)
+from analytics.windows import Window
+
+ROLLING_SESSIONS = 63  # about three months of sessions
+FIVE_YEARS = pd.DateOffset(years=5)
+
+
+@dataclass(frozen=True)
+class Leg:
+    symbol: str
+    start_close: float
+    end_close: float
+    return_: float  # fraction over the window
+    max_drawdown: float  # deepest fall inside the window (<= 0)
+    drawdown_52w: float  # end close against the 52-week high (<= 0)
+
+
+@dataclass(frozen=True)
+class RatioStanding:
+    """Where a value of the ratio sits within a stretch of its history."""
+
+    since: pd.Timestamp
+    percentile: float  # 0-100, share of closes at or below the current one
+    zscore: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: Leg
+    b: Leg
+    window: Window
+    spread: float  # a's return minus b's, as a fraction (x100 = percentage points)
+    ratio_start: float
+    ratio_end: float
+    ratio_change: float  # fraction
+    ratio_all: RatioStanding
+    ratio_5y: RatioStanding
+    ratio_vs_52w_high: float  # end ratio / 52-week high - 1
+    ratio_vs_52w_low: float  # end ratio / 52-week low - 1
+    ratio_vs_record: float  # end ratio / highest ratio in the history - 1
+    ratio_record_date: pd.Timestamp
+    correlation_63d: float  # of daily returns, the last 63 ending at the window's end
+    beta_63d: float  # of a against b, same returns
+    streak: int  # sessions in a row to the end that a beat b (>0) or b beat a (<0)
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return self.window.end
+
+
+def aligned_pair(closes: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """The sessions on which both have a close: the history a comparison can use."""
+    pair = closes[[a, b]].dropna()
+    if len(pair) < 2:
+        raise InsufficientHistory(f"{a} and {b} have fewer than two common closes.")
+    return pair
+
+
+def compare(pair: pd.DataFrame, window: Window) -> Comparison:
+    """``pair``: two columns (a, b) of closes on common sessions, all history to date."""
+    a, b = pair.columns
+    history = pair.loc[: window.end]
+    inside = history.loc[window.start :]
+    ratio = history[a] / history[b]
+    ratio_end = float(ratio.iloc[-1])
+    ratio_start = float(ratio.loc[window.start])
+
+    year = trailing_52_weeks(ratio)
+    returns = to_returns(history).iloc[-ROLLING_SESSIONS:]
+    if len(returns) == ROLLING_SESSIONS:
+        correlation = float(returns[a].corr(returns[b]))
+        beta = float(returns[a].cov(returns[b]) / returns[b].var())
+    else:
+        correlation = beta = math.nan
+
+    def leg(symbol: str) -> Leg:
+        closes = history[symbol]
+        return Leg(
+            symbol=symbol,
+            start_close=float(inside[symbol].iloc[0]),
+            end_close=float(inside[symbol].iloc[-1]),
+            return_=float(inside[symbol].iloc[-1] / inside[symbol].iloc[0] - 1),
+            max_drawdown=calc_max_drawdown(inside[symbol]),
+            drawdown_52w=float(closes.iloc[-1] / trailing_52_weeks(closes).max() - 1),
+        )
+
+    leg_a, leg_b = leg(a), leg(b)
+    recent = ratio.loc[window.end - FIVE_YEARS :]
+    return Comparison(
+        a=leg_a,
+        b=leg_b,
+        window=window,
+        spread=leg_a.return_ - leg_b.return_,
+        ratio_start=ratio_start,
+        ratio_end=ratio_end,
+        ratio_change=ratio_end / ratio_start - 1,
+        ratio_all=RatioStanding(ratio.index[0], calc_percentile_rank(ratio, ratio_end), calc_zscore(ratio, ratio_end)),
+        ratio_5y=RatioStanding(recent.index[0], calc_percentile_rank(recent, ratio_end), calc_zscore(recent, ratio_end)),
+        ratio_vs_52w_high=ratio_end / float(year.max()) - 1,
+        ratio_vs_52w_low=ratio_end / float(year.min()) - 1,
+        ratio_vs_record=ratio_end / float(ratio.max()) - 1,
+        ratio_record_date=ratio.idxmax(),
+        correlation_63d=correlation,
+        beta_63d=beta,
+        streak=calc_streak(to_returns(history)),
+    )
+
+
+def calc_streak(returns: pd.DataFrame) -> int:
+    """Sessions in a row, ending at the last, on which column 0 beat column 1.
+
+    Positive: the first column outperformed that many sessions running;
+    negative: the second did. A tie ends a streak (and gives 0 if it is last).
+    """
+    diff = (returns.iloc[:, 0] - returns.iloc[:, 1]).to_numpy()
+    if diff.size == 0 or diff[-1] == 0:
+        return 0
+    sign = 1 if diff[-1] > 0 else -1
+    count = 0
+    for value in diff[::-1]:
+        if value * sign <= 0:
+            break
+        count += 1
+    return sign * count

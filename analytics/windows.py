@@ -1,0 +1,132 @@
+"""Windows of time: ISO dates and named anchors resolved to sessions in the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.errors import InsufficientHistory, InvalidInput
+from analytics.sessions import is_session, to_session_date
+
+# Named anchors a user can type for start or end, with what they mean.
+ANCHOR_DATES = {
+    "oct-2022-low": (dt.date(2022, 10, 12), "2022-10-12, the S&P 500's bear-market closing low"),
+    "svb": (dt.date(2023, 3, 8), "2023-03-08, the last close before the March 2023 bank crisis"),
+}
+RELATIVE = {
+    "1m": (pd.DateOffset(months=1), "one month before the end"),
+    "3m": (pd.DateOffset(months=3), "three months before the end"),
+    "6m": (pd.DateOffset(months=6), "six months before the end"),
+    "1y": (pd.DateOffset(years=1), "one year before the end"),
+    "3y": (pd.DateOffset(years=3), "three years before the end"),
+    "5y": (pd.DateOffset(years=5), "five years before the end"),
+    "10y": (pd.DateOffset(years=10), "ten years before the end"),
+}
+SPECIAL = {
+    "ytd": "the last close of the previous year",
+    "max": "the first close both symbols have",
+}
+ANCHORS: dict[str, str] = {
+    **{k: v[1] for k, v in ANCHOR_DATES.items()},
+    **{k: v for k, v in SPECIAL.items()},
+    **{k: v[1] for k, v in RELATIVE.items()},
+}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+OLDEST_YEAR = 1900
+
+
+@dataclass(frozen=True)
+class Window:
+    start: pd.Timestamp  # the session whose close is the base
+    end: pd.Timestamp  # the session whose close is the result
+    notes: tuple[str, ...] = ()  # dates that were snapped, said plainly
+
+    def label(self) -> str:
+        return f"{self.start.date().isoformat()} → {self.end.date().isoformat()}"
+
+
+def parse_date(text: str, what: str) -> pd.Timestamp:
+    """A strict ``YYYY-MM-DD`` date, or a short message saying what to type."""
+    text = text.strip()
+    if not _ISO_DATE.fullmatch(text):
+        raise InvalidInput(
+            f"{what} `{text[:20]}` is not a date: use YYYY-MM-DD or one of {', '.join(ANCHORS)}."
+        )
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{what} {text} is not a real date.") from None
+    if day.year < OLDEST_YEAR:
+        raise InvalidInput(f"{what} {text} is too far back.")
+    return pd.Timestamp(day).as_unit("ns")
+
+
+def resolve_window(
+    start_text: str | None,
+    end_text: str | None,
+    sessions: pd.DatetimeIndex,
+    today: pd.Timestamp,
+    default_start: str = "1y",
+) -> Window:
+    """Resolve user text for start and end against ``sessions`` (the data's dates).
+
+    A date without a close snaps to the previous session that has one, and a
+    note says so. ``today`` is the calendar date now, to tell future from missing.
+    """
+    if sessions.empty:
+        raise InsufficientHistory("There are no closes to work with.")
+    notes: list[str] = []
+    first, last = sessions[0], sessions[-1]
+    today = to_session_date(today)
+
+    def snap(day: pd.Timestamp, what: str) -> pd.Timestamp:
+        if day > today:
+            raise InvalidInput(f"{what} {day.date()} is in the future.")
+        if day > last:
+            raise InsufficientHistory(
+                f"{what} {day.date()} is after the last close in the data ({last.date()})."
+            )
+        if day < first:
+            raise InsufficientHistory(
+                f"{what} {day.date()} is before the data starts ({first.date()}); try a later date or `max`."
+            )
+        session = sessions[sessions.searchsorted(day, side="right") - 1]
+        if session != day:
+            why = "is not a trading day" if not is_session(day) else "has no close for every symbol"
+            notes.append(f"{what} {day.date()} {why}; used {session.date()}.")
+        return session
+
+    end_key = (end_text or "").strip().lower()
+    if not end_key:
+        end = last
+    elif end_key in ANCHOR_DATES:
+        end = snap(pd.Timestamp(ANCHOR_DATES[end_key][0]), "End")
+    elif end_key in RELATIVE:
+        end = snap(last - RELATIVE[end_key][0], "End")
+    elif end_key in SPECIAL:
+        raise InvalidInput(f"`{end_key}` only works as a start.")
+    else:
+        end = snap(parse_date(end_key, "End"), "End")
+
+    start_key = (start_text or default_start).strip().lower()
+    if start_key == "max":
+        start = first
+    elif start_key == "ytd":
+        year_start = pd.Timestamp(year=end.year, month=1, day=1)
+        before = sessions[sessions < year_start]
+        if before.empty:
+            raise InsufficientHistory(f"The data starts in {end.year}; there is no close before this year.")
+        start = before[-1]
+    elif start_key in ANCHOR_DATES:
+        start = snap(pd.Timestamp(ANCHOR_DATES[start_key][0]), "Start")
+    elif start_key in RELATIVE:
+        start = snap(end - RELATIVE[start_key][0], "Start")
+    else:
+        start = snap(parse_date(start_key, "Start"), "Start")
+
+    if start >= end:
+        raise InvalidInput(f"Start ({start.date()}) must be before end ({end.date()}).")
+    return Window(start, end, tuple(notes))

@@ -16,21 +16,27 @@ def basis_text(symbols: list[str]) -> str:
     return "; ".join(f"{basis} ({', '.join(syms)})" for basis, syms in groups.items())
 
 
-def footer(provenance: Provenance, symbols: list[str], now: pd.Timestamp, window: str = "") -> str:
+def footer(
+    provenance: Provenance, symbols: list[str], now: pd.Timestamp, window: str = "", as_of: pd.Timestamp | None = None
+) -> str:
     parts = [f"Data: {provenance.describe(now)}", f"Basis: {basis_text(symbols)}"]
     if window:
         parts.append(f"Window: {window}")
-    parts.append(f"As of close {provenance.last_session.date().isoformat()}")
+    parts.append(f"As of close {(as_of if as_of is not None else provenance.last_session).date().isoformat()}")
     return " · ".join(parts)
 
 
-def provenance_data(provenance: Provenance) -> dict:
-    """The provenance as JSON-ready fields, shared by every answer's ``data``."""
+def provenance_data(provenance: Provenance, as_of: pd.Timestamp | None = None) -> dict:
+    """The provenance as JSON-ready fields, shared by every answer's ``data``.
+
+    ``as_of`` is the session the figures describe (default: the data's last).
+    """
     return {
         "source": provenance.source,
         "live": provenance.live,
         "stale": provenance.stale,
         "note": provenance.note,
-        "as_of": provenance.last_session.date().isoformat(),
+        "last_session": provenance.last_session.date().isoformat(),
         "fetched_at": provenance.fetched_at.isoformat(),
+        "as_of": (as_of if as_of is not None else provenance.last_session).date().isoformat(),
     }

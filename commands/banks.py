@@ -1,0 +1,125 @@
+"""/banks: are regional banks under stress? KRE, its ratios, breadth, and March 2023."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pandas as pd
+
+from analytics import banks as stress
+from analytics.charts import banks_chart
+from analytics.errors import InsufficientHistory, InvalidInput
+from analytics.sessions import to_session_date
+from analytics.sources.base import Prices
+from analytics.windows import parse_date
+from commands import format as fmt
+from commands.answer import Answer
+from commands.footer import footer, provenance_data
+from commands.services import Services
+
+CHART_SPAN = pd.DateOffset(years=1)
+
+
+async def handle(services: Services, as_of: str = "") -> Answer:
+    """KRE's moves and drawdown, KRE/SPY and KRE/XLF, breadth, and a stated stress level."""
+    prices = await services.market.closes(list(stress.SYMBOLS))
+    return await asyncio.to_thread(_answer, prices, as_of, services.clock())
+
+
+def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestamp, str]:
+    kre = prices.closes[stress.KRE].dropna()
+    if not as_of.strip():
+        return kre.index[-1], ""
+    day = parse_date(as_of, "as_of")
+    if day > to_session_date(now):
+        raise InvalidInput(f"as_of {day.date()} is in the future.")
+    if day > kre.index[-1] or day < kre.index[0]:
+        raise InsufficientHistory(f"KRE has closes from {kre.index[0].date()} to {kre.index[-1].date()}; pick as_of in that range.")
+    session = kre.index[kre.index.searchsorted(day, side="right") - 1]
+    note = f"as_of {day.date()} has no close; used {session.date()}." if session != day else ""
+    return session, note
+
+
+def _stress_lines(s: stress.BankStress) -> dict[str, str]:
+    b = s.breadth
+    return {
+        "KRE": f"{fmt.price(s.kre_close)} · 1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}",
+        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · #{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} days since 2015",
+        "Drawdown": f"{fmt.pct(s.kre_drawdown_52w)} from 52-week high",
+        "KRE/SPY": _ratio_line(s.vs_spy),
+        "KRE/XLF": _ratio_line(s.vs_xlf),
+        "Breadth": f"{b.down_2pct}/{b.banks} down >2% · {b.below_200d}/{b.banks} below 200-day avg · {b.at_52w_low}/{b.banks} at 52-week lows",
+    }
+
+
+def _ratio_line(r: stress.RatioCheck) -> str:
+    return f"20d {fmt.pct(r.change_20d)} · percentile {r.percentile:.1f} · {fmt.pct(r.vs_record_low)} above record low ({fmt.day(r.record_low_date)})"
+
+
+def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
+    session, note = _session(prices, as_of, now)
+    report = stress.bank_report(prices.closes, session)
+    today, then = report.now, report.march_2023
+    lines_now, lines_then = _stress_lines(today), _stress_lines(then)
+    same_day = then.session == today.session
+    fields = [
+        (f"{name} ({fmt.day(today.session)})",
+         lines_now[name] if same_day else f"{lines_now[name]}\nMarch 2023 ({fmt.day(then.session)}): {lines_then[name]}")
+        for name in lines_now
+    ]  # fmt: skip
+    fields.append(
+        (
+            f"Stress level: {today.level} ({today.points} points)",
+            "\n".join(f"{p.label}: {_rule_value(p)} → {p.points}" for p in today.rule) + f"\n{stress.RULE_TEXT}",
+        )
+    )
+    if note:
+        fields.append(("Date", note))
+    summary = (
+        f"Regional-bank stress is {today.level.upper()} on {fmt.day(today.session)}: KRE {fmt.pct(today.kre_return_1d)} "
+        f"(z {today.move_zscore:+.1f}), {fmt.pct(today.kre_drawdown_52w)} from its 52-week high "
+        f"(March 2023 worst day {fmt.day(then.session)}: {then.level}, KRE {fmt.pct(then.kre_return_1d)})."
+    )
+    symbols = [stress.KRE, stress.SPY, stress.XLF]
+    return Answer(
+        command="banks",
+        title="Regional-bank stress",
+        summary=summary,
+        fields=tuple(fields),
+        footer=footer(prices.provenance, symbols, now, as_of=session) + f" · Basket: {today.breadth.banks} regional banks",
+        data={"command": "banks", **provenance_data(prices.provenance, session), "now": _data(today), "march_2023": _data(then)},
+        chart=banks_chart(prices.closes, session - CHART_SPAN, session),
+        chart_name="banks.png",
+    )
+
+
+def _rule_value(part: stress.RulePart) -> str:
+    if "z-score" in part.label:
+        return f"{part.value:+.1f}"
+    return f"{part.value * 100:.0f}%" if part.label.startswith("Share") else fmt.pct(part.value)
+
+
+def _data(s: stress.BankStress) -> dict:
+    def ratio(r: stress.RatioCheck) -> dict:
+        return {"change_20d_pct": r.change_20d * 100, "percentile": r.percentile,
+                "vs_record_low_pct": r.vs_record_low * 100, "record_low_date": r.record_low_date.date().isoformat()}
+
+    return {
+        "session": s.session.date().isoformat(),
+        "kre_close": s.kre_close,
+        "kre_return_1d_pct": s.kre_return_1d * 100,
+        "kre_return_5d_pct": s.kre_return_5d * 100,
+        "kre_return_20d_pct": s.kre_return_20d * 100,
+        "move_zscore": s.move_zscore,
+        "move_rank": s.move_rank,
+        "move_rank_of": s.move_rank_of,
+        "move_direction": s.move_direction,
+        "kre_drawdown_52w_pct": s.kre_drawdown_52w * 100,
+        "kre_spy": ratio(s.vs_spy),
+        "kre_xlf": ratio(s.vs_xlf),
+        "breadth": {"banks": s.breadth.banks, "down_2pct": s.breadth.down_2pct,
+                    "below_200d": s.breadth.below_200d, "at_52w_low": s.breadth.at_52w_low},
+        "level": s.level,
+        "points": s.points,
+        "rule": [{"label": p.label, "value": p.value, "points": p.points} for p in s.rule],
+    }  # fmt: skip

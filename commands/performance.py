@@ -1,0 +1,79 @@
+"""/performance: up to 10 symbols over one window, best first."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pandas as pd
+
+from analytics.charts import performance_chart
+from analytics.performance import performance
+from analytics.sources.base import Prices
+from analytics.symbols import display_name, parse_symbol_list, price_basis
+from analytics.windows import resolve_window
+from commands import format as fmt
+from commands.answer import Answer
+from commands.footer import footer, provenance_data
+from commands.services import Services
+
+MAX_SYMBOLS = 10
+
+
+async def handle(
+    services: Services, symbols: str = "NVDA META GOOGL MSFT ^GSPC ^RUT", start: str = "1y", end: str = ""
+) -> Answer:
+    """Start and end close, return and max drawdown of each symbol, sorted by return."""
+    wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
+    prices = await services.market.closes(wanted)
+    return await asyncio.to_thread(_answer, prices, wanted, start, end, services.clock())
+
+
+def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Timestamp) -> Answer:
+    closes = prices.closes[wanted]
+    # Sessions where every symbol traded, so the window is the same for all.
+    window = resolve_window(start, end, closes.dropna().index, now)
+    rows = performance(closes, window)
+    best, worst = rows[0], rows[-1]
+    summary = (
+        f"Best: {display_name(best.symbol)} {fmt.pct(best.return_)}"
+        + (f"; worst: {display_name(worst.symbol)} {fmt.pct(worst.return_)}" if len(rows) > 1 else "")
+        + f" ({window.label()})"
+    )
+    fields = [
+        (
+            f"{i}. {display_name(row.symbol)} ({row.symbol})",
+            f"{fmt.pct(row.return_)} · {fmt.price(row.start_close)} → {fmt.price(row.end_close)} · max drawdown {fmt.pct(row.max_drawdown)}",
+        )
+        for i, row in enumerate(rows, 1)
+    ]
+    if window.notes:
+        fields.append(("Dates", " ".join(window.notes)))
+    data = {
+        "command": "performance",
+        **provenance_data(prices.provenance, window.end),
+        "start": window.start.date().isoformat(),
+        "end": window.end.date().isoformat(),
+        "notes": list(window.notes),
+        "rows": [
+            {
+                "symbol": row.symbol,
+                "name": display_name(row.symbol),
+                "basis": price_basis(row.symbol),
+                "start_close": row.start_close,
+                "end_close": row.end_close,
+                "return_pct": row.return_ * 100,
+                "max_drawdown_pct": row.max_drawdown * 100,
+            }
+            for row in rows
+        ],
+    }
+    return Answer(
+        command="performance",
+        title="Performance",
+        summary=summary,
+        fields=tuple(fields),
+        footer=footer(prices.provenance, wanted, now, window.label(), window.end),
+        data=data,
+        chart=performance_chart(rows, window.label()),
+        chart_name="performance.png",
+    )

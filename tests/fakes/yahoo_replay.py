@@ -180,8 +180,8 @@ class ReplayYahooSession(requests.Session):
 
         Chart kinds hit /v8/finance/chart, for `symbol` only if given: "429", "500", "502", "503",
         "timeout" (requests ReadTimeout), "connection" (ConnectionError), "empty" (200, no bars),
-        "unknown" (404 not found), "nan" (200, every price null), "consent" (redirect to Yahoo's
-        cookie-consent form; the chart answers once it is accepted).
+        "unknown" (404 not found), "nan" (200, every price and volume null), "consent" (redirect
+        to Yahoo's cookie-consent form; the chart answers once it is accepted).
         "crumb_429" / "crumb_timeout" hit /v1/test/getcrumb; "cookie_timeout" hits fc.yahoo.com.
         Faults are used in the order they were added.
         """
@@ -394,8 +394,7 @@ class ReplayYahooSession(requests.Session):
             meta["chartPreviousClose"] = float(previous_close)
         meta |= {"priceHint": 2, "currentTradingPeriod": self._trading_period(),
                  "dataGranularity": "1d", "range": range_, "validRanges": list(_VALID_RANGES)}
-        meta |= {k: v for k, v in extra.items() if k != "instrumentType"}
-        return meta
+        return meta | extra
 
     def _trading_period(self) -> dict:
         """Pre/regular/post of the current trading day: today if it is a session, else the next."""
@@ -425,7 +424,7 @@ class ReplayYahooSession(requests.Session):
         meta = self._quote_fields(symbol)
         if meta is None:
             body = {"quoteSummary": {"result": None, "error": {
-                "code": "Not Found", "description": f"Quote not found for symbol: {symbol}"}}}
+                "code": "Not Found", "description": f"Quote not found for ticker symbol: {symbol}"}}}
             return self._respond(request, 404, _dumps(body), _JSON)
         quote_type = {
             "exchange": meta["exchangeName"], "quoteType": meta["instrumentType"], "symbol": symbol,

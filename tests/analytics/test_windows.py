@@ -1,0 +1,331 @@
+"""analytics.windows: named anchors on the real sessions, and every edge of resolve_window."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analytics.errors import InsufficientHistory, InvalidInput
+from analytics.windows import ANCHORS, Window, parse_date, resolve_window
+
+from ._helpers import LAST_SESSION, NOW, T, on_or_before, short_message, years_back, months_back
+
+# Real NYSE sessions around New Year 2024 (2024-01-01 is a holiday; 6-7 Jan a weekend).
+DAYS = [
+    "2023-12-27", "2023-12-28", "2023-12-29", "2024-01-02", "2024-01-03", "2024-01-04",
+    "2024-01-05", "2024-01-08", "2024-01-09", "2024-01-10", "2024-01-11", "2024-01-12",
+]  # fmt: skip
+SESSIONS = pd.DatetimeIndex(pd.to_datetime(DAYS)).as_unit("ns")
+TODAY = T("2024-01-12")
+
+
+def resolve(start, end, sessions=SESSIONS, today=TODAY, **kw) -> Window:
+    return resolve_window(start, end, sessions, today, **kw)
+
+
+# ---------------------------------------------------------------- the real sessions (^RUT and ^GSPC)
+
+
+@pytest.fixture(scope="module")
+def pair_sessions(raw_closes) -> pd.DatetimeIndex:
+    return raw_closes[["^RUT", "^GSPC"]].dropna().index
+
+
+def test_pair_sessions_run_from_1987_to_the_snapshot_end(pair_sessions):
+    assert pair_sessions[0] == T("1987-09-10") and pair_sessions[-1] == LAST_SESSION
+    assert len(pair_sessions) == 9685
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [("oct-2022-low", "2022-10-12"), ("svb", "2023-03-08"), ("max", "1987-09-10"), ("ytd", "2025-12-31")],
+)
+def test_named_start_anchors_on_the_snapshot(pair_sessions, start, expected):
+    window = resolve_window(start, None, pair_sessions, NOW)
+    assert window == Window(T(expected), LAST_SESSION, ())
+    assert T(expected) in pair_sessions
+
+
+@pytest.mark.parametrize(
+    ("key", "months"), [("1m", 1), ("3m", 3), ("6m", 6), ("1y", 12), ("3y", 36), ("5y", 60), ("10y", 120)]
+)
+def test_relative_start_anchors_snap_to_the_previous_session(pair_sessions, key, months):
+    target = months_back(LAST_SESSION, months)
+    session, _ = on_or_before(pd.Series(1.0, index=pair_sessions), target)
+    window = resolve_window(key, None, pair_sessions, NOW)
+    assert (window.start, window.end) == (session, LAST_SESSION)
+    if session == target:
+        assert window.notes == ()
+    else:  # e.g. 3y lands on Presidents' Day 2023, 5y and 10y on a Saturday
+        assert len(window.notes) == 1
+        short_message(window.notes[0], target.date().isoformat(), session.date().isoformat(), "not a trading day")
+
+
+def test_3y_lands_on_a_holiday(pair_sessions):
+    window = resolve_window("3y", None, pair_sessions, NOW)
+    assert window.start == T("2023-02-17")
+    assert window.notes == ("Start 2023-02-20 is not a trading day; used 2023-02-17.",)
+
+
+def test_default_start_is_one_year(pair_sessions):
+    assert resolve_window(None, None, pair_sessions, NOW).start == T("2025-02-20")
+    assert resolve_window(None, "2025-10-21", pair_sessions, NOW).start == T("2024-10-21")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected_start", "expected_end"),
+    [
+        ("oct-2022-low", "svb", "2022-10-12", "2023-03-08"),
+        ("ytd", "oct-2022-low", "2021-12-31", "2022-10-12"),
+        ("1y", "1y", "2024-02-20", "2025-02-20"),  # end 1y before the last session; start 1y before that
+        ("max", "svb", "1987-09-10", "2023-03-08"),
+        ("ytd", "2025-10-21", "2024-12-31", "2025-10-21"),
+        ("OCT-2022-LOW", " 2025-10-21 ", "2022-10-12", "2025-10-21"),
+    ],
+)
+def test_end_given_as_an_anchor(pair_sessions, start, end, expected_start, expected_end):
+    window = resolve_window(start, end, pair_sessions, NOW)
+    assert (window.start, window.end, window.notes) == (T(expected_start), T(expected_end), ())
+
+
+@pytest.mark.parametrize("anchor", ["svb", "oct-2022-low"])
+def test_anchor_before_the_data_is_insufficient_history(anchor):
+    with pytest.raises(InsufficientHistory) as err:
+        resolve(anchor, None)
+    short_message(err.value, "2023-12-27")
+
+
+def test_every_anchor_is_documented():
+    assert set(ANCHORS) == {"oct-2022-low", "svb", "ytd", "max", "1m", "3m", "6m", "1y", "3y", "5y", "10y"}
+    assert all(ANCHORS.values())
+
+
+# ---------------------------------------------------------------- hand-built sessions: exact windows
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected_start", "expected_end", "notes"),
+    [
+        ("2024-01-02", "2024-01-10", "2024-01-02", "2024-01-10", ()),
+        ("2024-01-06", "2024-01-10", "2024-01-05", "2024-01-10",
+         ("Start 2024-01-06 is not a trading day; used 2024-01-05.",)),
+        ("2024-01-07", None, "2024-01-05", "2024-01-12",
+         ("Start 2024-01-07 is not a trading day; used 2024-01-05.",)),
+        ("2024-01-01", "2024-01-03", "2023-12-29", "2024-01-03",
+         ("Start 2024-01-01 is not a trading day; used 2023-12-29.",)),  # New Year's Day
+        ("2023-12-30", "2024-01-07", "2023-12-29", "2024-01-05",
+         ("End 2024-01-07 is not a trading day; used 2024-01-05.",
+          "Start 2023-12-30 is not a trading day; used 2023-12-29.")),
+        ("2023-12-27", "2024-01-12", "2023-12-27", "2024-01-12", ()),  # the data's first and last sessions
+        ("max", "2024-01-03", "2023-12-27", "2024-01-03", ()),
+        (" MAX ", None, "2023-12-27", "2024-01-12", ()),
+        ("ytd", "2024-01-10", "2023-12-29", "2024-01-10", ()),  # ytd in January: the previous year's last close
+        ("YTD", None, "2023-12-29", "2024-01-12", ()),
+        ("ytd", "2024-01-02", "2023-12-29", "2024-01-02", ()),  # the first session of the year
+    ],
+)  # fmt: skip
+def test_resolve_window_small(start, end, expected_start, expected_end, notes):
+    window = resolve(start, end)
+    assert window == Window(T(expected_start), T(expected_end), notes)
+    assert window.label() == f"{expected_start} → {expected_end}"
+
+
+def test_a_session_missing_from_the_data_snaps_with_its_own_note():
+    sessions = SESSIONS.drop(T("2024-01-03"))  # a real session, but a symbol has no close on it
+    window = resolve("2024-01-03", "2024-01-10", sessions)
+    assert window.start == T("2024-01-02")
+    assert window.notes == ("Start 2024-01-03 has no close for every symbol; used 2024-01-02.",)
+
+
+def test_ytd_when_the_data_starts_this_year():
+    sessions = SESSIONS[SESSIONS >= T("2024-01-01")]
+    with pytest.raises(InsufficientHistory) as err:
+        resolve("ytd", "2024-01-10", sessions)
+    short_message(err.value, "2024")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "named"),
+    [
+        ("2024-01-10", "2024-01-05", ("2024-01-10", "2024-01-05")),  # start after end
+        ("2024-01-05", "2024-01-05", ("2024-01-05",)),  # start == end
+        ("2024-01-06", "2024-01-05", ("2024-01-05",)),  # equal once the Saturday snaps back
+        ("2024-01-05", "2024-01-07", ("2024-01-05",)),  # end Sunday snaps to the start
+        ("max", "2023-12-27", ("2023-12-27",)),  # max as start on the first session
+    ],
+)
+def test_start_not_before_end_is_invalid(start, end, named):
+    with pytest.raises(InvalidInput) as err:
+        resolve(start, end)
+    short_message(err.value, *named)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "named"),
+    [
+        ("2024-01-13", None, "2024-01-13"),  # the day after today
+        ("2030-01-01", None, "2030-01-01"),
+        ("2024-01-02", "2024-02-01", "2024-02-01"),
+        ("2024-01-02", "2262-04-11", "2262-04-11"),  # the last day a ns timestamp can hold
+    ],
+)
+def test_future_dates_are_invalid(start, end, named):
+    with pytest.raises(InvalidInput) as err:
+        resolve(start, end)
+    assert "future" in short_message(err.value, named)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pd.errors.OutOfBoundsDatetime,
+    reason="BUG: parse_date does pd.Timestamp(day).as_unit('ns'), which overflows for any valid date after "
+    "2262-04-11: the user gets pandas' OutOfBoundsDatetime instead of InvalidInput 'is in the future'",
+)
+@pytest.mark.parametrize("which", ["start", "end"])
+@pytest.mark.parametrize("text", ["2262-04-12", "9999-12-31"])
+def test_far_future_dates_are_invalid(which, text):
+    args = (text, None) if which == "start" else ("2024-01-02", text)
+    with pytest.raises(InvalidInput) as err:
+        resolve(*args)
+    short_message(err.value, text, "future")
+
+
+def test_future_is_judged_in_new_york():
+    # 03:00 UTC on the 12th is still the 11th in New York: the 12th is tomorrow there.
+    with pytest.raises(InvalidInput) as err:
+        resolve("2024-01-02", "2024-01-12", today=pd.Timestamp("2024-01-12 03:00", tz="UTC"))
+    short_message(err.value, "2024-01-12", "future")
+    window = resolve("2024-01-02", "2024-01-12", today=pd.Timestamp("2024-01-12 15:00", tz="UTC"))
+    assert window.end == T("2024-01-12")
+
+
+def test_after_the_data_but_not_future_is_insufficient_history():
+    with pytest.raises(InsufficientHistory) as err:
+        resolve("2024-01-02", "2024-02-01", today=T("2024-03-01"))
+    short_message(err.value, "2024-02-01", "2024-01-12")
+
+
+@pytest.mark.parametrize("start", ["2023-12-26", "2000-01-03", "1900-01-01"])
+def test_dates_before_the_data_are_insufficient_history(start):
+    with pytest.raises(InsufficientHistory) as err:
+        resolve(start, "2024-01-10")
+    short_message(err.value, start, "2023-12-27")
+
+
+def test_end_before_the_data_is_insufficient_history():
+    with pytest.raises(InsufficientHistory) as err:
+        resolve("max", "2023-12-01")
+    short_message(err.value, "2023-12-01", "2023-12-27")
+
+
+@pytest.mark.parametrize("text", ["1899-12-31", "1000-06-15"])
+def test_dates_before_1900_are_invalid(text):
+    with pytest.raises(InvalidInput) as err:
+        resolve(text, None)
+    short_message(err.value, text)
+
+
+MALFORMED = [
+    "2024-13-01",  # month 13
+    "2024-02-30",  # no such day
+    "2023-02-29",  # not a leap year
+    "0000-01-01",  # year zero
+    "yesterday",
+    "2024/01/02",
+    "2024-1-2",
+    "24-01-02",
+    "20240102",
+    "2024-01-02 00:00",
+    "2024-01-02 extra",
+    "'; drop table",
+    "２０２４-０１-０２",  # full-width digits match \d but are not an ISO date
+    "-1",
+    "nan",
+    "none",
+]
+
+
+@pytest.mark.parametrize("text", MALFORMED)
+@pytest.mark.parametrize("which", ["start", "end"])
+def test_malformed_dates_are_invalid_input_naming_the_value(which, text):
+    args = (text, "2024-01-10") if which == "start" else ("2024-01-02", text)
+    with pytest.raises(InvalidInput) as err:
+        resolve(*args)
+    short_message(err.value, text, "Start" if which == "start" else "End")
+
+
+@pytest.mark.parametrize("text", ["'; DROP TABLE", "YESTERDAY", "Last Week", "2024-01-02T00:00"])
+def test_mixed_case_malformed_dates_are_named(text):
+    with pytest.raises(InvalidInput) as err:
+        resolve(text, None)
+    msg = short_message(err.value)
+    assert text.lower() in msg.lower()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (cosmetic): resolve_window lower-cases the text before parse_date, so the error "
+    "echoes `'; drop table` instead of what was typed (`'; DROP TABLE`)",
+)
+def test_malformed_date_is_echoed_as_typed():
+    with pytest.raises(InvalidInput) as err:
+        resolve("'; DROP TABLE", None)
+    short_message(err.value, "'; DROP TABLE")
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-01-02" + "9" * 5000, "x" * 100_000, "1" * 300, "2024-01-0" + "\u0661" * 1000, "'" * 2000]
+)
+@pytest.mark.parametrize("which", ["start", "end"])
+def test_very_long_strings_give_a_short_message(which, text):
+    args = (text, None) if which == "start" else ("2024-01-02", text)
+    with pytest.raises(InvalidInput) as err:
+        resolve(*args)
+    short_message(err.value, text[:20])
+    assert text[:21] not in str(err.value)  # only a short prefix is echoed
+
+
+@pytest.mark.parametrize("anchor", ["ytd", "YTD", "max"])
+def test_start_only_anchors_are_refused_as_end(anchor):
+    with pytest.raises(InvalidInput) as err:
+        resolve("2024-01-02", anchor)
+    short_message(err.value, anchor.lower())
+
+
+def test_no_sessions_is_insufficient_history():
+    with pytest.raises(InsufficientHistory) as err:
+        resolve("max", None, sessions=pd.DatetimeIndex([], dtype="datetime64[ns]"))
+    short_message(err.value)
+
+
+def test_a_single_session_cannot_make_a_window():
+    one = SESSIONS[:1]
+    with pytest.raises(InvalidInput):
+        resolve("max", None, sessions=one)
+    with pytest.raises(InsufficientHistory) as err:
+        resolve(None, None, sessions=one)  # default 1y start falls before the data
+    short_message(err.value, "2022-12-27")
+
+
+def test_two_sessions_make_the_smallest_window():
+    two = SESSIONS[:2]
+    assert resolve("max", None, sessions=two) == Window(T("2023-12-27"), T("2023-12-28"), ())
+
+
+def test_blank_end_means_the_last_session():
+    assert resolve("2024-01-02", "").end == T("2024-01-12")
+    assert resolve("2024-01-02", "   ").end == T("2024-01-12")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a blank end falls back to the last session but a blank (whitespace) start does not fall "
+    "back to default_start: `(start_text or default_start).strip()` gives '' and the message is 'Start `` is not a date'",
+)
+def test_blank_start_means_the_default_start():
+    assert resolve("   ", None, default_start="max").start == T("2023-12-27")
+
+
+def test_parse_date_returns_a_midnight_ns_timestamp():
+    day = parse_date(" 2024-01-02 ", "Start")
+    assert day == T("2024-01-02") and day.unit == "ns" and day.tzinfo is None

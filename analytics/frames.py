@@ -18,7 +18,7 @@ def close_frame(series: Mapping[str, pd.Series], symbols: list[str] | None = Non
     frame = pd.concat({s: series[s] for s in order}, axis=1, sort=True) if order else pd.DataFrame()
     frame.index = pd.DatetimeIndex(frame.index).as_unit("ns")
     frame.index.name = "date"
-    frame.columns.name = None
+    frame.columns = pd.Index(list(frame.columns), dtype=object)
     return frame.astype("float64")
 
 

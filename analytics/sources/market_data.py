@@ -84,7 +84,7 @@ class MarketData:
         self._entries: dict[str, _Entry] = {}
         self._unknown: dict[str, tuple[UnknownSymbol, pd.Timestamp]] = {}
         self._latest: dict[str, LatestPrice] = {}
-        self._inflight: dict[str, asyncio.Future[MarketbotError | None]] = {}
+        self._inflight: dict[str, asyncio.Task[_Refresh]] = {}
         # yfinance is blocking and rate limited: bound the threads it occupies.
         self._fetch_slots = asyncio.Semaphore(max_concurrent_fetches)
 
@@ -150,39 +150,40 @@ class MarketData:
         return entry.closes.index[-1] >= target or now - entry.checked_at < RECHECK
 
     async def _ensure_fresh(self, symbols: list[str], force: bool) -> dict[str, MarketbotError]:
-        """Refresh what is stale; return the symbols that failed and why."""
+        """Refresh what is stale; return the symbols that failed and why.
+
+        A refresh runs as a task shared by every caller that needs one of its
+        symbols (single-flight), shielded so one caller's cancellation does not
+        cancel the fetch the others are waiting for.
+        """
         now = self.clock()
         target = self.source.last_session(now)
         failures: dict[str, MarketbotError] = {}
-        mine: dict[str, asyncio.Future[MarketbotError | None]] = {}
-        waiting: dict[str, asyncio.Future[MarketbotError | None]] = {}
-        loop = asyncio.get_running_loop()
+        mine: list[str] = []
+        awaited: dict[asyncio.Task[_Refresh], list[str]] = {}
         for symbol in symbols:
             known_unknown = self._unknown.get(symbol)
             if known_unknown and now - known_unknown[1] < UNKNOWN_TTL:
                 failures[symbol] = known_unknown[0]
             elif symbol in self._inflight:
-                waiting[symbol] = self._inflight[symbol]
+                awaited.setdefault(self._inflight[symbol], []).append(symbol)
             elif force or not self._is_fresh(symbol, now, target):
-                mine[symbol] = self._inflight[symbol] = loop.create_future()
-
+                mine.append(symbol)
         if mine:
-            outcome: _Refresh | None = None
-            try:
-                outcome = await self._refresh(list(mine), now, target, force)
-            finally:
-                for symbol, future in mine.items():
-                    del self._inflight[symbol]
-                    if outcome is None:  # cancelled or crashed: do not strand the waiters
-                        future.set_result(DataUnavailable("The price request was interrupted; try again."))
-                    else:
-                        future.set_result(outcome.errors.get(symbol))
-            failures.update(outcome.errors)
-        for symbol, future in waiting.items():
-            error = await asyncio.shield(future)
-            if error is not None:
-                failures[symbol] = error
+            task = asyncio.create_task(self._refresh(mine, now, target, force))
+            for symbol in mine:
+                self._inflight[symbol] = task
+            task.add_done_callback(lambda done, owned=tuple(mine): self._forget(done, owned))
+            awaited[task] = mine
+        for task, wanted in awaited.items():
+            result = await asyncio.shield(task)
+            failures.update({s: result.errors[s] for s in wanted if s in result.errors})
         return failures
+
+    def _forget(self, task: asyncio.Task[_Refresh], symbols: tuple[str, ...]) -> None:
+        for symbol in symbols:
+            if self._inflight.get(symbol) is task:
+                del self._inflight[symbol]
 
     async def _refresh(
         self, symbols: list[str], now: pd.Timestamp, target: pd.Timestamp, force: bool

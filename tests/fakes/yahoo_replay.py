@@ -163,6 +163,13 @@ class ReplayYahooSession(requests.Session):
     def now(self) -> pd.Timestamp:
         return self._now
 
+    @now.setter
+    def now(self, value: pd.Timestamp) -> None:
+        """Move the replay's clock (naive = UTC), e.g. to let the next session settle."""
+        value = pd.Timestamp(value)
+        with self._lock:
+            self._now = value.tz_localize("UTC") if value.tz is None else value.tz_convert("UTC")
+
     @property
     def chart_requests(self) -> int:
         """Number of /v8/finance/chart requests so far (timezone lookups included)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.errors import InsufficientHistory
-from analytics.quote import trailing_52_weeks
+from analytics.quote import FIFTY_TWO_WEEKS, trailing_52_weeks
 from analytics.series import calc_percentile_rank, to_move_zscores
 
 KRE, SPY, XLF = "KRE", "SPY", "XLF"
@@ -190,17 +190,18 @@ def _ratio_check(kre: pd.Series, benchmark: pd.Series, name: str) -> RatioCheck:
 
 
 def _breadth(history: pd.DataFrame, session: pd.Timestamp) -> Breadth:
-    banks = down = below = lows = 0
-    for symbol in BANK_BASKET:
-        if symbol not in history.columns:
-            continue
-        closes = history[symbol].dropna()
-        if len(closes) < 2 or closes.index[-1] != session:
-            continue
-        banks += 1
-        last = closes.iloc[-1]
-        down += int(last / closes.iloc[-2] - 1 < BIG_FALL)
-        if len(closes) >= AVERAGE_SESSIONS:
-            below += int(last < closes.iloc[-AVERAGE_SESSIONS:].mean())
-        lows += int(last <= trailing_52_weeks(closes).min())
-    return Breadth(banks, down, below, lows)
+    """Counts across the basket, one vectorised pass (``history`` ends at ``session``)."""
+    basket = history[[s for s in BANK_BASKET if s in history.columns]]
+    last = basket.iloc[-1]
+    # Each name's previous close (the last one before this session, wherever it is).
+    previous = basket.iloc[:-1].ffill().iloc[-1] if len(basket) > 1 else last * math.nan
+    trading = last.notna() & previous.notna()
+    recent = basket.tail(AVERAGE_SESSIONS)
+    has_average = recent.count() == AVERAGE_SESSIONS
+    year_low = basket.loc[session - FIFTY_TWO_WEEKS : session].min()
+    return Breadth(
+        banks=int(trading.sum()),
+        down_2pct=int((trading & (last / previous - 1 < BIG_FALL)).sum()),
+        below_200d=int((trading & has_average & (last < recent.mean())).sum()),
+        at_52w_low=int((trading & (last <= year_low)).sum()),
+    )

@@ -34,10 +34,20 @@ def from_long(long: pd.DataFrame, value: str = "close") -> pd.DataFrame:
 
 def to_long(closes: pd.DataFrame, volumes: pd.DataFrame | None = None) -> pd.DataFrame:
     """A wide close frame back to the snapshot's long format, sorted by symbol then date."""
-    long = closes.rename_axis(index="date", columns="symbol").stack().rename("close").reset_index()
+    # pandas 3's stack() keeps NaN: sessions before a symbol's first close are not rows.
+    long = closes.rename_axis(index="date", columns="symbol").stack().dropna().rename("close").reset_index()
     if volumes is not None:
-        vol = volumes.rename_axis(index="date", columns="symbol").stack().rename("volume")
+        vol = volumes.rename_axis(index="date", columns="symbol").stack().dropna().rename("volume")
         long = long.merge(vol.reset_index(), on=["date", "symbol"], how="left")
     else:
         long["volume"] = pd.NA
     return long.sort_values(["symbol", "date"], kind="stable").reset_index(drop=True)
+
+
+def history_name(closes: pd.DataFrame) -> str:
+    """Whose history limits a window over these columns: the one that starts last."""
+    starts = {symbol: closes[symbol].first_valid_index() for symbol in closes.columns}
+    known = {s: d for s, d in starts.items() if d is not None}
+    if len(closes.columns) == 1 or not known:
+        return f"{closes.columns[0]}'s history" if len(closes.columns) else "the data"
+    return f"{max(known, key=known.get)}'s history"

@@ -68,7 +68,7 @@ def calc_percentile_rank(history: pd.Series, value: float) -> float:
 def calc_zscore(history: pd.Series, value: float) -> float:
     """(value - mean) / sample standard deviation of ``history``."""
     values = history.dropna()
-    std = values.std(ddof=1)
-    if values.size < 2 or std == 0:
+    # A flat history has no spread; its float std is rounding noise, not zero.
+    if values.size < 2 or values.max() == values.min():
         return math.nan
-    return float((value - values.mean()) / std)
+    return float((value - values.mean()) / values.std(ddof=1))

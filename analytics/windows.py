@@ -36,6 +36,7 @@ ANCHORS: dict[str, str] = {
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 OLDEST_YEAR = 1900
+LATEST_YEAR = 2200  # far beyond any data, and inside pandas' nanosecond range
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def parse_date(text: str, what: str) -> pd.Timestamp:
         raise InvalidInput(f"{what} {text} is not a real date.") from None
     if day.year < OLDEST_YEAR:
         raise InvalidInput(f"{what} {text} is too far back.")
+    if day.year > LATEST_YEAR:
+        raise InvalidInput(f"{what} {text} is in the future.")
     return pd.Timestamp(day).as_unit("ns")
 
 
@@ -70,11 +73,13 @@ def resolve_window(
     sessions: pd.DatetimeIndex,
     today: pd.Timestamp,
     default_start: str = "1y",
+    history_name: str = "the data",
 ) -> Window:
     """Resolve user text for start and end against ``sessions`` (the data's dates).
 
     A date without a close snaps to the previous session that has one, and a
     note says so. ``today`` is the calendar date now, to tell future from missing.
+    ``history_name`` names what starts first in messages (e.g. "CFG's history").
     """
     if sessions.empty:
         raise InsufficientHistory("There are no closes to work with.")
@@ -91,7 +96,7 @@ def resolve_window(
             )
         if day < first:
             raise InsufficientHistory(
-                f"{what} {day.date()} is before the data starts ({first.date()}); try a later date or `max`."
+                f"{what} {day.date()} is before {history_name} starts ({first.date()}); try a later date or `max`."
             )
         session = sessions[sessions.searchsorted(day, side="right") - 1]
         if session != day:
@@ -99,7 +104,8 @@ def resolve_window(
             notes.append(f"{what} {day.date()} {why}; used {session.date()}.")
         return session
 
-    end_key = (end_text or "").strip().lower()
+    end_text = (end_text or "").strip()
+    end_key = end_text.lower()
     if not end_key:
         end = last
     elif end_key in ANCHOR_DATES:
@@ -109,9 +115,10 @@ def resolve_window(
     elif end_key in SPECIAL:
         raise InvalidInput(f"`{end_key}` only works as a start.")
     else:
-        end = snap(parse_date(end_key, "End"), "End")
+        end = snap(parse_date(end_text, "End"), "End")
 
-    start_key = (start_text or default_start).strip().lower()
+    start_text = (start_text or "").strip() or default_start
+    start_key = start_text.lower()
     if start_key == "max":
         start = first
     elif start_key == "ytd":
@@ -125,7 +132,7 @@ def resolve_window(
     elif start_key in RELATIVE:
         start = snap(end - RELATIVE[start_key][0], "Start")
     else:
-        start = snap(parse_date(start_key, "Start"), "Start")
+        start = snap(parse_date(start_text, "Start"), "Start")
 
     if start >= end:
         raise InvalidInput(f"Start ({start.date()}) must be before end ({end.date()}).")

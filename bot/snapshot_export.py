@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from analytics import frames
 from analytics.sources.snapshot import load_snapshot
 from analytics.symbols import parse_symbol_list
@@ -24,5 +26,6 @@ async def export(settings: Settings, path: Path, symbols: str | None) -> int:
     volumes = snapshot.volumes if not prices.provenance.live else None
     long = frames.to_long(prices.closes, volumes.reindex_like(prices.closes) if volumes is not None else None)
     long["date"] = long["date"].dt.strftime("%Y-%m-%d")
+    long["volume"] = pd.to_numeric(long["volume"]).round().astype("Int64")  # whole shares, never 8-digit floats
     long.to_csv(path, index=False, float_format="%.8g", compression="infer")
     return len(long)

@@ -9,6 +9,7 @@ import pandas as pd
 from analytics.charts import compare_chart
 from analytics.compare import Comparison, Leg, aligned_pair, compare
 from analytics.errors import InvalidInput
+from analytics.frames import history_name
 from analytics.sources.base import Prices
 from analytics.symbols import display_name, normalize_symbol, price_basis
 from analytics.windows import resolve_window
@@ -29,7 +30,7 @@ async def handle(services: Services, a: str = "^RUT", b: str = "^GSPC", start: s
 
 def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timestamp) -> Answer:
     pair = aligned_pair(prices.closes, a, b)
-    window = resolve_window(start, end, pair.index, now)
+    window = resolve_window(start, end, pair.index, now, history_name=history_name(prices.closes[[a, b]]))
     result = compare(pair, window)
     name_a, name_b = display_name(a), display_name(b)
     fields = [

@@ -7,6 +7,7 @@ import asyncio
 import pandas as pd
 
 from analytics.charts import performance_chart
+from analytics.frames import history_name
 from analytics.performance import performance
 from analytics.sources.base import Prices
 from analytics.symbols import display_name, parse_symbol_list, price_basis
@@ -31,7 +32,7 @@ async def handle(
 def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Timestamp) -> Answer:
     closes = prices.closes[wanted]
     # Sessions where every symbol traded, so the window is the same for all.
-    window = resolve_window(start, end, closes.dropna().index, now)
+    window = resolve_window(start, end, closes.dropna().index, now, history_name=history_name(closes))
     rows = performance(closes, window)
     best, worst = rows[0], rows[-1]
     summary = (

@@ -251,3 +251,60 @@ _RANK_BEFORE_2015 = pytest.mark.xfail(
 def test_move_rank_is_within_the_moves_ranked(closes, session):
     s = bank_stress(closes, T(session))
     assert 1 <= s.move_rank <= s.move_rank_of
+
+
+# ---------------------------------------------------------------- hand-built: exact thresholds and breadth
+
+
+def _base(n: int = 300) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    idx = pd.bdate_range("2023-01-02", periods=n).as_unit("ns")
+    kre = np.where(np.arange(n) % 2 == 0, 90.0, 91.0)  # a little volatility, so the move z-score is finite
+    return idx, kre
+
+
+def test_rule_thresholds_are_inclusive():
+    idx, kre = _base()
+    kre[250] = 100.0  # the 52-week high, 49 sessions before the end
+    kre[-1] = 75.0  # 75 / 100 - 1 = -0.25 exactly: worth two points
+    n = len(idx)
+    alternating = np.where(np.arange(n) % 2 == 0, 90.0, 100.0)
+    alternating[-2] = 100.0
+    falls = alternating.copy()
+    falls[-1] = 97.0  # -3%, not a 52-week low (90 is lower)
+    f = pd.DataFrame(
+        {
+            "KRE": kre, "SPY": 50.0, "XLF": 30.0,
+            "ZION": falls, "WAL": falls,  # 2 of 4 down over 2%: a share of exactly 0.5
+            "KEY": 50.0,  # flat: its close is its 52-week low, 1 of 4 = 0.25 exactly
+            "TFC": np.linspace(10.0, 20.0, n),  # rising
+        },
+        index=idx,
+    )  # fmt: skip
+    s = bank_stress(f, idx[-1])
+    assert s.kre_drawdown_52w == -0.25
+    assert (s.breadth.banks, s.breadth.down_2pct, s.breadth.at_52w_low) == (4, 2, 1)
+    values = [p.value for p in s.rule]
+    assert values[1:] == [-0.25, (75 / 50) / (kre[-21] / 50) - 1, 0.5, 0.25]
+    assert values[0] < -3
+    assert [p.points for p in s.rule] == [2, 2, 2, 1, 1]
+    assert (s.points, s.level) == (8, "severe")
+
+
+def test_breadth_200_session_average_and_52_week_low():
+    idx, kre = _base()
+    n = len(idx)
+    spike = np.full(n, 10.0)
+    spike[-200] = 1000.0  # the oldest close of the 200: it lifts the average to 14.96
+    spike[-1] = 12.0  # above the other 199 closes' average, below the 200's
+    short = np.full(n, math.nan)
+    short[-199:] = 50.0  # only 199 closes: no 200-session average
+    short[-1] = 40.0  # -20%, a 52-week low
+    exactly_200 = np.full(n, math.nan)
+    exactly_200[-200:] = spike[-200:]
+    f = pd.DataFrame(
+        {"KRE": kre, "SPY": 50.0, "XLF": 30.0, "ZION": spike, "WAL": short, "KEY": exactly_200}, index=idx
+    )
+    s = bank_stress(f, idx[-1])
+    assert (s.breadth.banks, s.breadth.down_2pct, s.breadth.below_200d, s.breadth.at_52w_low) == (3, 1, 2, 1)
+    assert s.rule[3].value == pytest.approx(1 / 3, rel=REL) and s.rule[3].points == 0
+    assert s.rule[4].value == pytest.approx(1 / 3, rel=REL) and s.rule[4].points == 1

@@ -63,8 +63,9 @@ class BankStress:
     kre_return_5d: float
     kre_return_20d: float
     move_zscore: float  # today's log move over the previous session's EWMA volatility
-    move_rank: int  # 1 = the biggest move in its direction since 2015
-    move_rank_of: int  # how many daily moves since 2015
+    move_rank: int  # 1 = the biggest move in its direction since move_rank_since
+    move_rank_of: int  # how many daily moves were ranked
+    move_rank_since: pd.Timestamp  # 2015-01-01, or KRE's first move for earlier sessions
     move_direction: str  # "fall" or "rise"
     kre_drawdown_52w: float
     vs_spy: RatioCheck
@@ -84,7 +85,7 @@ class BankStress:
 @dataclass(frozen=True)
 class BankReport:
     now: BankStress
-    march_2023: BankStress  # the session of KRE's largest one-day fall in March 2023
+    march_2023: BankStress | None  # KRE's largest one-day fall in March 2023; None if the data ends before
 
 
 LEVELS = ((6, "severe"), (4, "high"), (2, "elevated"), (0, "calm"))
@@ -115,7 +116,8 @@ def bank_stress(closes: pd.DataFrame, session: pd.Timestamp) -> BankStress:
     move_z = float(zscores.iloc[-1])
     daily = kre.pct_change().dropna()
     today = float(daily.iloc[-1])
-    since = daily.loc[RANK_SINCE:]
+    # Ranked against moves since 2015 (the post-crisis regime); before 2015, against all of KRE's history.
+    since = daily.loc[RANK_SINCE:] if session >= RANK_SINCE else daily
     direction = "fall" if today < 0 else "rise"
     rank = int((since < today).sum() if today < 0 else (since > today).sum()) + 1
 
@@ -140,6 +142,7 @@ def bank_stress(closes: pd.DataFrame, session: pd.Timestamp) -> BankStress:
         move_zscore=move_z,
         move_rank=rank,
         move_rank_of=len(since),
+        move_rank_since=since.index[0],
         move_direction=direction,
         kre_drawdown_52w=drawdown,
         vs_spy=vs_spy,
@@ -149,17 +152,17 @@ def bank_stress(closes: pd.DataFrame, session: pd.Timestamp) -> BankStress:
     )
 
 
-def march_2023_worst_session(closes: pd.DataFrame) -> pd.Timestamp:
-    """The session of KRE's largest one-day fall in March 2023."""
+def march_2023_worst_session(closes: pd.DataFrame) -> pd.Timestamp | None:
+    """The session of KRE's largest one-day fall in March 2023 (None if the data ends before it)."""
     daily = closes[KRE].dropna().pct_change()
-    march = daily.loc[MARCH_2023[0] : MARCH_2023[1]].dropna()
-    if march.empty:
-        raise InsufficientHistory("The data does not cover March 2023.")
-    return march.idxmin()
+    if daily.empty or daily.index[-1] < MARCH_2023[1]:
+        return None
+    return daily.loc[MARCH_2023[0] : MARCH_2023[1]].idxmin()
 
 
 def bank_report(closes: pd.DataFrame, session: pd.Timestamp) -> BankReport:
-    return BankReport(bank_stress(closes, session), bank_stress(closes, march_2023_worst_session(closes)))
+    reference = march_2023_worst_session(closes)
+    return BankReport(bank_stress(closes, session), bank_stress(closes, reference) if reference is not None else None)
 
 
 def _part(label: str, value: float, one: float, two: float | None = None) -> RulePart:

@@ -44,7 +44,7 @@ def _stress_lines(s: stress.BankStress) -> dict[str, str]:
     b = s.breadth
     return {
         "KRE": f"{fmt.price(s.kre_close)} · 1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}",
-        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · #{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} days since 2015",
+        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · #{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} days since {fmt.day(s.move_rank_since)}",
         "Drawdown": f"{fmt.pct(s.kre_drawdown_52w)} from 52-week high",
         "KRE/SPY": _ratio_line(s.vs_spy),
         "KRE/XLF": _ratio_line(s.vs_xlf),
@@ -60,12 +60,13 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
     session, note = _session(prices, as_of, now)
     report = stress.bank_report(prices.closes, session)
     today, then = report.now, report.march_2023
-    lines_now, lines_then = _stress_lines(today), _stress_lines(then)
-    same_day = then.session == today.session
+    lines_now = _stress_lines(today)
+    # Side by side with March 2023, unless that is today or not in the data (an earlier as-of replay).
+    lines_then = _stress_lines(then) if then is not None and then.session != today.session else {}
     fields = [
         (f"{name} ({fmt.day(today.session)})",
-         lines_now[name] if same_day else f"{lines_now[name]}\nMarch 2023 ({fmt.day(then.session)}): {lines_then[name]}")
-        for name in lines_now
+         f"{text}\nMarch 2023 ({fmt.day(then.session)}): {lines_then[name]}" if lines_then else text)
+        for name, text in lines_now.items()
     ]  # fmt: skip
     fields.append(
         (
@@ -77,9 +78,11 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
         fields.append(("Date", note))
     summary = (
         f"Regional-bank stress is {today.level.upper()} on {fmt.day(today.session)}: KRE {fmt.pct(today.kre_return_1d)} "
-        f"(z {today.move_zscore:+.1f}), {fmt.pct(today.kre_drawdown_52w)} from its 52-week high "
-        f"(March 2023 worst day {fmt.day(then.session)}: {then.level}, KRE {fmt.pct(then.kre_return_1d)})."
+        f"(z {today.move_zscore:+.1f}), {fmt.pct(today.kre_drawdown_52w)} from its 52-week high"
     )
+    if then is not None and then.session != today.session:
+        summary += f" (March 2023 worst day {fmt.day(then.session)}: {then.level}, KRE {fmt.pct(then.kre_return_1d)})"
+    summary += "."
     symbols = [stress.KRE, stress.SPY, stress.XLF]
     return Answer(
         command="banks",
@@ -87,7 +90,8 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
         summary=summary,
         fields=tuple(fields),
         footer=footer(prices.provenance, symbols, now, as_of=session) + f" · Basket: {today.breadth.banks} regional banks",
-        data={"command": "banks", **provenance_data(prices.provenance, session), "now": _data(today), "march_2023": _data(then)},
+        data={"command": "banks", **provenance_data(prices.provenance, session), "now": _data(today),
+              "march_2023": _data(then) if then is not None else None},
         chart=banks_chart(prices.closes, session - CHART_SPAN, session),
         chart_name="banks.png",
     )
@@ -113,6 +117,7 @@ def _data(s: stress.BankStress) -> dict:
         "move_zscore": s.move_zscore,
         "move_rank": s.move_rank,
         "move_rank_of": s.move_rank_of,
+        "move_rank_since": s.move_rank_since.date().isoformat(),
         "move_direction": s.move_direction,
         "kre_drawdown_52w_pct": s.kre_drawdown_52w * 100,
         "kre_spy": ratio(s.vs_spy),

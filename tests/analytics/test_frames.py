@@ -70,13 +70,8 @@ def test_to_long_then_from_long_gives_the_frame_back(raw_closes):
     np.testing.assert_array_equal(back[["KRE", "^GSPC", "^TNX"]].to_numpy(), part.to_numpy())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: to_long relies on DataFrame.stack() dropping NaN, which pandas 3 no longer does: "
-    "every session before a symbol's first close (and each Treasury holiday of ^TNX/^IRX) becomes a row "
-    "with an empty close; the full snapshot gives 455,195 rows (193,574 without a close) instead of 261,621",
-)
 def test_to_long_of_the_snapshot_is_the_csv(raw_long, raw_closes):
+    """Regression: pandas 3's stack() keeps NaN, which made 455,195 rows (193,574 without a close)."""
     volumes = raw_long.pivot(index="date", columns="symbol", values="volume").reindex_like(raw_closes)
     long = to_long(raw_closes, volumes)
     assert len(long) == len(raw_long) == 261_621

@@ -207,22 +207,16 @@ def test_calc_zscore_nan_with_fewer_than_two_values(history, value):
     assert math.isnan(calc_zscore(pd.Series(history, dtype=float), value))
 
 
-_FLAT_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: calc_zscore tests `std == 0` exactly; the float mean of a flat series of 0.1 or 1.1 "
-    "(or 0.7) is not exactly that level, so std is ~1e-17..1e-16, not 0, and the z-score is a huge or arbitrary number (0.93, 4e15) instead of NaN",
-)
-
-
 @pytest.mark.parametrize(
     ("level", "n", "value"),
     [
         (2.0, 5, 2.0),
         (2.0, 5, 3.0),
         (0.3, 7, 0.3),
-        pytest.param(0.1, 7, 0.1, marks=_FLAT_BUG, id="0.1x7"),
-        pytest.param(1.1, 6, 1.2, marks=_FLAT_BUG, id="1.1x6-off"),
-        pytest.param(0.7, 3, 0.7, marks=_FLAT_BUG, id="0.7x3"),
+        # Regression: the float std of these flat series is ~1e-17..1e-16, not 0; it gave 0.93 and 4e15.
+        pytest.param(0.1, 7, 0.1, id="0.1x7"),
+        pytest.param(1.1, 6, 1.2, id="1.1x6-off"),
+        pytest.param(0.7, 3, 0.7, id="0.7x3"),
     ],
 )
 def test_calc_zscore_flat_history_is_nan(level, n, value):

@@ -175,15 +175,10 @@ def test_future_dates_are_invalid(start, end, named):
     assert "future" in short_message(err.value, named)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pd.errors.OutOfBoundsDatetime,
-    reason="BUG: parse_date does pd.Timestamp(day).as_unit('ns'), which overflows for any valid date after "
-    "2262-04-11: the user gets pandas' OutOfBoundsDatetime instead of InvalidInput 'is in the future'",
-)
 @pytest.mark.parametrize("which", ["start", "end"])
 @pytest.mark.parametrize("text", ["2262-04-12", "9999-12-31"])
 def test_far_future_dates_are_invalid(which, text):
+    """Regression: past 2262-04-11 the ns timestamp overflowed into pandas' OutOfBoundsDatetime."""
     args = (text, None) if which == "start" else ("2024-01-02", text)
     with pytest.raises(InvalidInput) as err:
         resolve(*args)
@@ -262,14 +257,12 @@ def test_mixed_case_malformed_dates_are_named(text):
     assert text.lower() in msg.lower()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (cosmetic): resolve_window lower-cases the text before parse_date, so the error "
-    "echoes `'; drop table` instead of what was typed (`'; DROP TABLE`)",
-)
-def test_malformed_date_is_echoed_as_typed():
+@pytest.mark.parametrize("which", ["start", "end"])
+def test_malformed_date_is_echoed_as_typed(which):
+    """Regression: the text was lower-cased before parsing, so the message showed `'; drop table`."""
+    args = ("'; DROP TABLE", None) if which == "start" else ("2024-01-02", "'; DROP TABLE")
     with pytest.raises(InvalidInput) as err:
-        resolve("'; DROP TABLE", None)
+        resolve(*args)
     short_message(err.value, "'; DROP TABLE")
 
 
@@ -317,13 +310,11 @@ def test_blank_end_means_the_last_session():
     assert resolve("2024-01-02", "   ").end == T("2024-01-12")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a blank end falls back to the last session but a blank (whitespace) start does not fall "
-    "back to default_start: `(start_text or default_start).strip()` gives '' and the message is 'Start `` is not a date'",
-)
-def test_blank_start_means_the_default_start():
-    assert resolve("   ", None, default_start="max").start == T("2023-12-27")
+@pytest.mark.parametrize("blank", [None, "", "   "])
+def test_blank_start_means_the_default_start(blank):
+    """Regression: a whitespace start was parsed as a date ('Start `` is not a date')."""
+    assert resolve(blank, None, default_start="max").start == T("2023-12-27")
+    assert resolve(blank, "2024-01-10", default_start="ytd").start == T("2023-12-29")
 
 
 def test_parse_date_returns_a_midnight_ns_timestamp():

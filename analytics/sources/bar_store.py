@@ -30,6 +30,10 @@ class BarStore:
         series.index = pd.DatetimeIndex(series.index).as_unit("ns")
         return series if series.index.is_monotonic_increasing and series.index.is_unique else None
 
+    def saved_at(self, symbol: str) -> pd.Timestamp:
+        """When the symbol's bars were last written (UTC): their age if served stale."""
+        return pd.Timestamp(self._path(symbol).stat().st_mtime, unit="s", tz="UTC")
+
     def save(self, symbol: str, closes: pd.Series) -> None:
         """Write atomically: a crash mid-write never leaves a torn file."""
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,8 @@ class _Refresh:
     latest: dict[str, LatestPrice] = field(default_factory=dict)
     errors: dict[str, MarketbotError] = field(default_factory=dict)
     upstream_calls: int = 0
+    # Bars read from disk, with when they were saved: served stale if the upstream fails.
+    from_disk: dict[str, _Entry] = field(default_factory=dict)
 
 
 class MarketData:
@@ -202,6 +204,8 @@ class MarketData:
         for symbol, closes in result.closes.items():
             self._entries[symbol] = _Entry(closes, now)
             self._unknown.pop(symbol, None)
+        for symbol, entry in result.from_disk.items():
+            self._entries.setdefault(symbol, entry)
         self._latest.update(result.latest)
         upstream = [e for e in result.errors.values() if isinstance(e, UpstreamError)]
         for symbol, error in result.errors.items():
@@ -230,6 +234,7 @@ class MarketData:
             for symbol in symbols:
                 if symbol not in stored and (on_disk := self.store.load(symbol)) is not None:
                     stored[symbol] = on_disk
+                    result.from_disk[symbol] = _Entry(on_disk, self.store.saved_at(symbol))
         # Group by the first session each symbol needs: None means its whole history.
         groups: dict[pd.Timestamp | None, list[str]] = {}
         for symbol in symbols:

@@ -163,6 +163,16 @@ async def test_restart_reads_disk_and_fetches_only_missing_sessions(snapshot, re
     assert pd.Timestamp(period1, unit="s") >= pd.Timestamp("2026-02-10")
 
 
+async def test_restart_during_an_outage_serves_the_disk_as_stale(replay, clock, yahoo, tmp_path):
+    moved(clock, replay, THURSDAY_EVENING)
+    await MarketData(yahoo, store=BarStore(tmp_path / "bars"), clock=clock).closes(["KRE"])
+    moved(clock, replay, AFTER_CLOSE)
+    replay.fail_next("503", times=None)
+    prices = await MarketData(yahoo, store=BarStore(tmp_path / "bars"), clock=clock).closes(["KRE"])
+    assert prices.provenance.stale and "unavailable" in prices.provenance.note
+    assert prices.closes.index[-1] == pd.Timestamp("2026-02-19")
+
+
 async def test_restart_with_complete_disk_makes_no_request(replay, clock, yahoo, tmp_path):
     await MarketData(yahoo, store=BarStore(tmp_path / "bars"), clock=clock).closes(["KRE"])
     requests_before = len(replay.requests)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analytics.errors import InsufficientHistory
@@ -118,8 +119,9 @@ def bank_stress(closes: pd.DataFrame, session: pd.Timestamp) -> BankStress:
     today = float(daily.iloc[-1])
     # Ranked against moves since 2015 (the post-crisis regime); before 2015, against all of KRE's history.
     since = daily.loc[RANK_SINCE:] if session >= RANK_SINCE else daily
-    direction = "fall" if today < 0 else "rise"
-    rank = int((since < today).sum() if today < 0 else (since > today).sum()) + 1
+    direction = "fall" if today < 0 else "rise" if today > 0 else "unchanged"
+    # 1 = the largest move in its direction; an unchanged day has no rank (0).
+    rank = int((since < today).sum() if today < 0 else (since > today).sum()) + 1 if today != 0 else 0
 
     vs_spy = _ratio_check(kre, history[SPY], SPY)
     vs_xlf = _ratio_check(kre, history[XLF], XLF)
@@ -155,13 +157,15 @@ def bank_stress(closes: pd.DataFrame, session: pd.Timestamp) -> BankStress:
 def march_2023_worst_session(closes: pd.DataFrame) -> pd.Timestamp | None:
     """The session of KRE's largest one-day fall in March 2023 (None if the data ends before it)."""
     daily = closes[KRE].dropna().pct_change()
-    if daily.empty or daily.index[-1] < MARCH_2023[1]:
+    march = daily.loc[MARCH_2023[0] : MARCH_2023[1]].dropna()
+    if march.empty or daily.index[-1] < MARCH_2023[1]:
         return None
-    return daily.loc[MARCH_2023[0] : MARCH_2023[1]].idxmin()
+    return march.idxmin()
 
 
 def bank_report(closes: pd.DataFrame, session: pd.Timestamp) -> BankReport:
-    reference = march_2023_worst_session(closes)
+    """``session``'s figures, and March 2023's if it lies before ``session`` (no look-ahead)."""
+    reference = march_2023_worst_session(closes.loc[:session])
     return BankReport(bank_stress(closes, session), bank_stress(closes, reference) if reference is not None else None)
 
 
@@ -199,12 +203,20 @@ def _breadth(history: pd.DataFrame, session: pd.Timestamp) -> Breadth:
     # Each name's previous close (the last one before this session, wherever it is).
     previous = basket.iloc[:-1].ffill().iloc[-1] if len(basket) > 1 else last * math.nan
     trading = last.notna() & previous.notna()
-    recent = basket.tail(AVERAGE_SESSIONS)
-    has_average = recent.count() == AVERAGE_SESSIONS
+    # Each name's own last 200 closes, wherever its gaps are.
+    averages = pd.Series(
+        {s: _mean_of_last(basket[s].to_numpy(), AVERAGE_SESSIONS) for s in basket.columns}, dtype="float64"
+    )
     year_low = basket.loc[session - FIFTY_TWO_WEEKS : session].min()
     return Breadth(
         banks=int(trading.sum()),
         down_2pct=int((trading & (last / previous - 1 < BIG_FALL)).sum()),
-        below_200d=int((trading & has_average & (last < recent.mean())).sum()),
+        below_200d=int((trading & (last < averages)).sum()),
         at_52w_low=int((trading & (last <= year_low)).sum()),
     )
+
+
+def _mean_of_last(values: np.ndarray, count: int) -> float:
+    """Mean of the last ``count`` non-NaN values; NaN when there are fewer."""
+    present = values[~np.isnan(values)]
+    return float(present[-count:].mean()) if present.size >= count else math.nan

@@ -54,7 +54,8 @@ def to_move_zscores(closes: pd.Series, lam: float = RISKMETRICS_LAMBDA) -> pd.Se
     closes = closes.dropna()
     returns = to_log_returns(closes)
     previous_vol = to_ewma_volatility(returns, lam).shift(1)
-    return (returns / previous_vol).dropna()
+    # A zero volatility (a flat start) cannot judge a move: no z-score rather than infinity.
+    return (returns / previous_vol).replace([np.inf, -np.inf], np.nan).dropna()
 
 
 def calc_percentile_rank(history: pd.Series, value: float) -> float:

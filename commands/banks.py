@@ -44,7 +44,10 @@ def _stress_lines(s: stress.BankStress) -> dict[str, str]:
     b = s.breadth
     return {
         "KRE": f"{fmt.price(s.kre_close)} · 1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}",
-        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · #{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} days since {fmt.day(s.move_rank_since)}",
+        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · " + (
+            f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} days since {fmt.day(s.move_rank_since)}"
+            if s.move_rank else "unchanged"
+        ),
         "Drawdown": f"{fmt.pct(s.kre_drawdown_52w)} from 52-week high",
         "KRE/SPY": _ratio_line(s.vs_spy),
         "KRE/XLF": _ratio_line(s.vs_xlf),

@@ -85,10 +85,6 @@ def months_back(day: pd.Timestamp, months: int) -> pd.Timestamp:
     return pd.Timestamp(year=y, month=m, day=min(day.day, calendar.monthrange(y, m)[1]))
 
 
-def years_back(day: pd.Timestamp, years: int) -> pd.Timestamp:
-    return months_back(day, 12 * years)
-
-
 def short_message(err: BaseException, *must_contain: str, limit: int = 200) -> str:
     """Assert the message is one short line that names each of ``must_contain``."""
     msg = str(err)

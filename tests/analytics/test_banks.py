@@ -11,7 +11,7 @@ import pytest
 from analytics.banks import BANK_BASKET, RULE_TEXT, SYMBOLS, bank_report, bank_stress, march_2023_worst_session, stress_level
 from analytics.errors import InsufficientHistory
 
-from ._helpers import LAST_SESSION, T, frame, move_zscores_loop, percentile, short_message
+from ._helpers import LAST_SESSION, T, move_zscores_loop, percentile, short_message
 
 REL = 1e-12
 # The 27 regional banks of the snapshot (PRICES.md), written out here rather than imported.
@@ -46,7 +46,10 @@ def expected_stress(raw: pd.DataFrame, session: pd.Timestamp) -> dict:
     v = kre.to_numpy()
     daily = v[1:] / v[:-1] - 1
     today = daily[-1]
-    since = np.sort(daily[kre.index[1:] >= T("2015-01-01")])
+    # Ranked among the daily moves since 2015-01-01; a session before 2015 among all of KRE's moves.
+    ranked = kre.index[1:] >= T("2015-01-01") if session >= T("2015-01-01") else np.ones(len(daily), bool)
+    since = np.sort(daily[ranked])
+    since_day = kre.index[1:][ranked][0]
     if today < 0:  # 1 = the biggest fall: how many falls were bigger, plus one
         rank = int(np.searchsorted(since, today, side="left")) + 1
     else:
@@ -84,6 +87,7 @@ def expected_stress(raw: pd.DataFrame, session: pd.Timestamp) -> dict:
         "z": z,
         "rank": rank,
         "rank_of": len(since),
+        "rank_since": since_day,
         "direction": "fall" if today < 0 else "rise",
         "drawdown": drawdown,
         "spy": spy,
@@ -104,6 +108,7 @@ def assert_stress(got, exp, session):
     assert got.kre_return_20d == pytest.approx(exp["r20"], rel=REL)
     assert got.move_zscore == pytest.approx(exp["z"], rel=REL)
     assert (got.move_rank, got.move_rank_of, got.move_direction) == (exp["rank"], exp["rank_of"], exp["direction"])
+    assert got.move_rank_since == exp["rank_since"]
     assert got.kre_drawdown_52w == pytest.approx(exp["drawdown"], rel=REL, abs=0)
     for check, key, name in ((got.vs_spy, "spy", "SPY"), (got.vs_xlf, "xlf", "XLF")):
         e = exp[key]
@@ -135,8 +140,12 @@ def test_march_2023_reference_session_is_2023_03_13(closes, raw_closes):
 
 @pytest.mark.parametrize(
     "session",
-    ["2023-03-13", "2026-02-20", "2023-03-09", "2023-05-04", "2020-03-16", "2024-02-06", "2025-04-09", "2015-01-02"],
-)
+    [
+        "2023-03-13", "2026-02-20", "2023-03-09", "2023-05-04", "2020-03-16", "2024-02-06", "2025-04-09",
+        "2015-01-02",  # the first ranked session: rank 1 of 1
+        "2014-12-31", "2008-09-29", "2006-07-24",  # before 2015: ranked among all of KRE's moves
+    ],
+)  # fmt: skip
 def test_bank_stress_matches_independent_computation(closes, raw_closes, session):
     session = T(session)
     assert_stress(bank_stress(closes, session), expected_stress(raw_closes, session), session)
@@ -230,27 +239,43 @@ def test_bank_stress_needs_20_sessions_of_common_history_with_spy():
     short_message(err.value, "SPY")
 
 
-def test_march_2023_missing_is_insufficient_history():
-    f = frame(["2023-02-27", "2023-02-28"], KRE=[1.0, 2.0])
-    with pytest.raises(InsufficientHistory) as err:
-        march_2023_worst_session(f)
-    short_message(err.value, "March 2023")
+@pytest.mark.parametrize("last_day", ["2023-02-28", "2023-03-10", "2023-03-30"])
+def test_march_2023_reference_needs_all_of_march(closes, raw_closes, last_day):
+    """Data ending before 2023-03-31 has no March 2023 reference (not a partial month's worst day)."""
+    cut = closes.loc[:last_day]
+    assert march_2023_worst_session(cut) is None
+    session = raw_closes.loc[:last_day, "KRE"].dropna().index[-1]
+    report = bank_report(cut, session)
+    assert report.march_2023 is None
+    assert_stress(report.now, expected_stress(raw_closes, session), session)
 
 
-_RANK_BEFORE_2015 = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: for a session before 2015-01-01 the day's move is not among the moves it is ranked in: "
-    "bank_stress gives move_rank=1 of move_rank_of=0 ('#1 biggest fall of 0 days since 2015')",
-)
+def test_march_2023_reference_when_the_data_ends_on_march_31(closes):
+    assert march_2023_worst_session(closes.loc[:"2023-03-31"]) == T("2023-03-13")
+    report = bank_report(closes.loc[:"2023-03-31"], T("2023-03-31"))
+    assert report.march_2023 is not None and report.march_2023.session == T("2023-03-13")
 
 
-@pytest.mark.parametrize(
-    "session",
-    ["2026-02-20", "2023-03-13", "2015-01-02", pytest.param("2008-09-29", marks=_RANK_BEFORE_2015)],
-)
+def test_bank_report_before_march_2023_has_no_reference_from_the_future(closes, raw_closes):
+    report = bank_report(closes, T("2020-03-16"))
+    assert report.now.session == T("2020-03-16")
+    assert report.march_2023 is None  # no look-ahead: March 2023 lies after the session reported on
+    later = bank_report(closes, T("2023-05-04"))
+    assert later.march_2023 is not None and later.march_2023.session == T("2023-03-13")
+
+
+def test_march_2023_reference_when_the_data_starts_after_march_2023(closes):
+    recent = closes.loc["2024-01-02":]
+    assert march_2023_worst_session(recent) is None
+    assert bank_report(recent, LAST_SESSION).march_2023 is None
+
+
+@pytest.mark.parametrize("session", ["2026-02-20", "2023-03-13", "2015-01-02", "2014-12-31", "2008-09-29"])
 def test_move_rank_is_within_the_moves_ranked(closes, session):
+    """Regression: before 2015 the move was ranked among no moves ('#1 of 0')."""
     s = bank_stress(closes, T(session))
     assert 1 <= s.move_rank <= s.move_rank_of
+    assert s.move_rank_since <= T(session)
 
 
 # ---------------------------------------------------------------- hand-built: exact thresholds and breadth
@@ -308,3 +333,15 @@ def test_breadth_200_session_average_and_52_week_low():
     assert (s.breadth.banks, s.breadth.down_2pct, s.breadth.below_200d, s.breadth.at_52w_low) == (3, 1, 2, 1)
     assert s.rule[3].value == pytest.approx(1 / 3, rel=REL) and s.rule[3].points == 0
     assert s.rule[4].value == pytest.approx(1 / 3, rel=REL) and s.rule[4].points == 1
+
+
+def test_breadth_200_session_average_with_a_missing_close():
+    idx, kre = _base()
+    bank = np.full(len(idx), 10.0)
+    bank[-50] = math.nan  # one session without a close, well inside the last 200
+    bank[-1] = 9.0  # below any average of the closes before it
+    f = pd.DataFrame({"KRE": kre, "SPY": 50.0, "XLF": 30.0, "ZION": bank}, index=idx)
+    closes_200 = bank[~np.isnan(bank)][-200:]
+    assert 9.0 < closes_200.mean()
+    s = bank_stress(f, idx[-1])
+    assert (s.breadth.banks, s.breadth.below_200d) == (1, 1)

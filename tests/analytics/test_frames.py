@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from analytics.banks import bank_report
 from analytics.compare import aligned_pair, compare

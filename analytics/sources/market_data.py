@@ -123,7 +123,7 @@ class MarketData:
             fetched_at=min(e.checked_at for e in entries),
             live=self.source.live,
             stale=bool(stale),
-            note=f"{self.source.name} unavailable: {stale[0]}" if stale else "",
+            note=str(stale[0]).rstrip(".") if stale else "",
         )
         return Prices(frame.loc[start:end], provenance)
 
@@ -288,7 +288,7 @@ class MarketData:
             prices = await self.fallback.closes(symbols, start, end)
         except MarketbotError:
             raise error from None  # the primary failure is the one to explain
-        note = f"{self.source.name} unavailable ({error}); answered from the {prices.provenance.source}"
+        note = str(error).rstrip(".")
         return dataclasses.replace(prices, provenance=dataclasses.replace(prices.provenance, note=note))
 
 

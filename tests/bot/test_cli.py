@@ -57,3 +57,14 @@ def test_snapshot_export_round_trips(tmp_path, capsys):
     exported = pd.read_csv(out)
     assert list(exported.columns) == ["date", "symbol", "close", "volume"]
     pd.testing.assert_frame_equal(exported, original, check_exact=False, rtol=1e-8)
+
+
+def test_run_without_network_fails_cleanly(monkeypatch, capsys):
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    # Nothing listens on this port: the connection is refused at once, as in an outage.
+    import discord.http
+
+    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert "Cannot reach Discord" in err and "not-a-real-token" not in err and "Traceback" not in err

@@ -86,7 +86,10 @@ async def test_outage_serves_stale_data_and_says_so(market, replay, clock):
     assert prices.provenance.stale
     assert prices.closes.index[-1] == pd.Timestamp("2026-02-19")
     text = prices.provenance.describe(clock())
-    assert "STALE" in text and "last updated 24 h 0 min ago" in text and "unavailable" in text
+    assert text == (
+        "Yahoo Finance, last session 2026-02-19, STALE: last updated 24 h 0 min ago "
+        "(Yahoo Finance returned an error for KRE; try again shortly)"
+    )
 
 
 async def test_breaker_backs_off_then_recovers(market, replay, clock):
@@ -118,7 +121,7 @@ async def test_auto_mode_falls_back_to_the_snapshot_and_says_so(yahoo, replay, c
     prices = await market.closes(["KRE", "SPY"])
     p = prices.provenance
     assert p.source == "snapshot" and not p.live
-    assert p.describe(clock()).startswith("snapshot data, last session 2026-02-20 (Yahoo Finance unavailable")
+    assert p.describe(clock()) == "snapshot data, last session 2026-02-20 (Yahoo Finance cannot be reached right now)"
     replay.clear_faults()
     clock.now += pd.Timedelta(minutes=1)  # past the first backoff: Yahoo is tried again
     again = await market.closes(["KRE", "SPY"])
@@ -169,7 +172,7 @@ async def test_restart_during_an_outage_serves_the_disk_as_stale(replay, clock, 
     moved(clock, replay, AFTER_CLOSE)
     replay.fail_next("503", times=None)
     prices = await MarketData(yahoo, store=BarStore(tmp_path / "bars"), clock=clock).closes(["KRE"])
-    assert prices.provenance.stale and "unavailable" in prices.provenance.note
+    assert prices.provenance.stale and prices.provenance.note == "Yahoo Finance returned an error for KRE; try again shortly"
     assert prices.closes.index[-1] == pd.Timestamp("2026-02-19")
 
 

@@ -115,7 +115,9 @@ class YahooSource:
                     multi_level_index=True,
                     group_by="column",
                     actions=False,
-                    threads=min(len(symbols), 4),
+                    # Sequential: yfinance's threads race on its sqlite timezone cache
+                    # ("database is locked" seen here), and Yahoo rate-limits bursts anyway.
+                    threads=False,
                     progress=False,
                     timeout=self._timeout,
                     session=self._session,

@@ -67,6 +67,34 @@ def parse_date(text: str, what: str) -> pd.Timestamp:
     return pd.Timestamp(day).as_unit("ns")
 
 
+def snap_to_sessions(
+    day: pd.Timestamp,
+    sessions: pd.DatetimeIndex,
+    today: pd.Timestamp,
+    what: str,
+    notes: list[str],
+    history_name: str = "the data",
+) -> pd.Timestamp:
+    """The session in ``sessions`` on or before ``day``; a snap is appended to ``notes``.
+
+    ``today`` (the calendar date now) tells a future date from one past the data.
+    """
+    first, last = sessions[0], sessions[-1]
+    if day > to_session_date(today):
+        raise InvalidInput(f"{what} {day.date()} is in the future.")
+    if day > last:
+        raise InsufficientHistory(f"{what} {day.date()} is after the last close in the data ({last.date()}).")
+    if day < first:
+        raise InsufficientHistory(
+            f"{what} {day.date()} is before {history_name} starts ({first.date()}); try a later date or `max`."
+        )
+    session = sessions[sessions.searchsorted(day, side="right") - 1]
+    if session != day:
+        why = "is not a trading day" if not is_session(day) else "has no close for every symbol"
+        notes.append(f"{what} {day.date()} {why}; used {session.date()}.")
+    return session
+
+
 def resolve_window(
     start_text: str | None,
     end_text: str | None,
@@ -85,24 +113,9 @@ def resolve_window(
         raise InsufficientHistory("There are no closes to work with.")
     notes: list[str] = []
     first, last = sessions[0], sessions[-1]
-    today = to_session_date(today)
 
     def snap(day: pd.Timestamp, what: str) -> pd.Timestamp:
-        if day > today:
-            raise InvalidInput(f"{what} {day.date()} is in the future.")
-        if day > last:
-            raise InsufficientHistory(
-                f"{what} {day.date()} is after the last close in the data ({last.date()})."
-            )
-        if day < first:
-            raise InsufficientHistory(
-                f"{what} {day.date()} is before {history_name} starts ({first.date()}); try a later date or `max`."
-            )
-        session = sessions[sessions.searchsorted(day, side="right") - 1]
-        if session != day:
-            why = "is not a trading day" if not is_session(day) else "has no close for every symbol"
-            notes.append(f"{what} {day.date()} {why}; used {session.date()}.")
-        return session
+        return snap_to_sessions(day, sessions, today, what, notes, history_name)
 
     end_text = (end_text or "").strip()
     end_key = end_text.lower()

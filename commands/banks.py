@@ -8,10 +8,8 @@ import pandas as pd
 
 from analytics import banks as stress
 from analytics.charts import banks_chart
-from analytics.errors import InsufficientHistory, InvalidInput
-from analytics.sessions import to_session_date
 from analytics.sources.base import Prices
-from analytics.windows import parse_date
+from analytics.windows import parse_date, snap_to_sessions
 from commands import format as fmt
 from commands.answer import Answer
 from commands.footer import footer, provenance_data
@@ -26,18 +24,12 @@ async def handle(services: Services, as_of: str = "") -> Answer:
     return await asyncio.to_thread(_answer, prices, as_of, services.clock())
 
 
-def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestamp, str]:
-    kre = prices.closes[stress.KRE].dropna()
+def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestamp, list[str]]:
+    kre = prices.closes[stress.KRE].dropna().index
+    notes: list[str] = []
     if not as_of.strip():
-        return kre.index[-1], ""
-    day = parse_date(as_of, "as_of")
-    if day > to_session_date(now):
-        raise InvalidInput(f"as_of {day.date()} is in the future.")
-    if day > kre.index[-1] or day < kre.index[0]:
-        raise InsufficientHistory(f"KRE has closes from {kre.index[0].date()} to {kre.index[-1].date()}; pick as_of in that range.")
-    session = kre.index[kre.index.searchsorted(day, side="right") - 1]
-    note = f"as_of {day.date()} has no close; used {session.date()}." if session != day else ""
-    return session, note
+        return kre[-1], notes
+    return snap_to_sessions(parse_date(as_of, "as_of"), kre, now, "as_of", notes, "KRE's history"), notes
 
 
 def _stress_lines(s: stress.BankStress) -> dict[str, str]:
@@ -60,7 +52,7 @@ def _ratio_line(r: stress.RatioCheck) -> str:
 
 
 def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
-    session, note = _session(prices, as_of, now)
+    session, notes = _session(prices, as_of, now)
     report = stress.bank_report(prices.closes, session)
     today, then = report.now, report.march_2023
     lines_now = _stress_lines(today)
@@ -77,8 +69,8 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
             "\n".join(f"{p.label}: {_rule_value(p)} → {p.points}" for p in today.rule) + f"\n{stress.RULE_TEXT}",
         )
     )
-    if note:
-        fields.append(("Date", note))
+    if notes:
+        fields.append(("Date", " ".join(notes)))
     summary = (
         f"Regional-bank stress is {today.level.upper()} on {fmt.day(today.session)}: KRE {fmt.pct(today.kre_return_1d)} "
         f"(z {today.move_zscore:+.1f}), {fmt.pct(today.kre_drawdown_52w)} from its 52-week high"

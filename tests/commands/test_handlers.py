@@ -102,7 +102,7 @@ async def test_every_command_prints_json_with_its_provenance(services):
         ("compare", ["start:ytd", "end:ytd"], InvalidInput, "only works as a start"),
         ("performance", ["symbols:" + " ".join(["KRE"] * 3 + [f"S{i}" for i in range(10)])], InvalidInput, "At most 10"),
         ("performance", ["symbols:META KRE", "start:2010-01-04"], InsufficientHistory, "before META's history starts"),
-        ("banks", ["as_of:1999-01-04"], InsufficientHistory, "KRE has closes from"),
+        ("banks", ["as_of:1999-01-04"], InsufficientHistory, "before KRE's history starts (2006-06-22)"),
         ("banks", ["as_of:2030-01-02"], InvalidInput, "in the future"),
         ("quote", ["symbols:" + "A" * 3000], InvalidSymbol, "too long"),
     ],

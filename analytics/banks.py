@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import InsufficientHistory
-from analytics.quote import FIFTY_TWO_WEEKS, trailing_52_weeks
-from analytics.series import calc_percentile_rank, to_move_zscores
+from analytics.series import FIFTY_TWO_WEEKS, calc_percentile_rank, to_move_zscores, trailing_52_weeks
 
 KRE, SPY, XLF = "KRE", "SPY", "XLF"
 # The 27 regional banks in the snapshot (FLG carries New York Community Bancorp's history).

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.errors import InsufficientHistory
-from analytics.quote import trailing_52_weeks
 from analytics.series import (
     calc_max_drawdown,
     calc_percentile_rank,
+    calc_total_return,
     calc_zscore,
     to_returns,
+    trailing_52_weeks,
 )
 from analytics.windows import Window
 
@@ -95,7 +96,7 @@ def compare(pair: pd.DataFrame, window: Window) -> Comparison:
             symbol=symbol,
             start_close=float(inside[symbol].iloc[0]),
             end_close=float(inside[symbol].iloc[-1]),
-            return_=float(inside[symbol].iloc[-1] / inside[symbol].iloc[0] - 1),
+            return_=calc_total_return(inside[symbol]),
             max_drawdown=calc_max_drawdown(inside[symbol]),
             drawdown_52w=float(closes.iloc[-1] / trailing_52_weeks(closes).max() - 1),
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.errors import InsufficientHistory
-from analytics.series import calc_max_drawdown
+from analytics.series import calc_max_drawdown, calc_total_return
 from analytics.windows import Window
 
 
@@ -42,7 +42,7 @@ def performance(closes: pd.DataFrame, window: Window) -> list[PerformanceRow]:
                 symbol=symbol,
                 start_close=float(first),
                 end_close=float(last),
-                return_=float(last / first - 1),
+                return_=calc_total_return(inside),
                 max_drawdown=calc_max_drawdown(inside),
             )
         )

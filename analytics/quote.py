@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.errors import InsufficientHistory
+from analytics.series import trailing_52_weeks
 
-FIFTY_TWO_WEEKS = pd.DateOffset(weeks=52)
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,6 @@ class Quote:
     low_52w: float
     ytd_base: pd.Timestamp | None  # the last session of the previous year
     ytd_return: float  # NaN when the history starts this year
-
-
-def trailing_52_weeks(closes: pd.Series) -> pd.Series:
-    """The closes of the 52 weeks ending at the last one (both ends included)."""
-    end = closes.index[-1]
-    return closes.loc[end - FIFTY_TWO_WEEKS : end]
 
 
 def quote(symbol: str, closes: pd.Series) -> Quote:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 RISKMETRICS_LAMBDA = 0.94
+FIFTY_TWO_WEEKS = pd.DateOffset(weeks=52)
 
 
 def to_returns(closes: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
@@ -26,6 +27,12 @@ def to_log_returns(closes: pd.Series) -> pd.Series:
 def to_drawdown(closes: pd.Series) -> pd.Series:
     """Each close relative to the highest close so far, minus one (<= 0)."""
     return closes / closes.cummax() - 1
+
+
+def trailing_52_weeks(closes: pd.Series) -> pd.Series:
+    """The closes of the 52 weeks ending at the last one (both ends included)."""
+    end = closes.index[-1]
+    return closes.loc[end - FIFTY_TWO_WEEKS : end]
 
 
 def calc_total_return(closes: pd.Series) -> float:

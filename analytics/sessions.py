@@ -70,10 +70,6 @@ def is_regular_hours(now: pd.Timestamp | dt.datetime) -> bool:
     return cal.session_open(day) <= now < cal.session_close(day)
 
 
-def previous_session(session: pd.Timestamp, count: int = 1) -> pd.Timestamp:
-    return nyse().session_offset(to_session_date(session), -count)
-
-
 def sessions_between(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     """All sessions from ``start`` to ``end`` inclusive."""
     return nyse().sessions_in_range(to_session_date(start), to_session_date(end)).as_unit("ns")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass
 from importlib import resources
 
@@ -21,13 +20,11 @@ SNAPSHOT_FILE = "data/prices_daily.csv.gz"
 class Snapshot:
     closes: pd.DataFrame
     volumes: pd.DataFrame
-    load_seconds: float
 
 
 @functools.cache
 def load_snapshot() -> Snapshot:
     """Read the bundled CSV once per process (about 0.2 s)."""
-    started = time.perf_counter()
     with resources.files("analytics").joinpath(SNAPSHOT_FILE).open("rb") as fh:
         long = pd.read_csv(
             fh,
@@ -37,7 +34,7 @@ def load_snapshot() -> Snapshot:
         )
     closes = frames.from_long(long, "close")
     volumes = frames.from_long(long, "volume")
-    return Snapshot(closes, volumes, time.perf_counter() - started)
+    return Snapshot(closes, volumes)
 
 
 class SnapshotSource:
@@ -62,9 +59,6 @@ class SnapshotSource:
     def closes(self) -> pd.DataFrame:
         """Everything this source can see, as one close frame."""
         return self._closes
-
-    def volumes(self) -> pd.DataFrame:
-        return self._snapshot.volumes.loc[: self._closes.index[-1]]
 
     def last_session(self, now: pd.Timestamp) -> pd.Timestamp:
         return self._closes.index[-1]

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from analytics.errors import InsufficientHistory
-from analytics.quote import quote, trailing_52_weeks
+from analytics.quote import quote
+from analytics.series import trailing_52_weeks
 
 from ._helpers import LAST_SESSION, T, short_message
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics.errors import RateLimited, Unreachable, UnknownSymbol, UpstreamError
+from analytics.sources.yahoo import YahooSource
 from tests.sources.conftest import AFTER_CLOSE
 
 
@@ -80,6 +81,8 @@ def test_whole_outage_fails_every_symbol(yahoo, replay):
     assert all(isinstance(e, Unreachable) for e in fetched.errors.values())
 
 
-def test_yfinance_caches_live_in_our_directory(yahoo, yf_cache):
-    yahoo.fetch(["KRE"], None, AFTER_CLOSE)
-    assert any(yf_cache.rglob("*.db"))
+def test_yfinance_caches_live_in_our_directory(replay, yf_cache, tmp_path):
+    ours = tmp_path / "marketbot-cache"  # not the fixture's directory: only YahooSource can point here
+    YahooSource(ours, session=replay).fetch(["KRE"], None, AFTER_CLOSE)
+    assert sorted(p.name for p in ours.rglob("*.db")) != []
+    assert not any(yf_cache.rglob("*.db"))

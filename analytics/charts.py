@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from analytics.compare import Comparison
+from analytics.history import LongRun
 from analytics.performance import PerformanceRow
 from analytics.symbols import display_name
 
@@ -101,4 +102,22 @@ def banks_chart(closes: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) ->
     bottom.plot(ratio.index, ratio, color=ORANGE, linewidth=1.4)
     bottom.set_ylabel("KRE/SPY", color=MUTED)
     _title(fig, "Regional banks (KRE)", f"{start.date()} → {end.date()}")
+    return _png(fig)
+
+
+def history_chart(pair: pd.DataFrame, result: LongRun) -> bytes:
+    """Each calendar year's spread (a's return minus b's), and the a/b close ratio over ``pair``."""
+    years = result.years
+    spreads = [y.spread * 100 for y in years]
+    ratio = pair[result.a] / pair[result.b]
+    fig, (top, bottom) = _figure(2, (1, 1))
+    # Bars centred on each year, on the same date axis as the ratio below.
+    middles = [pd.Timestamp(year=y.year, month=7, day=1) for y in years]
+    top.bar(middles, spreads, color=[GREEN if v >= 0 else RED for v in spreads], width=300)
+    top.axhline(0, color=MUTED, linewidth=0.8)
+    top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f} pp"))
+    top.set_ylabel("yearly spread", color=MUTED)
+    bottom.plot(ratio.index, ratio, color=ORANGE, linewidth=1.2)
+    bottom.set_ylabel(f"{result.a}/{result.b}", color=MUTED)
+    _title(fig, f"{display_name(result.a)} vs {display_name(result.b)}", f"{result.first.date()} → {result.as_of.date()}")
     return _png(fig)

@@ -20,7 +20,11 @@ class UnknownSymbol(MarketbotError):
 
     def __init__(self, symbol: str, detail: str = "") -> None:
         self.symbol = symbol
+        self.detail = detail
         super().__init__(f"Unknown symbol `{symbol}`" + (f": {detail}" if detail else "."))
+
+    def __reduce__(self):  # rebuilt from its own arguments when it crosses a process boundary
+        return type(self), (self.symbol, self.detail)
 
 
 class InsufficientHistory(MarketbotError):
@@ -40,6 +44,9 @@ class UpstreamError(DataUnavailable):
     def __init__(self, message: str, symbol: str | None = None) -> None:
         self.symbol = symbol
         super().__init__(message)
+
+    def __reduce__(self):
+        return type(self), (str(self), self.symbol)
 
 
 class RateLimited(UpstreamError):

@@ -2,4 +2,5 @@ import sys
 
 from bot.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # worker processes re-import the main module: never rerun the CLI there
+    sys.exit(main())

@@ -1,43 +1,102 @@
-"""The Discord side: the client, its lifetime, and `marketbot run`.
-
-Slash commands are registered by the Discord issue's cogs; this module owns the
-connection and the resources every command shares.
-"""
+"""The Discord side: the bot, its lifetime, and `marketbot run` / `marketbot sync`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
 import aiohttp
 import discord
+from discord.ext.commands import Bot, when_mentioned
 
 from analytics.errors import MarketbotError
+from bot.command_sync import sync_commands
+from bot.loop_monitor import LoopMonitor
 from bot.settings import Settings
+from bot.storage import Storage
 from bot.wiring import build_services
-from commands.services import Services
+from bot.workers import Workers
+from commands.errors import on_error
+from commands.registry import COGS
+from commands.respond import Responder
+from commands.services import Services, in_thread
 
 log = logging.getLogger(__name__)
 
 
-class MarketBot(discord.Client):
-    def __init__(self, services: Services) -> None:
+class MarketBot(Bot):
+    def __init__(
+        self,
+        services: Services,
+        storage: Storage,
+        *,
+        sync_guild: int | None,
+        force_sync: bool = False,
+        workers: Workers | None = None,
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # slash commands need no privileged intent
-        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        super().__init__(
+            command_prefix=when_mentioned,  # no text commands: slash commands only
+            help_command=None,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
         self.services = services
-        self.tree = discord.app_commands.CommandTree(self)
+        self.storage = storage
+        self.sync_guild = sync_guild
+        self.force_sync = force_sync
+        self.workers = workers
+        self.responder = Responder(services)
+        self.loop_monitor = LoopMonitor()
+        self.tree.error(on_error)
+
+    async def setup_hook(self) -> None:
+        for cog in COGS:
+            await self.add_cog(cog(self.responder))
+        self.loop_monitor.start()
+        if self.workers is not None:
+            await self.workers.start()  # after login: a refused token costs no processes
+        try:
+            await sync_commands(self.tree, self.storage, self.sync_guild, force=self.force_sync)
+        except discord.HTTPException as exc:
+            if self.force_sync:
+                raise MarketbotError(f"Discord refused the command sync: {exc}") from None
+            # The commands registered last time keep working; the next start retries.
+            log.error("Could not sync slash commands (will retry on the next start): %s", exc)
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d guilds; data: %s", self.user, len(self.guilds), self.services.market.describe())
 
+    async def close(self) -> None:
+        await self.loop_monitor.stop()
+        cache = self.responder.cache
+        log.info("Answers: %d asked, %d computed, the rest from the cache", cache.asked, cache.computed)
+        await super().close()
 
-async def run(settings: Settings) -> None:
+
+async def run(settings: Settings, *, sync_only: bool = False, guild: int | None = None) -> None:
+    """Serve until stopped; or, with ``sync_only``, log in, force a command sync, and return."""
     assert settings.discord_token is not None
-    bot = MarketBot(build_services(settings))
-    async with bot:
-        try:
-            await bot.start(settings.discord_token.get_secret_value())
-        except discord.LoginFailure:
-            raise MarketbotError("Discord refused the token in DISCORD_TOKEN; reset it in the developer portal.") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise MarketbotError(f"Cannot reach Discord ({type(exc).__name__}); check the network and try again.") from None
+    token = settings.discord_token.get_secret_value()
+    storage = Storage(settings.db)
+    workers = Workers(settings.workers) if settings.workers and not sync_only else None
+    services = build_services(settings, offload=workers.run if workers else in_thread)
+    bot = MarketBot(services, storage, sync_guild=guild or settings.dev_guild, force_sync=sync_only, workers=workers)
+    # SIGTERM (service managers, containers) closes the connection cleanly, like Ctrl-C.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
+    try:
+        async with bot:
+            if sync_only:
+                await bot.login(token)  # runs setup_hook, which syncs
+            else:
+                await bot.start(token)
+    except discord.LoginFailure:
+        raise MarketbotError("Discord refused the token in DISCORD_TOKEN; reset it in the developer portal.") from None
+    except (aiohttp.ClientError, OSError) as exc:
+        raise MarketbotError(f"Cannot reach Discord ({type(exc).__name__}); check the network and try again.") from None
+    finally:
+        if workers is not None:
+            await asyncio.to_thread(workers.close)
+        storage.close()

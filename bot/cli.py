@@ -21,6 +21,11 @@ def _parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True)
 
     verbs.add_parser("run", help="connect to Discord with DISCORD_TOKEN and serve slash commands")
+    sync = verbs.add_parser(
+        "sync",
+        help="register the slash commands with Discord now (run does it only when they changed)",
+    )
+    sync.add_argument("--guild", type=int, metavar="ID", help="register in this server only (applies at once)")
 
     ask = verbs.add_parser(
         "ask",
@@ -58,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_ask(settings, args))
         if args.verb == "snapshot":
             return asyncio.run(_export(settings, args.file, args.symbols))
-        if args.verb == "run":
-            return _run(settings)
+        if args.verb in ("run", "sync"):
+            return _connect(settings, sync_only=args.verb == "sync", guild=getattr(args, "guild", None))
     except MarketbotError as exc:
         print(f"marketbot: {exc}", file=sys.stderr)
         return 1
@@ -86,11 +91,13 @@ async def _export(settings: Settings, path: Path, symbols: str | None) -> int:
     return 0
 
 
-def _run(settings: Settings) -> int:
+def _connect(settings: Settings, sync_only: bool, guild: int | None) -> int:
     if settings.discord_token is None or not settings.discord_token.get_secret_value():
         print("marketbot: DISCORD_TOKEN is not set (see README: Running the bot).", file=sys.stderr)
         return 2
     from bot.app import run
 
-    asyncio.run(run(settings))
+    asyncio.run(run(settings, sync_only=sync_only, guild=guild))
+    if sync_only:
+        print("synced the slash commands")
     return 0

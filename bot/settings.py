@@ -6,6 +6,7 @@ Built once in ``main`` and passed down; nothing reads the environment at import.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     dev_guild: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Processes computing answers and charts for `run` (0: threads in the bot's process).
+    workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=0, le=32)
 
     @model_validator(mode="after")
     def _as_of_needs_snapshot(self) -> Settings:

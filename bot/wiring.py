@@ -11,7 +11,7 @@ from analytics.sources.bar_store import BarStore
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
 from bot.settings import Settings
-from commands.services import Services
+from commands.services import Offload, Services, in_thread
 
 
 def build_market_data(
@@ -33,5 +33,10 @@ def build_market_data(
     return MarketData(yahoo, fallback=fallback, store=store, clock=clock)
 
 
-def build_services(settings: Settings, clock: Callable[[], pd.Timestamp] = utc_now, yahoo_session: object | None = None) -> Services:
-    return Services(market=build_market_data(settings, clock, yahoo_session), clock=clock)
+def build_services(
+    settings: Settings,
+    clock: Callable[[], pd.Timestamp] = utc_now,
+    yahoo_session: object | None = None,
+    offload: Offload = in_thread,
+) -> Services:
+    return Services(market=build_market_data(settings, clock, yahoo_session), clock=clock, offload=offload)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
+import discord
 import pandas as pd
+from discord import app_commands
+from discord.ext.commands import Cog
 
 from analytics import banks as stress
 from analytics.charts import banks_chart
@@ -12,7 +13,10 @@ from analytics.sources.base import Prices
 from analytics.windows import parse_date, snap_to_sessions
 from commands import format as fmt
 from commands.answer import Answer
+from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
+from commands.limits import heavy_cooldown
+from commands.respond import Responder
 from commands.services import Services
 
 CHART_SPAN = pd.DateOffset(years=1)
@@ -21,7 +25,7 @@ CHART_SPAN = pd.DateOffset(years=1)
 async def handle(services: Services, as_of: str = "") -> Answer:
     """KRE's moves and drawdown, KRE/SPY and KRE/XLF, breadth, and a stated stress level."""
     prices = await services.market.closes(list(stress.SYMBOLS))
-    return await asyncio.to_thread(_answer, prices, as_of, services.clock())
+    return await services.offload(_answer, prices, as_of, services.clock())
 
 
 def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestamp, list[str]]:
@@ -123,3 +127,14 @@ def _data(s: stress.BankStress) -> dict:
         "points": s.points,
         "rule": [{"label": p.label, "value": p.value, "points": p.points} for p in s.rule],
     }  # fmt: skip
+
+
+class Banks(Cog):
+    def __init__(self, responder: Responder) -> None:
+        self.responder = responder
+
+    @app_commands.command(name="banks", description=DESCRIPTIONS["banks"])
+    @app_commands.describe(as_of="A past date to check instead of the last close, e.g. 2023-03-13 (default: the last close)")
+    @heavy_cooldown
+    async def banks(self, interaction: discord.Interaction, as_of: app_commands.Range[str, 1, 20] = "") -> None:
+        await self.responder.answer(interaction, handle, as_of=as_of)

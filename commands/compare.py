@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
+import discord
 import pandas as pd
+from discord import app_commands
+from discord.ext.commands import Cog
 
 from analytics.charts import compare_chart
 from analytics.compare import Comparison, Leg, aligned_pair, compare
@@ -15,7 +16,11 @@ from analytics.symbols import display_name, normalize_symbol, price_basis
 from analytics.windows import resolve_window
 from commands import format as fmt
 from commands.answer import Answer
+from commands.autocomplete import anchor_choices, end_anchor_choices, symbol_choices
+from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
+from commands.limits import heavy_cooldown
+from commands.respond import Responder
 from commands.services import Services
 
 
@@ -25,7 +30,7 @@ async def handle(services: Services, a: str = "^RUT", b: str = "^GSPC", start: s
     if a == b:
         raise InvalidInput("Pick two different symbols to compare.")
     prices = await services.market.closes([a, b])
-    return await asyncio.to_thread(_answer, prices, a, b, start, end, services.clock())
+    return await services.offload(_answer, prices, a, b, start, end, services.clock())
 
 
 def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timestamp) -> Answer:
@@ -129,3 +134,27 @@ def _data(result: Comparison, prices: Prices) -> dict:
         "beta_63d": result.beta_63d,
         "streak": result.streak,
     }
+
+
+class Compare(Cog):
+    def __init__(self, responder: Responder) -> None:
+        self.responder = responder
+
+    @app_commands.command(name="compare", description=DESCRIPTIONS["compare"])
+    @app_commands.describe(
+        a="First symbol (default ^RUT, the Russell 2000)",
+        b="Second symbol (default ^GSPC, the S&P 500)",
+        start="A date (2022-10-12) or an anchor: oct-2022-low, svb, ytd, 1m ... 10y, max (default 1y)",
+        end="A date (default: the last close)",
+    )
+    @app_commands.autocomplete(a=symbol_choices, b=symbol_choices, start=anchor_choices, end=end_anchor_choices)
+    @heavy_cooldown
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        a: app_commands.Range[str, 1, 20] = "^RUT",
+        b: app_commands.Range[str, 1, 20] = "^GSPC",
+        start: app_commands.Range[str, 1, 20] = "1y",
+        end: app_commands.Range[str, 1, 20] = "",
+    ) -> None:
+        await self.responder.answer(interaction, handle, a=a, b=b, start=start, end=end)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-
+import discord
 import pandas as pd
+from discord import app_commands
+from discord.ext.commands import Cog
 
+from analytics.charts import history_chart
 from analytics.compare import aligned_pair
 from analytics.history import long_run
 from analytics.sources.base import Prices
 from commands import format as fmt
 from commands.answer import Answer
+from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
+from commands.limits import heavy_cooldown
+from commands.respond import Responder
 from commands.services import Services
 
 A, B = "^RUT", "^GSPC"
@@ -21,11 +26,12 @@ RECENT_YEARS = 10  # calendar years listed in Discord (JSON has all)
 async def handle(services: Services) -> Answer:
     """Calendar-year returns side by side and how often small caps won over 1, 3 and 5 years."""
     prices = await services.market.closes([A, B])
-    return await asyncio.to_thread(_answer, prices, services.clock())
+    return await services.offload(_answer, prices, services.clock())
 
 
 def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
-    result = long_run(aligned_pair(prices.closes, A, B))
+    pair = aligned_pair(prices.closes, A, B)
+    result = long_run(pair)
     wins = sum(1 for y in result.years if not y.partial and y.spread > 0)
     full = sum(1 for y in result.years if not y.partial)
     summary = (
@@ -67,5 +73,17 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
         summary=summary,
         fields=fields,
         footer=footer(prices.provenance, [A, B], now, f"{result.first.date()} → {result.as_of.date()}", result.as_of),
+        chart=history_chart(pair, result),
+        chart_name="history.png",
         data=data,
     )
+
+
+class History(Cog):
+    def __init__(self, responder: Responder) -> None:
+        self.responder = responder
+
+    @app_commands.command(name="history", description=DESCRIPTIONS["history"])
+    @heavy_cooldown
+    async def history(self, interaction: discord.Interaction) -> None:
+        await self.responder.answer(interaction, handle)

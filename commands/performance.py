@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
+import discord
 import pandas as pd
+from discord import app_commands
+from discord.ext.commands import Cog
 
 from analytics.charts import performance_chart
 from analytics.frames import history_name
@@ -14,7 +15,11 @@ from analytics.symbols import display_name, parse_symbol_list, price_basis
 from analytics.windows import resolve_window
 from commands import format as fmt
 from commands.answer import Answer
+from commands.autocomplete import anchor_choices, end_anchor_choices, symbol_choices
+from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
+from commands.limits import heavy_cooldown
+from commands.respond import Responder
 from commands.services import Services
 
 MAX_SYMBOLS = 10
@@ -26,7 +31,7 @@ async def handle(
     """Start and end close, return and max drawdown of each symbol, sorted by return."""
     wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
     prices = await services.market.closes(wanted)
-    return await asyncio.to_thread(_answer, prices, wanted, start, end, services.clock())
+    return await services.offload(_answer, prices, wanted, start, end, services.clock())
 
 
 def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Timestamp) -> Answer:
@@ -78,3 +83,25 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
         chart=performance_chart(rows, window.label()),
         chart_name="performance.png",
     )
+
+
+class Performance(Cog):
+    def __init__(self, responder: Responder) -> None:
+        self.responder = responder
+
+    @app_commands.command(name="performance", description=DESCRIPTIONS["performance"])
+    @app_commands.describe(
+        symbols="Up to 10 symbols separated by spaces (default NVDA META GOOGL MSFT ^GSPC ^RUT)",
+        start="A date (2022-10-12) or an anchor: oct-2022-low, svb, ytd, 1m ... 10y, max (default 1y)",
+        end="A date (default: the last close)",
+    )
+    @app_commands.autocomplete(symbols=symbol_choices, start=anchor_choices, end=end_anchor_choices)
+    @heavy_cooldown
+    async def performance(
+        self,
+        interaction: discord.Interaction,
+        symbols: app_commands.Range[str, 1, 100] = "NVDA META GOOGL MSFT ^GSPC ^RUT",
+        start: app_commands.Range[str, 1, 20] = "1y",
+        end: app_commands.Range[str, 1, 20] = "",
+    ) -> None:
+        await self.responder.answer(interaction, handle, symbols=symbols, start=start, end=end)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import discord
+from discord import app_commands
+from discord.ext.commands import Cog
+
 from analytics.quote import quote
 from analytics.symbols import display_name, parse_symbol_list, price_basis
 from commands import format as fmt
 from commands.answer import Answer
+from commands.autocomplete import symbol_choices
+from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
+from commands.limits import light_cooldown
+from commands.respond import Responder
 from commands.services import Services
 
 MAX_SYMBOLS = 10
@@ -54,3 +62,17 @@ async def handle(services: Services, symbols: str = "^RUT ^GSPC KRE") -> Answer:
         footer=footer(prices.provenance, wanted, services.clock()),
         data=data,
     )
+
+
+class Quote(Cog):
+    def __init__(self, responder: Responder) -> None:
+        self.responder = responder
+
+    @app_commands.command(name="quote", description=DESCRIPTIONS["quote"])
+    @app_commands.describe(symbols="Up to 10 symbols separated by spaces (default ^RUT ^GSPC KRE)")
+    @app_commands.autocomplete(symbols=symbol_choices)
+    @light_cooldown
+    async def quote(
+        self, interaction: discord.Interaction, symbols: app_commands.Range[str, 1, 100] = "^RUT ^GSPC KRE"
+    ) -> None:
+        await self.responder.answer(interaction, handle, symbols=symbols)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import discord
 import pandas as pd
+from discord import app_commands
+from discord.ext.commands import Cog
 
 from analytics import rates as r
 from analytics.sources.base import Prices
 from commands.answer import Answer
+from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
+from commands.limits import light_cooldown
+from commands.respond import Responder
 from commands.services import Services
 
 
@@ -57,3 +63,13 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
         footer=footer(prices.provenance, list(r.SYMBOLS), now, as_of=result.as_of),
         data=data,
     )
+
+
+class Rates(Cog):
+    def __init__(self, responder: Responder) -> None:
+        self.responder = responder
+
+    @app_commands.command(name="rates", description=DESCRIPTIONS["rates"])
+    @light_cooldown
+    async def rates(self, interaction: discord.Interaction) -> None:
+        await self.responder.answer(interaction, handle)

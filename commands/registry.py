@@ -1,13 +1,14 @@
-"""Every command handler by name: the one list the terminal and Discord share."""
+"""Every command: its handler (shared by Discord and the terminal) and its Discord cog.
+
+Adding a command: one module with ``handle`` and a cog, one line here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from discord.ext.commands import Cog
 
-from commands import banks, compare, history, performance, quote, rates
-from commands.answer import Answer
-
-Handler = Callable[..., Awaitable[Answer]]
+from commands import about, banks, compare, history, performance, quote, rates
+from commands.answer import Handler
 
 HANDLERS: dict[str, Handler] = {
     "compare": compare.handle,
@@ -16,4 +17,15 @@ HANDLERS: dict[str, Handler] = {
     "history": history.handle,
     "banks": banks.handle,
     "rates": rates.handle,
+    "about": about.handle,
 }
+
+COGS: tuple[type[Cog], ...] = (
+    compare.Compare,
+    performance.Performance,
+    quote.Quote,
+    history.History,
+    banks.Banks,
+    rates.Rates,
+    about.About,
+)

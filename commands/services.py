@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from analytics.sources.market_data import MarketData
+
+# Runs a blocking, picklable ``fn(*args)`` off the event loop: in a thread by
+# default; the Discord bot uses worker processes (see bot/workers.py).
+Offload = Callable[..., Awaitable[Any]]
+
+
+async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.to_thread(fn, *args)
 
 
 @dataclass(frozen=True)
 class Services:
     market: MarketData
     clock: Callable[[], pd.Timestamp]
+    offload: Offload = in_thread

@@ -83,6 +83,9 @@ class MarketData:
         self.clock = clock
         self.breaker = CircuitBreaker()
         self.upstream_calls = 0  # calls into source.fetch, for tests and benchmarks
+        # Bumped whenever what ``closes`` would return may have changed: caches of
+        # answers built on this data key on it.
+        self.generation = 0
         self._entries: dict[str, _Entry] = {}
         self._unknown: dict[str, tuple[UnknownSymbol, pd.Timestamp]] = {}
         self._latest: dict[str, LatestPrice] = {}
@@ -200,6 +203,7 @@ class MarketData:
         return result
 
     def _apply(self, result: _Refresh, now: pd.Timestamp) -> None:
+        self.generation += 1
         self.upstream_calls += result.upstream_calls
         for symbol, closes in result.closes.items():
             self._entries[symbol] = _Entry(closes, now)

@@ -68,3 +68,8 @@ def test_run_without_network_fails_cleanly(monkeypatch, capsys):
     assert main(["run"]) == 1
     err = capsys.readouterr().err
     assert "Cannot reach Discord" in err and "not-a-real-token" not in err and "Traceback" not in err
+
+
+def test_sync_without_a_token_says_what_is_missing(capsys):
+    assert main(["sync"]) == 2
+    assert "DISCORD_TOKEN is not set" in capsys.readouterr().err

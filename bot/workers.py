@@ -1,0 +1,46 @@
+"""Worker processes for the CPU-heavy part of answers: analytics and charts.
+
+pandas and matplotlib hold the GIL, so in threads a burst of chart renders
+uses one core and starves the event loop (heartbeats, 3-second deferrals).
+Processes use every core and leave the loop free. Arguments and results
+(close frames, Answers with PNG bytes, domain errors) are pickled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from typing import Any
+
+
+def _initialize() -> None:
+    # Ctrl-C reaches the whole process group: the bot shuts its workers down itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import commands.registry  # noqa: F401  (pandas, matplotlib, the handlers: imported once per worker)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+class Workers:
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        # spawn: a fork of a process running threads and an event loop is unsafe.
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_initialize)
+
+    async def start(self) -> None:
+        """Start every worker now, so the first asks do not pay for imports."""
+        await asyncio.gather(*(self.run(_ready) for _ in range(self.processes)))
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

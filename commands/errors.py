@@ -1,0 +1,90 @@
+"""The one error pipeline for slash commands (installed as the tree's ``on_error``).
+
+Domain errors carry a message written for the user: it is sent privately.
+Anything else gets a generic private message with a reference id, and the
+log gets the id with the command, its options, the guild and the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+
+import discord
+from discord import app_commands
+
+from analytics.errors import MarketbotError
+
+log = logging.getLogger(__name__)
+
+
+def explain(interaction: discord.Interaction, error: Exception) -> str:
+    """What to tell the user (and, for unexpected errors, log with a reference)."""
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(cause, MarketbotError):
+        return str(cause)
+    if isinstance(cause, app_commands.CommandOnCooldown):
+        return f"You are asking quickly: try /{_name(interaction)} again in {math.ceil(cause.retry_after)} s."
+    if isinstance(cause, app_commands.MissingPermissions):
+        needed = " and ".join(p.replace("_", " ").title() for p in cause.missing_permissions)
+        return f"This needs the {needed} permission{'s' if len(cause.missing_permissions) > 1 else ''} in this server."
+    if isinstance(cause, app_commands.NoPrivateMessage):
+        return "This command works in a server channel, not in direct messages."
+    if isinstance(cause, app_commands.TransformerError):
+        return f"`{discord.utils.escape_markdown(str(cause.value))[:50]}` is not a valid value here."
+    if isinstance(cause, app_commands.CheckFailure):
+        return "You cannot use this command here."
+    reference = secrets.token_hex(4)
+    log.error(
+        "Unexpected error ref=%s command=/%s options=%s guild=%s channel=%s user=%s",
+        reference,
+        _name(interaction),
+        _options(interaction),
+        interaction.guild_id,
+        interaction.channel_id,
+        interaction.user.id,
+        exc_info=cause,
+    )
+    return f"Something went wrong on our side (reference `{reference}`). It has been logged; please try again later."
+
+
+async def on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    if interaction.type is discord.InteractionType.autocomplete:
+        log.error("Autocomplete for /%s failed", _name(interaction), exc_info=error)
+        return
+    text = explain(interaction, error)
+    try:
+        await reply_privately(interaction, text)
+    except discord.HTTPException as exc:  # the interaction may have expired, or Discord is down
+        log.warning("Could not tell the user about an error in /%s: %s", _name(interaction), exc)
+
+
+async def reply_privately(interaction: discord.Interaction, text: str) -> None:
+    if not interaction.response.is_done():
+        await interaction.response.send_message(text, ephemeral=True)
+        return
+    # After a public deferral, Discord makes the first follow-up public whatever
+    # its flags. So: settle the "thinking" message, send the reason privately,
+    # then remove the public placeholder.
+    await interaction.edit_original_response(content="Could not answer this one.")
+    await interaction.followup.send(text, ephemeral=True)
+    await interaction.delete_original_response()
+
+
+def _name(interaction: discord.Interaction) -> str:
+    return interaction.command.qualified_name if interaction.command else "?"
+
+
+def _options(interaction: discord.Interaction) -> dict:
+    """The options as submitted, for the log (values are the user's text, never secrets)."""
+    data = interaction.data or {}
+    flat: dict = {}
+    pending = list(data.get("options", []))
+    while pending:
+        option = pending.pop(0)
+        if "options" in option:  # subcommands nest their options
+            pending.extend(option["options"])
+        else:
+            flat[option["name"]] = option.get("value")
+    return flat

@@ -1,0 +1,63 @@
+"""An Answer as a Discord message: one embed, the chart attached and shown in it."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+
+from commands.answer import Answer
+
+COLOUR = discord.Colour(0x5865F2)
+CAUTION = discord.Colour(0xF0B232)  # snapshot or stale data
+
+# Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+TITLE_MAX, DESCRIPTION_MAX, FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX, TOTAL_MAX = (
+    256, 4096, 25, 256, 1024, 2048, 6000,
+)  # fmt: skip
+
+
+def data_notice(answer: Answer) -> str:
+    """A plain sentence when the figures are not live Yahoo data, else ''."""
+    data = answer.data
+    if "source" not in data:
+        return ""
+    if data.get("stale"):
+        return f"⚠️ Stale data: {data.get('note') or 'the source is not answering'}; figures as of {data['last_session']}."
+    if not data.get("live", True):
+        reason = f" ({data['note']})" if data.get("note") else ""
+        return f"Offline {data['source']} data{reason}, last session {data['last_session']}: not today's market."
+    return ""
+
+
+def to_embed(answer: Answer) -> discord.Embed:
+    notice = data_notice(answer)
+    title = _cut(answer.title, TITLE_MAX)
+    footer = _cut(answer.footer, FOOTER_MAX)
+    # The footer (provenance) and title always fit; the description and fields share the rest of 6000.
+    budget = TOTAL_MAX - len(title) - len(footer)
+    description = _cut(answer.summary + (f"\n\n{notice}" if notice else ""), min(DESCRIPTION_MAX, budget))
+    budget -= len(description)
+    embed = discord.Embed(title=title, description=description, colour=CAUTION if notice else COLOUR)
+    for name, value in answer.fields[:FIELDS_MAX]:
+        name, value = _cut(name, FIELD_NAME_MAX), _cut(value, FIELD_VALUE_MAX)
+        budget -= len(name) + len(value)
+        if budget < 0:
+            break  # never with today's answers, which stay far below 6000 characters
+        embed.add_field(name=name, value=value, inline=False)
+    if footer:
+        embed.set_footer(text=footer)
+    if answer.chart is not None:
+        embed.set_image(url=f"attachment://{answer.chart_name}")
+    return embed
+
+
+def to_file(answer: Answer) -> discord.File | None:
+    """A fresh File each time: discord.py consumes it when sending."""
+    if answer.chart is None:
+        return None
+    return discord.File(io.BytesIO(answer.chart), filename=answer.chart_name)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,180 @@
+"""Slash-command sync: only when the command set changed, per application and scope; and the schema."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import discord
+import pytest
+
+import commands.registry
+from bot.app import MarketBot
+from bot.command_sync import command_set_hash, sync_commands
+from bot.settings import Settings
+from bot.storage import Storage
+from bot.wiring import build_services
+
+NAMES = ["compare", "performance", "quote", "history", "banks", "rates", "about"]
+STRING = 3  # discord.AppCommandOptionType.string
+
+
+@pytest.fixture
+def services():  # function scope: built inside the isolated environment
+    return build_services(Settings(data_source="snapshot"))
+
+
+@pytest.fixture
+def storage(tmp_path):
+    storage = Storage(tmp_path / "marketbot.db")
+    yield storage
+    storage.close()
+
+
+async def make_bot(services, storage, application_id: int = 123) -> MarketBot:
+    bot = MarketBot(services, storage, sync_guild=None)
+    for cog in commands.registry.COGS:  # as setup_hook does, without the network
+        await bot.add_cog(cog(bot.responder))
+    bot._connection.application_id = application_id
+    assert bot.tree.client.application_id == application_id
+    return bot
+
+
+class FakeSync:
+    """Stands in for CommandTree.sync, the call that reaches Discord."""
+
+    def __init__(self, tree, fail: bool = False) -> None:
+        self.tree = tree
+        self.fail = fail
+        self.calls: list = []
+
+    async def __call__(self, *, guild=None):
+        self.calls.append(guild)
+        if self.fail:
+            raise discord.HTTPException(SimpleNamespace(status=500, reason="Server Error"), "Discord is down")
+        return self.tree.get_commands(guild=guild)
+
+
+@pytest.fixture
+async def bot(services, storage, monkeypatch):
+    bot = await make_bot(services, storage)
+    monkeypatch.setattr(bot.tree, "sync", FakeSync(bot.tree))
+    return bot
+
+
+async def test_first_sync_syncs_and_stores_the_hash(bot, storage):
+    assert await sync_commands(bot.tree, storage, None) is True
+    assert bot.tree.sync.calls == [None]
+    assert storage.get_meta("commands_synced:123:global") == command_set_hash(bot.tree, None)
+
+
+async def test_an_unchanged_command_set_is_not_synced_again(bot, storage):
+    await sync_commands(bot.tree, storage, None)
+    assert await sync_commands(bot.tree, storage, None) is False
+    assert bot.tree.sync.calls == [None]
+
+
+async def test_force_syncs_anyway(bot, storage):
+    await sync_commands(bot.tree, storage, None)
+    assert await sync_commands(bot.tree, storage, None, force=True) is True
+    assert bot.tree.sync.calls == [None, None]
+
+
+async def test_a_changed_command_set_syncs_again(bot, storage):
+    await sync_commands(bot.tree, storage, None)
+    before = storage.get_meta("commands_synced:123:global")
+    bot.tree.remove_command("about")
+    assert await sync_commands(bot.tree, storage, None) is True
+    assert bot.tree.sync.calls == [None, None]
+    after = storage.get_meta("commands_synced:123:global")
+    assert after != before and after == command_set_hash(bot.tree, None)
+    assert await sync_commands(bot.tree, storage, None) is False
+
+
+async def test_guild_scope_syncs_to_the_guild_with_its_own_hash(bot, storage):
+    await sync_commands(bot.tree, storage, None)
+    global_hash = storage.get_meta("commands_synced:123:global")
+
+    assert await sync_commands(bot.tree, storage, 42) is True  # the global sync does not count for the guild
+    guild = bot.tree.sync.calls[-1]
+    assert isinstance(guild, discord.abc.Snowflake) and guild.id == 42
+    assert sorted(c.name for c in bot.tree.get_commands(guild=discord.Object(id=42))) == sorted(NAMES)
+    assert storage.get_meta("commands_synced:123:42") == command_set_hash(bot.tree, discord.Object(id=42))
+    assert storage.get_meta("commands_synced:123:global") == global_hash
+
+    assert await sync_commands(bot.tree, storage, 42) is False
+    assert await sync_commands(bot.tree, storage, None) is False
+    assert len(bot.tree.sync.calls) == 2
+
+
+async def test_a_failed_sync_stores_nothing_and_is_retried(bot, storage):
+    bot.tree.sync.fail = True
+    with pytest.raises(discord.HTTPException):
+        await sync_commands(bot.tree, storage, None)
+    assert storage.get_meta("commands_synced:123:global") is None
+    bot.tree.sync.fail = False
+    assert await sync_commands(bot.tree, storage, None) is True
+    assert bot.tree.sync.calls == [None, None]
+
+
+async def test_a_restart_with_the_same_commands_does_not_sync(services, storage, monkeypatch):
+    first = await make_bot(services, storage)
+    second = await make_bot(services, storage)
+    assert command_set_hash(first.tree, None) == command_set_hash(second.tree, None)
+    monkeypatch.setattr(first.tree, "sync", FakeSync(first.tree))
+    monkeypatch.setattr(second.tree, "sync", FakeSync(second.tree))
+    assert await sync_commands(first.tree, storage, None) is True
+    assert await sync_commands(second.tree, storage, None) is False
+    assert second.tree.sync.calls == []
+
+
+async def test_another_application_keeps_its_own_hash(services, storage, monkeypatch):
+    mine = await make_bot(services, storage, application_id=123)
+    other = await make_bot(services, storage, application_id=456)
+    monkeypatch.setattr(mine.tree, "sync", FakeSync(mine.tree))
+    monkeypatch.setattr(other.tree, "sync", FakeSync(other.tree))
+    assert await sync_commands(mine.tree, storage, None) is True
+    assert await sync_commands(other.tree, storage, None) is True
+    assert other.tree.sync.calls == [None]
+    assert storage.get_meta("commands_synced:456:global") == storage.get_meta("commands_synced:123:global")
+
+
+async def test_the_hash_is_a_sha256_of_the_command_set(bot):
+    digest = command_set_hash(bot.tree, None)
+    assert len(digest) == 64 and int(digest, 16) >= 0
+    bot.tree.remove_command("rates")
+    assert command_set_hash(bot.tree, None) != digest
+
+
+# -- the registered schema --
+
+
+async def test_the_registered_commands(bot):
+    schema = [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
+    assert sorted(c["name"] for c in schema) == sorted(NAMES)
+    assert len(schema) == len(NAMES)
+
+
+async def test_compare_options_are_autocompleted_strings(bot):
+    compare = bot.tree.get_command("compare").to_dict(bot.tree)
+    options = {o["name"]: o for o in compare["options"]}
+    assert list(options) == ["a", "b", "start", "end"]
+    for option in options.values():
+        assert option["type"] == STRING
+        assert option["autocomplete"] is True
+        assert option["required"] is False
+        assert (option["min_length"], option["max_length"]) == (1, 20)
+
+
+async def test_every_description_is_present_and_short(bot):
+    schema = [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
+    checked = 0
+    for command in schema:
+        pending = [command]
+        while pending:
+            item = pending.pop()
+            assert isinstance(item["description"], str)
+            assert 1 <= len(item["description"]) <= 100, item["name"]
+            assert 1 <= len(item["name"]) <= 32
+            checked += 1
+            pending.extend(item.get("options", []))
+    assert checked > len(NAMES)  # options were checked too

@@ -1,0 +1,1141 @@
+"""A fake Discord: REST API v10 plus the gateway, enough for a real discord.py 2.7 bot.
+
+The bot logs in (any token), syncs its slash commands, connects to the gateway and
+answers interactions the test injects; the fake records everything it is sent::
+
+    fake = FakeDiscord()
+    await fake.start()                  # 127.0.0.1, random free port
+    ...start the bot with fake.env() (tests/fakes/launch_bot.py), or in-process
+       after tests.fakes.launch_bot.patch_discord(fake.url)...
+    await fake.wait_ready()
+    ix = await fake.inject_command("ping", [{"name": "word", "value": "hi"}])
+    await ix.deferred(3)                # -> Request: the interaction callback
+    msg = await ix.answered(30)         # -> Message: what the user finally sees
+    assert msg.embeds[0]["title"] == "pong hi" and not msg.ephemeral
+
+API
+---
+FakeDiscord (class attributes, fixed snowflakes)
+    APP_ID, BOT_USER_ID (distinct on purpose, so mixing them up shows), USER_ID
+    (default invoking user, guild owner), GUILD_ID, CHANNEL_ID, OTHER_CHANNEL_ID
+    (the guild's two text channels), DEFAULT_PERMISSIONS, FILE_SIZE_LIMIT
+FakeDiscord()                            start(), stop(), url, gateway_url, env()
+    requests: list[Request]              every REST call, in arrival order
+    find_requests(method=None, path=None) -> list[Request]   (path: re.search on Request.path)
+    commands: dict[str, list[dict]]      "global" | str(guild_id) -> last synced list, as received;
+                                         may be seeded, to model commands registered by an earlier run
+    command_syncs: list[str]             scope of each PUT
+    messages: list[Message]              one record per create or edit
+    channel_messages(channel_id=None) -> list[Message]       kind == "channel" only
+    identifies, resumes, deduplicated_nonces: int;  last_identify: dict | None (IDENTIFY's d)
+    channel_message_rate: int | None     global cap on POST /channels/*/messages per rolling second
+    callback_deadline: float | None      seconds to acknowledge an interaction (Discord: 3)
+    await wait_ready(timeout=30)
+    await inject_command(name, options=None, *, user_id=USER_ID, permissions=DEFAULT_PERMISSIONS,
+                         channel_id=None) -> Interaction
+    await inject_autocomplete(name, options, *, user_id=USER_ID, channel_id=None) -> Interaction
+    fail_next(method, path_regex, status, times=1, retry_after=0.3, *, lost_response=False)
+    set_channel_status(channel_id, status | None)
+    await drop_gateway(code=4000);  await send_reconnect()
+Interaction: id, token, type (2 | 4), name, user_id, channel_id, sent_at, callback (Request),
+    callback_type, choices, original_id, messages; await deferred(timeout=10) -> Request;
+    await answered(timeout=30) -> Message
+Request: method, path (/api/v10/..., no query), query, json, files {filename: bytes}, status, at
+Message: id, kind ("callback" | "followup" | "edit" | "channel"), channel_id, payload, files,
+    flags, interaction_id, at, data (the message object returned), deleted;
+    content, embeds, attachment_names, ephemeral, nonce
+
+Adjustments and modelled Discord behaviour
+------------------------------------------
+- Interaction options may omit "type": it is filled in from the synced schema (nested
+  subcommand options included), and an unknown option name raises LookupError, as does
+  injecting a command that was never synced. A guild-synced command wins over a global one
+  of the same name and carries data.guild_id, which discord.py's CommandTree needs to find it.
+- inject_autocomplete marks the last (innermost) option focused unless one already is.
+- Injection waits for wait_ready(10): after drop_gateway the interaction is sent once the
+  bot has RESUMED. RESUME replays nothing.
+- The first followup after a deferral replaces the "thinking" message: it takes the original
+  response's id and the deferral's ephemerality; its own ephemeral flag is ignored, as on
+  Discord (discord-api-docs#3466). Later followups are new messages with their own flags.
+- Followups and webhook edits before the callback: 404 Unknown Webhook (10015). A second
+  callback: 400 (40060). A callback later than callback_deadline: 404 Unknown interaction
+  (10062). Channels other than the guild's two: 404 Unknown Channel (10003).
+- Message limits are enforced with Discord's errors: content <= 2000, <= 10 embeds, embed
+  title/description/field/footer/author lengths, non-empty field name and value, <= 25 fields,
+  6000 characters per embed, <= 10 files, each file <= FILE_SIZE_LIMIT (413, 40005), no empty
+  message (50006); autocomplete: <= 25 choices with 1..100-character names and values.
+- Enforced nonces (channel messages): a repeat within NONCE_WINDOW returns the original
+  message and counts in deduplicated_nonces; no Message record is added.
+- fail_next(..., lost_response=True) lets the request take effect, then answers the failure:
+  a response lost after Discord committed it (discord.py retries 5xx with the same payload).
+- REST calls other than interaction callbacks and webhooks need "Authorization: Bot <any>"
+  (401 otherwise). Every response carries a roomy rate-limit bucket (50, 49 left, resets in
+  1 s), so discord.py never waits pre-emptively; only injected 429s slow it down.
+- Attachment URLs point at the fake, which serves the bytes (discord.Attachment.read works).
+- 204 responses carry no Content-Type: discord.py JSON-decodes any body labelled
+  application/json, and an empty one fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import copy
+import datetime
+import itertools
+import json
+import math
+import mimetypes
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API_PREFIX = "/api/v10"
+DISCORD_EPOCH_MS = 1_420_070_400_000
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+NONCE_WINDOW = 300.0  # Discord: "within the past few minutes"
+HEARTBEAT_INTERVAL_MS = 41250
+
+# status -> Discord's (code, message), for injected failures and channel statuses
+CANNED_ERRORS: dict[int, tuple[int, str]] = {
+    400: (50035, "Invalid Form Body"),
+    401: (0, "401: Unauthorized"),
+    403: (50001, "Missing Access"),
+    404: (10003, "Unknown Channel"),
+}
+
+# Discord's per-embed limits: dotted path -> max length
+EMBED_LIMITS = {"title": 256, "description": 4096, "footer.text": 2048, "author.name": 256}
+
+Reply = tuple[int, Any]  # status, JSON body (None -> 204 No Content)
+
+
+def _now_iso() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat()
+
+
+def _error(status: int, code: int | None = None, message: str | None = None, **extra: Any) -> Reply:
+    default_code, default_message = CANNED_ERRORS.get(status, (0, f"{status}: Fake Discord error"))
+    return status, {"code": default_code if code is None else code, "message": message or default_message, **extra}
+
+
+def _rate_limited(retry_after: float, *, is_global: bool) -> Reply:
+    # discord.py retries a 429 only with a Via header (added in _respond) and this body
+    return 429, {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}
+
+
+def _form_errors(errors: dict[str, str]) -> Reply:
+    """400 Invalid Form Body with Discord's nested {"a": {"0": {"_errors": [...]}}} shape."""
+    nested: dict[str, Any] = {}
+    for path, message in errors.items():
+        node = nested
+        for key in path.split("."):
+            node = node.setdefault(key, {})
+        node["_errors"] = [{"code": "BASE_TYPE_INVALID", "message": message}]
+    return _error(400, 50035, "Invalid Form Body", errors=nested)
+
+
+def _dig(obj: dict[str, Any], path: str) -> Any:
+    for key in path.split("."):
+        obj = obj.get(key) or {}
+    return obj or None
+
+
+def _embed_errors(index: int, embed: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    total = 0
+    for path, limit in EMBED_LIMITS.items():
+        value = _dig(embed, path) or ""
+        total += len(value)
+        if len(value) > limit:
+            errors[f"embeds.{index}.{path}"] = f"Must be {limit} or fewer in length."
+    fields = embed.get("fields") or []
+    if len(fields) > 25:
+        errors[f"embeds.{index}.fields"] = "Must be 25 or fewer in length."
+    for j, embed_field in enumerate(fields):
+        for key, limit in (("name", 256), ("value", 1024)):
+            value = embed_field.get(key) or ""
+            total += len(value)
+            if not 1 <= len(value) <= limit:
+                errors[f"embeds.{index}.fields.{j}.{key}"] = f"Must be between 1 and {limit} in length."
+    if total > 6000:
+        errors[f"embeds.{index}"] = "Embed size exceeds maximum size of 6000"
+    return errors
+
+
+def _invalid_choices(data: dict[str, Any]) -> Reply | None:
+    choices = data.get("choices") or []
+    errors = {"choices": "Must be 25 or fewer in length."} if len(choices) > 25 else {}
+    for i, choice in enumerate(choices):
+        for key in ("name", "value"):
+            if isinstance(choice.get(key), str) and not 1 <= len(choice[key]) <= 100:
+                errors[f"choices.{i}.{key}"] = "Must be between 1 and 100 in length."
+    return _form_errors(errors) if errors else None
+
+
+def _typed_options(options: list[dict[str, Any]], schema: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fill in each option's type from the synced schema, recursing into subcommands."""
+    specs = {spec["name"]: spec for spec in schema}
+    typed = []
+    for option in options:
+        spec = specs.get(option["name"])
+        if spec is None and "type" not in option:
+            raise LookupError(f"option {option['name']!r} is not in the synced schema {sorted(specs)}")
+        option = {"type": spec["type"] if spec else option["type"], **option}
+        if "options" in option:
+            option["options"] = _typed_options(option["options"], (spec or {}).get("options", []))
+        typed.append(option)
+    return typed
+
+
+def _has_focus(options: list[dict[str, Any]]) -> bool:
+    return any(o.get("focused") or _has_focus(o.get("options", [])) for o in options)
+
+
+def _focus_last(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if _has_focus(options):
+        return options
+    *init, last = options
+    if "options" in last:  # a subcommand (group): focus inside it
+        return [*init, {**last, "options": _focus_last(last["options"])}]
+    return [*init, {**last, "focused": True}]
+
+
+async def _read_body(request: web.Request) -> tuple[Any, dict[int, tuple[str, bytes]]]:
+    """The JSON payload and the uploaded files[n] -> (filename, bytes) of a REST request."""
+    if request.content_type != "multipart/form-data":
+        raw = await request.read()
+        return (json.loads(raw) if raw else None), {}
+    payload, uploads = None, {}
+    async for part in await request.multipart():
+        if part.name == "payload_json":
+            payload = json.loads(await part.text())
+        elif match := re.fullmatch(r"files\[(\d+)\]", part.name or ""):
+            uploads[int(match[1])] = (part.filename or "", bytes(await part.read()))
+    return payload, uploads
+
+
+@dataclass
+class Request:
+    """One REST call the bot made."""
+
+    method: str
+    path: str  # the URL path, e.g. /api/v10/users/@me, without the query string
+    query: dict[str, str]
+    json: Any  # the JSON body, or a multipart body's payload_json
+    at: float  # time.perf_counter() on arrival
+    uploads: dict[int, tuple[str, bytes]] = field(default_factory=dict, repr=False)  # files[n]
+    status: int = 0  # what the fake answered
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return {name: data for name, data in self.uploads.values()}
+
+
+@dataclass
+class Message:
+    """A message the bot created, or one edit of it."""
+
+    id: int
+    kind: str  # "callback" | "followup" | "edit" | "channel"
+    channel_id: int
+    payload: dict[str, Any]  # as sent (a callback's "data")
+    files: dict[str, bytes]  # uploaded with this create/edit
+    flags: int
+    interaction_id: int | None
+    at: float  # time.perf_counter() when the request arrived
+    data: dict[str, Any] = field(repr=False)  # the message object as returned, after this create/edit
+    deleted: bool = False
+
+    @property
+    def content(self) -> str:
+        return self.data["content"]
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return self.data["embeds"]
+
+    @property
+    def attachment_names(self) -> list[str]:
+        return [a["filename"] for a in self.data["attachments"]]
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.flags & EPHEMERAL)
+
+    @property
+    def nonce(self) -> str | int | None:
+        return self.payload.get("nonce")
+
+
+class Interaction:
+    """An interaction sent to the bot, and what the bot did with it."""
+
+    def __init__(self, fake: FakeDiscord, *, type: int, name: str, user_id: int, channel_id: int) -> None:
+        self._fake = fake
+        self.id = fake._snowflake()
+        self.token = f"fake-{uuid.uuid4().hex}"
+        self.type = type
+        self.name = name
+        self.user_id = user_id
+        self.channel_id = channel_id
+        self.sent_at = 0.0
+        self.callback: Request | None = None
+        self.callback_type: int | None = None
+        self.choices: list[dict[str, Any]] | None = None
+        self.original_id: int | None = None
+        self._original_state: str | None = None  # "loading" | "sent" | "deleted"
+        self._message_ids: set[int] = set()
+        loop = asyncio.get_running_loop()
+        self._callback_future: asyncio.Future[Request] = loop.create_future()
+        self._answer_future: asyncio.Future[Message] = loop.create_future()
+
+    @property
+    def messages(self) -> list[Message]:
+        return [m for m in self._fake.messages if m.interaction_id == self.id]
+
+    async def deferred(self, timeout: float = 10.0) -> Request:
+        """The interaction callback (type 5 deferral, 4 message or 8 autocomplete result)."""
+        return await asyncio.wait_for(asyncio.shield(self._callback_future), timeout)
+
+    async def answered(self, timeout: float = 30.0) -> Message:
+        """The visible answer: the type 4 callback message, or after a deferral the first
+        followup or edit of the original response."""
+        return await asyncio.wait_for(asyncio.shield(self._answer_future), timeout)
+
+    def _answer_with(self, message: Message) -> None:
+        if not self._answer_future.done():
+            self._answer_future.set_result(message)
+
+
+@dataclass
+class _Failure:
+    method: str
+    path_regex: str
+    status: int
+    times: int
+    retry_after: float
+    lost_response: bool
+
+    def reply(self) -> Reply:
+        if self.status == 429:
+            return _rate_limited(self.retry_after, is_global=False)
+        if self.status >= 500:
+            return _error(self.status, 0, f"{self.status}: Server Error")
+        return _error(self.status)
+
+
+@dataclass
+class _Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Callable[[Request, re.Match[str]], Reply]
+    bucket: str  # X-RateLimit-Bucket
+    needs_auth: bool
+
+
+class FakeDiscord:
+    APP_ID = 1_300_000_000_000_000_001
+    BOT_USER_ID = 1_300_000_000_000_000_002
+    USER_ID = 1_300_000_000_000_000_003
+    GUILD_ID = 1_300_000_000_000_000_010
+    CHANNEL_ID = 1_300_000_000_000_000_020
+    OTHER_CHANNEL_ID = 1_300_000_000_000_000_021
+    # the invoking member: view channel, send messages, manage channels, manage guild
+    DEFAULT_PERMISSIONS = 0x20 | 0x10 | 0x800 | 0x400
+    # @everyone, which is all the bot has: view, send, embed links, attach files, read history,
+    # use application commands
+    EVERYONE_PERMISSIONS = 0x400 | 0x800 | 0x4000 | 0x8000 | 0x10000 | 0x80000000
+    FILE_SIZE_LIMIT = 10 * 1024 * 1024  # an unboosted guild's
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.gateway_url = ""
+        self.requests: list[Request] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.command_syncs: list[str] = []
+        self.messages: list[Message] = []
+        self.identifies = 0
+        self.resumes = 0
+        self.deduplicated_nonces = 0
+        self.last_identify: dict[str, Any] | None = None
+        self.channel_message_rate: int | None = None
+        self.callback_deadline: float | None = 3.0
+
+        self._ids = itertools.count()
+        self._command_ids: dict[tuple[str, str], int] = {}
+        self._interactions: dict[int, Interaction] = {}
+        self._interactions_by_token: dict[str, Interaction] = {}
+        self._objects: dict[int, dict[str, Any]] = {}  # message id -> current message object
+        self._deleted: set[int] = set()
+        self._cdn: dict[int, bytes] = {}  # attachment id -> bytes
+        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}  # (channel, nonce) -> (message id, at)
+        self._recent_channel_posts: collections.deque[float] = collections.deque()
+        self._failures: list[_Failure] = []
+        self._channel_status: dict[int, int] = {}
+        self._ws: web.WebSocketResponse | None = None
+        self._session_id: str | None = None
+        self._seq = 0
+        self._ready = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._routes = self._build_routes()
+
+    # lifecycle
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=2 * self.FILE_SIZE_LIMIT)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{channel}/{id}/{filename}", self._serve_attachment)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close(code=1001)
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def env(self) -> dict[str, str]:
+        return {"MARKETBOT_FAKE_DISCORD": self.url}
+
+    # queries
+
+    def find_requests(self, method: str | None = None, path: str | None = None) -> list[Request]:
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method) and (path is None or re.search(path, r.path))
+        ]
+
+    def channel_messages(self, channel_id: int | None = None) -> list[Message]:
+        return [
+            m
+            for m in self.messages
+            if m.kind == "channel" and (channel_id is None or m.channel_id == channel_id)
+        ]
+
+    async def wait_ready(self, timeout: float = 30) -> None:
+        await asyncio.wait_for(self._ready.wait(), timeout)
+
+    # fault injection
+
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        times: int = 1,
+        retry_after: float = 0.3,
+        *,
+        lost_response: bool = False,
+    ) -> None:
+        """Answer the next `times` REST requests matching method and re.search(path_regex, path)
+        with `status`: 429 as a (non-global) rate limit, 5xx and 4xx with Discord's error JSON."""
+        self._failures.append(_Failure(method.upper(), path_regex, status, times, retry_after, lost_response))
+
+    def set_channel_status(self, channel_id: int, status: int | None) -> None:
+        """Make POST /channels/{channel_id}/messages answer `status` (403, 404) until cleared."""
+        if status is None:
+            self._channel_status.pop(channel_id, None)
+        else:
+            self._channel_status[channel_id] = status
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the bot's websocket with a resumable code, so discord.py RESUMEs."""
+        ws = self._require_ws()
+        self._ready.clear()
+        await ws.close(code=code)
+
+    async def send_reconnect(self) -> None:
+        """Op 7: discord.py closes the socket itself and RESUMEs."""
+        ws = self._require_ws()
+        self._ready.clear()
+        await self._send(ws, {"op": 7, "d": None, "s": None, "t": None})
+
+    # interactions
+
+    async def inject_command(
+        self,
+        name: str,
+        options: list[dict[str, Any]] | None = None,
+        *,
+        user_id: int = USER_ID,
+        permissions: int = DEFAULT_PERMISSIONS,
+        channel_id: int | None = None,
+    ) -> Interaction:
+        return await self._inject(2, name, options or [], user_id, permissions, channel_id or self.CHANNEL_ID)
+
+    async def inject_autocomplete(
+        self,
+        name: str,
+        options: list[dict[str, Any]],
+        *,
+        user_id: int = USER_ID,
+        channel_id: int | None = None,
+    ) -> Interaction:
+        return await self._inject(
+            4, name, _focus_last(options), user_id, self.DEFAULT_PERMISSIONS, channel_id or self.CHANNEL_ID
+        )
+
+    async def _inject(
+        self, type: int, name: str, options: list[dict[str, Any]], user_id: int, permissions: int, channel_id: int
+    ) -> Interaction:
+        await self.wait_ready(timeout=10)
+        command, scope = self._synced_command(name)
+        data: dict[str, Any] = {"id": str(self._command_id(scope, name)), "name": name, "type": 1}
+        if options:
+            data["options"] = _typed_options(options, command.get("options", []))
+        if scope != "global":
+            data["guild_id"] = scope
+        ix = Interaction(self, type=type, name=name, user_id=user_id, channel_id=channel_id)
+        self._interactions[ix.id] = ix
+        self._interactions_by_token[ix.token] = ix
+        payload = {
+            "id": str(ix.id),
+            "application_id": str(self.APP_ID),
+            "type": type,
+            "token": ix.token,
+            "version": 1,
+            "data": data,
+            "guild_id": str(self.GUILD_ID),
+            "guild": {"id": str(self.GUILD_ID), "locale": "en-US", "features": []},
+            "channel_id": str(channel_id),
+            "channel": self._channel(channel_id),
+            "member": {**self._member(user_id), "permissions": str(permissions)},
+            "app_permissions": str(self.EVERYONE_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.GUILD_ID)},
+            "context": 0,
+            "attachment_size_limit": self.FILE_SIZE_LIMIT,  # discord.py 2.7 requires it
+        }
+        ix.sent_at = time.perf_counter()
+        await self._dispatch(self._require_ws(), "INTERACTION_CREATE", payload)
+        return ix
+
+    def _synced_command(self, name: str) -> tuple[dict[str, Any], str]:
+        for scope in (str(self.GUILD_ID), "global"):
+            for command in self.commands.get(scope, []):
+                if command["name"] == name and command.get("type", 1) == 1:
+                    return command, scope
+        raise LookupError(f"/{name} was never synced (synced: {self.commands})")
+
+    def _command_id(self, scope: str, name: str) -> int:
+        # stable across re-syncs, as on Discord; also covers commands seeded into self.commands
+        return self._command_ids.setdefault((scope, name), self._snowflake())
+
+    # Discord objects
+
+    def _snowflake(self) -> int:
+        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        return (ms << 22) | (next(self._ids) & 0x3FFFFF)
+
+    def _user(self, user_id: int) -> dict[str, Any]:
+        bot = user_id == self.BOT_USER_ID
+        name = "marketbot" if bot else f"user{user_id % 10000}"
+        return {
+            "id": str(user_id),
+            "username": name,
+            "global_name": None if bot else name.title(),
+            "discriminator": "0",
+            "avatar": None,
+            "bot": bot,
+            "public_flags": 0,
+        }
+
+    def _member(self, user_id: int) -> dict[str, Any]:
+        return {
+            "user": self._user(user_id),
+            "roles": [],
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "nick": None,
+            "avatar": None,
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "pending": False,
+            "flags": 0,
+            "communication_disabled_until": None,
+        }
+
+    def _channel(self, channel_id: int) -> dict[str, Any]:
+        return {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(self.GUILD_ID),
+            "name": "general" if channel_id == self.CHANNEL_ID else f"channel-{channel_id % 10000}",
+            "position": 0 if channel_id == self.CHANNEL_ID else 1,
+            "permission_overwrites": [],
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
+
+    def _guild(self) -> dict[str, Any]:
+        everyone = {
+            "id": str(self.GUILD_ID),  # @everyone's id is the guild's
+            "name": "@everyone",
+            "permissions": str(self.EVERYONE_PERMISSIONS),
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "icon": None,
+            "unicode_emoji": None,
+            "flags": 0,
+        }
+        return {
+            "id": str(self.GUILD_ID),
+            "name": "Fake Guild",
+            "owner_id": str(self.USER_ID),
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "banner": None,
+            "description": None,
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "premium_progress_bar_enabled": False,
+            "preferred_locale": "en-US",
+            "features": [],
+            "system_channel_id": str(self.CHANNEL_ID),
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "public_updates_channel_id": None,
+            "vanity_url_code": None,
+            "application_id": None,
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "large": False,
+            "unavailable": False,
+            "member_count": 2,
+            "roles": [everyone],
+            "emojis": [],
+            "stickers": [],
+            "channels": [self._channel(self.CHANNEL_ID), self._channel(self.OTHER_CHANNEL_ID)],
+            "members": [self._member(self.BOT_USER_ID)],  # Discord always includes the bot itself
+            "voice_states": [],
+            "presences": [],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+        }
+
+    def _new_attachment(
+        self, channel_id: int, filename: str, data: bytes, description: str | None
+    ) -> dict[str, Any]:
+        attachment_id = self._snowflake()
+        self._cdn[attachment_id] = data
+        url = f"{self.url}/attachments/{channel_id}/{attachment_id}/{filename}"
+        attachment = {
+            "id": str(attachment_id),
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": mimetypes.guess_type(filename)[0] or "application/octet-stream",
+        }
+        if description is not None:
+            attachment["description"] = description
+        return attachment
+
+    def _attachments(
+        self,
+        channel_id: int,
+        payload: dict[str, Any],
+        uploads: dict[int, tuple[str, bytes]],
+        existing: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """The attachments after a create/edit: payload entries name uploaded files[n] by id n,
+        or keep an existing attachment by its id; without the key, existing ones stay and
+        uploads are added."""
+        if "attachments" not in payload:
+            new = [self._new_attachment(channel_id, name, data, None) for name, data in uploads.values()]
+            return existing + new
+        kept = {a["id"]: a for a in existing}
+        result = []
+        for entry in payload["attachments"] or []:
+            if int(entry["id"]) in uploads:
+                name, data = uploads[int(entry["id"])]
+                result.append(self._new_attachment(channel_id, name, data, entry.get("description")))
+            elif str(entry["id"]) in kept:
+                result.append(kept[str(entry["id"])])
+        return result
+
+    def _create(
+        self,
+        channel_id: int,
+        payload: dict[str, Any],
+        uploads: dict[int, tuple[str, bytes]],
+        flags: int,
+        *,
+        message_type: int = 0,
+        ix: Interaction | None = None,
+        message_id: int | None = None,
+    ) -> dict[str, Any]:
+        message_id = message_id or self._snowflake()
+        obj: dict[str, Any] = {
+            "id": str(message_id),
+            "channel_id": str(channel_id),
+            "type": message_type,
+            "content": payload.get("content") or "",
+            "author": self._user(self.BOT_USER_ID),
+            "embeds": payload.get("embeds") or [],
+            "attachments": self._attachments(channel_id, payload, uploads, []),
+            "components": payload.get("components") or [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": bool(payload.get("tts")),
+            "timestamp": _now_iso(),
+            "edited_timestamp": None,
+            "flags": flags,
+        }
+        if "nonce" in payload:
+            obj["nonce"] = payload["nonce"]
+        if ix is not None:
+            obj["webhook_id"] = obj["application_id"] = str(self.APP_ID)
+            if message_type == 20:  # CHAT_INPUT_COMMAND: the interaction's original response
+                obj["interaction_metadata"] = {
+                    "id": str(ix.id),
+                    "type": ix.type,
+                    "user": self._user(ix.user_id),
+                    "authorizing_integration_owners": {"0": str(self.GUILD_ID)},
+                }
+            ix._message_ids.add(message_id)
+        self._objects[message_id] = obj
+        return obj
+
+    def _record(
+        self, kind: str, obj: dict[str, Any], payload: dict[str, Any], req: Request, ix: Interaction | None
+    ) -> Message:
+        message = Message(
+            id=int(obj["id"]),
+            kind=kind,
+            channel_id=int(obj["channel_id"]),
+            payload=payload,
+            files=req.files,
+            flags=obj["flags"],
+            interaction_id=ix.id if ix else None,
+            at=req.at,
+            data=copy.deepcopy(obj),
+        )
+        self.messages.append(message)
+        return message
+
+    def _invalid_message(self, payload: dict[str, Any], req: Request, *, create: bool) -> Reply | None:
+        if any(len(data) > self.FILE_SIZE_LIMIT for _, data in req.uploads.values()):
+            return _error(413, 40005, "Request entity too large")
+        errors: dict[str, str] = {}
+        content = payload.get("content") or ""
+        if len(content) > 2000:
+            errors["content"] = "Must be 2000 or fewer in length."
+        embeds = payload.get("embeds") or []
+        if len(embeds) > 10:
+            errors["embeds"] = "Must be 10 or fewer in length."
+        for i, embed in enumerate(embeds):
+            errors |= _embed_errors(i, embed)
+        if len(req.uploads) > 10:
+            errors["files"] = "Must be 10 or fewer in length."
+        if errors:
+            return _form_errors(errors)
+        parts = ("embeds", "components", "sticker_ids", "poll")
+        if create and not (content or req.uploads or any(payload.get(p) for p in parts)):
+            return _error(400, 50006, "Cannot send an empty message")
+        return None
+
+    # REST
+
+    def _build_routes(self) -> list[_Route]:
+        webhook_message = r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)"
+        table: list[tuple[str, str, Callable[[Request, re.Match[str]], Reply]]] = [
+            ("GET", r"/users/@me", self._get_me),
+            ("GET", r"/oauth2/applications/@me", self._get_application),
+            ("GET", r"/gateway(?:/bot)?", self._get_gateway),
+            ("PUT", r"/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands", self._put_commands),
+            ("GET", r"/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands", self._get_commands),
+            ("POST", r"/interactions/(?P<id>\d+)/(?P<token>[^/]+)/callback", self._post_callback),
+            ("POST", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)", self._post_followup),
+            ("GET", webhook_message, self._get_webhook_message),
+            ("PATCH", webhook_message, self._patch_webhook_message),
+            ("DELETE", webhook_message, self._delete_webhook_message),
+            ("GET", r"/channels/(?P<channel>\d+)", self._get_channel),
+            ("POST", r"/channels/(?P<channel>\d+)/messages", self._post_channel_message),
+        ]
+        # interaction tokens are the credentials of callbacks and followups, not the bot token
+        unauthenticated = ("/webhooks", "/interactions")
+        return [
+            _Route(method, re.compile(pattern), handler, f"fake-{i}", not pattern.startswith(unauthenticated))
+            for i, (method, pattern, handler) in enumerate(table)
+        ]
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        payload, uploads = await _read_body(request)
+        req = Request(request.method, request.path, dict(request.query), payload, time.perf_counter(), uploads)
+        self.requests.append(req)
+        api_path = "/" + request.match_info["tail"]
+        route, match = next(
+            ((r, m) for r in self._routes if r.method == req.method and (m := r.pattern.fullmatch(api_path))),
+            (None, None),
+        )
+        if route is None or match is None:
+            status, body = _error(404, 0, "404: Not Found")
+        elif route.needs_auth and not request.headers.get("Authorization", "").startswith("Bot "):
+            status, body = _error(401)
+        elif failure := self._take_failure(req):
+            if failure.lost_response:
+                route.handler(req, match)
+            status, body = failure.reply()
+        else:
+            status, body = route.handler(req, match)
+        req.status = status
+        return self._respond(status, body, route.bucket if route else "fake-unknown")
+
+    def _take_failure(self, req: Request) -> _Failure | None:
+        for failure in self._failures:
+            if failure.method == req.method and re.search(failure.path_regex, req.path):
+                failure.times -= 1
+                if failure.times == 0:
+                    self._failures.remove(failure)
+                return failure
+        return None
+
+    @staticmethod
+    def _respond(status: int, body: Any, bucket: str) -> web.Response:
+        # a roomy bucket that never runs dry, so discord.py never waits pre-emptively
+        headers = {
+            "X-RateLimit-Limit": "50",
+            "X-RateLimit-Remaining": "49",
+            "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
+            "X-RateLimit-Reset-After": "1.000",
+            "X-RateLimit-Bucket": bucket,
+        }
+        if status == 429:
+            headers |= {
+                "Via": "1.1 google",
+                "Retry-After": str(math.ceil(body["retry_after"])),
+                "X-RateLimit-Scope": "global" if body["global"] else "user",
+            }
+            if body["global"]:
+                headers["X-RateLimit-Global"] = "true"
+        if body is None:
+            return web.Response(status=204, headers=headers)
+        # exactly application/json: discord.py compares the header verbatim
+        headers["Content-Type"] = "application/json"
+        return web.Response(status=status, body=json.dumps(body).encode(), headers=headers)
+
+    def _get_me(self, req: Request, m: re.Match[str]) -> Reply:
+        return 200, {**self._user(self.BOT_USER_ID), "verified": True, "mfa_enabled": False, "flags": 0}
+
+    def _get_application(self, req: Request, m: re.Match[str]) -> Reply:
+        return 200, {
+            "id": str(self.APP_ID),
+            "name": "marketbot",
+            "description": "",
+            "icon": None,
+            "bot_public": False,
+            "bot_require_code_grant": False,
+            "owner": self._user(self.USER_ID),
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "interactions_endpoint_url": None,  # else discord.py warns it will get no interactions
+            "bot": self._user(self.BOT_USER_ID),
+        }
+
+    def _get_gateway(self, req: Request, m: re.Match[str]) -> Reply:
+        limits = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limits}
+
+    def _put_commands(self, req: Request, m: re.Match[str]) -> Reply:
+        if int(m["app"]) != self.APP_ID:
+            return _error(403, 50001, "Missing Access")
+        if m["guild"] and int(m["guild"]) != self.GUILD_ID:
+            return _error(403, 50001, "Missing Access")
+        scope = m["guild"] or "global"
+        self.commands[scope] = req.json or []
+        self.command_syncs.append(scope)
+        return self._get_commands(req, m)
+
+    def _get_commands(self, req: Request, m: re.Match[str]) -> Reply:
+        scope = m["guild"] or "global"
+        echoed = []
+        for command in self.commands.get(scope, []):
+            command_id = self._command_id(scope, command["name"])
+            echoed.append(
+                {
+                    "type": 1,
+                    **command,
+                    "id": str(command_id),
+                    "application_id": str(self.APP_ID),
+                    "version": str(command_id),
+                    **({"guild_id": scope} if m["guild"] else {}),
+                }
+            )
+        return 200, echoed
+
+    def _post_callback(self, req: Request, m: re.Match[str]) -> Reply:
+        ix = self._interactions.get(int(m["id"]))
+        deadline = self.callback_deadline
+        if ix is None or ix.token != m["token"] or (deadline is not None and req.at - ix.sent_at > deadline):
+            return _error(404, 10062, "Unknown interaction")
+        if ix.callback is not None:
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        body = req.json or {}
+        callback_type, data = body.get("type"), body.get("data") or {}
+        invalid = (
+            self._invalid_message(data, req, create=True) if callback_type == 4
+            else _invalid_choices(data) if callback_type == 8
+            else None
+        )
+        if invalid:
+            return invalid
+        ix.callback, ix.callback_type = req, callback_type
+        interaction: dict[str, Any] = {"id": str(ix.id), "type": ix.type}
+        resource: dict[str, Any] = {"type": callback_type}
+        if callback_type in (4, 5):
+            flags = data.get("flags", 0)
+            if callback_type == 5:  # the "thinking..." message, to be replaced by the answer
+                flags = (flags & EPHEMERAL) | LOADING
+            obj = self._create(
+                ix.channel_id, data if callback_type == 4 else {}, req.uploads, flags, message_type=20, ix=ix
+            )
+            ix.original_id = int(obj["id"])
+            ix._original_state = "loading" if callback_type == 5 else "sent"
+            interaction |= {
+                "response_message_id": obj["id"],
+                "response_message_loading": callback_type == 5,
+                "response_message_ephemeral": bool(flags & EPHEMERAL),
+            }
+            resource["message"] = obj
+            if callback_type == 4:
+                ix._answer_with(self._record("callback", obj, data, req, ix))
+        elif callback_type == 8:
+            ix.choices = data.get("choices", [])
+        ix._callback_future.set_result(req)
+        return 200, {"interaction": interaction, "resource": resource}
+
+    def _webhook_interaction(self, m: re.Match[str]) -> Interaction | None:
+        ix = self._interactions_by_token.get(m["token"])
+        if ix is None or int(m["app"]) != self.APP_ID or ix.callback_type not in (4, 5):
+            return None
+        return ix
+
+    def _webhook_message_id(self, ix: Interaction, ref: str) -> int | None:
+        message_id = ix.original_id if ref == "@original" else int(ref)
+        if message_id not in ix._message_ids or message_id in self._deleted:
+            return None
+        return message_id
+
+    def _post_followup(self, req: Request, m: re.Match[str]) -> Reply:
+        ix = self._webhook_interaction(m)
+        if ix is None:
+            return _error(404, 10015, "Unknown Webhook")
+        payload = req.json or {}
+        if invalid := self._invalid_message(payload, req, create=True):
+            return invalid
+        flags = payload.get("flags", 0)
+        if ix._original_state == "loading":
+            original_flags = self._objects[ix.original_id]["flags"]
+            flags = (flags & ~EPHEMERAL) | (original_flags & EPHEMERAL)
+            obj = self._create(
+                ix.channel_id, payload, req.uploads, flags, message_type=20, ix=ix, message_id=ix.original_id
+            )
+            ix._original_state = "sent"
+        else:
+            obj = self._create(ix.channel_id, payload, req.uploads, flags, ix=ix)
+        ix._answer_with(self._record("followup", obj, payload, req, ix))
+        return (200, obj) if req.query.get("wait", "").lower() in ("1", "true") else (204, None)
+
+    def _get_webhook_message(self, req: Request, m: re.Match[str]) -> Reply:
+        ix = self._webhook_interaction(m)
+        if ix is None:
+            return _error(404, 10015, "Unknown Webhook")
+        message_id = self._webhook_message_id(ix, m["message"])
+        if message_id is None:
+            return _error(404, 10008, "Unknown Message")
+        return 200, self._objects[message_id]
+
+    def _patch_webhook_message(self, req: Request, m: re.Match[str]) -> Reply:
+        ix = self._webhook_interaction(m)
+        if ix is None:
+            return _error(404, 10015, "Unknown Webhook")
+        message_id = self._webhook_message_id(ix, m["message"])
+        if message_id is None:
+            return _error(404, 10008, "Unknown Message")
+        payload = req.json or {}
+        if invalid := self._invalid_message(payload, req, create=False):
+            return invalid
+        obj = self._objects[message_id]
+        for key, empty in (("content", ""), ("embeds", []), ("components", [])):
+            if key in payload:
+                obj[key] = payload[key] or empty
+        obj["attachments"] = self._attachments(ix.channel_id, payload, req.uploads, obj["attachments"])
+        obj["flags"] &= ~LOADING
+        obj["edited_timestamp"] = _now_iso()
+        message = self._record("edit", obj, payload, req, ix)
+        if message_id == ix.original_id:
+            ix._original_state = "sent"
+            ix._answer_with(message)
+        return 200, obj
+
+    def _delete_webhook_message(self, req: Request, m: re.Match[str]) -> Reply:
+        ix = self._webhook_interaction(m)
+        if ix is None:
+            return _error(404, 10015, "Unknown Webhook")
+        message_id = self._webhook_message_id(ix, m["message"])
+        if message_id is None:
+            return _error(404, 10008, "Unknown Message")
+        self._deleted.add(message_id)
+        for message in self.messages:
+            if message.id == message_id:
+                message.deleted = True
+        if message_id == ix.original_id:
+            ix._original_state = "deleted"
+        return 204, None
+
+    def _get_channel(self, req: Request, m: re.Match[str]) -> Reply:
+        channel_id = int(m["channel"])
+        if channel_id not in (self.CHANNEL_ID, self.OTHER_CHANNEL_ID):
+            return _error(404, 10003, "Unknown Channel")
+        return 200, self._channel(channel_id)
+
+    def _post_channel_message(self, req: Request, m: re.Match[str]) -> Reply:
+        channel_id = int(m["channel"])
+        if limited := self._throttle(req.at):
+            return limited
+        if status := self._channel_status.get(channel_id):
+            return _error(status)
+        if channel_id not in (self.CHANNEL_ID, self.OTHER_CHANNEL_ID):
+            return _error(404, 10003, "Unknown Channel")
+        payload = req.json or {}
+        if invalid := self._invalid_message(payload, req, create=True):
+            return invalid
+        nonce = payload.get("nonce")
+        if nonce is not None and payload.get("enforce_nonce"):
+            seen = self._nonces.get((channel_id, str(nonce)))
+            if seen is not None and req.at - seen[1] < NONCE_WINDOW:
+                self.deduplicated_nonces += 1
+                return 200, self._objects[seen[0]]
+        obj = self._create(channel_id, payload, req.uploads, payload.get("flags", 0))
+        if nonce is not None:
+            self._nonces[channel_id, str(nonce)] = (int(obj["id"]), req.at)
+        self._record("channel", obj, payload, req, None)
+        return 200, obj
+
+    def _throttle(self, now: float) -> Reply | None:
+        """The optional global cap on channel messages: N per rolling second."""
+        if self.channel_message_rate is None:
+            return None
+        recent = self._recent_channel_posts
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
+        if len(recent) >= self.channel_message_rate:
+            return _rate_limited(math.ceil((recent[0] + 1.0 - now) * 1000) / 1000, is_global=True)
+        recent.append(now)
+        return None
+
+    async def _serve_attachment(self, request: web.Request) -> web.Response:
+        data = self._cdn.get(int(request.match_info["id"]))
+        if data is None:
+            return web.Response(status=404)
+        content_type = mimetypes.guess_type(request.match_info["filename"])[0] or "application/octet-stream"
+        return web.Response(body=data, content_type=content_type)
+
+    # gateway
+
+    def _require_ws(self) -> web.WebSocketResponse:
+        if self._ws is None or self._ws.closed:
+            raise RuntimeError("the bot is not connected to the gateway")
+        return self._ws
+
+    async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
+        # plain-text JSON frames: discord.py only decompresses binary ones
+        await ws.send_str(json.dumps(payload))
+
+    async def _dispatch(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        self._seq += 1
+        await self._send(ws, {"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        self._ws = ws
+        await self._send(ws, {"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None})
+        try:
+            async for frame in ws:
+                if frame.type is WSMsgType.TEXT:
+                    await self._on_gateway_payload(ws, json.loads(frame.data))
+        finally:
+            if self._ws is ws:
+                self._ws = None
+                self._ready.clear()
+        return ws
+
+    async def _on_gateway_payload(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
+        op, d = payload.get("op"), payload.get("d")
+        if op == 1:  # heartbeat
+            await self._send(ws, {"op": 11, "d": None, "s": None, "t": None})
+        elif op == 2:  # identify
+            self.identifies += 1
+            self.last_identify = d
+            self._session_id = uuid.uuid4().hex
+            self._seq = 0
+            await self._dispatch(
+                ws,
+                "READY",
+                {
+                    "v": 10,
+                    "user": {**self._user(self.BOT_USER_ID), "verified": True, "mfa_enabled": False, "flags": 0},
+                    "guilds": [{"id": str(self.GUILD_ID), "unavailable": True}],
+                    "session_id": self._session_id,
+                    "session_type": "normal",
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": str(self.APP_ID), "flags": 0},
+                    "private_channels": [],
+                    "relationships": [],
+                    "presences": [],
+                },
+            )
+            await self._dispatch(ws, "GUILD_CREATE", self._guild())
+            self._ready.set()
+        elif op == 6:  # resume
+            if d.get("session_id") != self._session_id:
+                await self._send(ws, {"op": 9, "d": False, "s": None, "t": None})  # not resumable
+                return
+            self.resumes += 1
+            await self._dispatch(ws, "RESUMED", {})
+            self._ready.set()
+        elif op == 8:  # request guild members (when the members intent is on)
+            chunk = {
+                "guild_id": str(self.GUILD_ID),
+                "members": [self._member(self.BOT_USER_ID)],
+                "chunk_index": 0,
+                "chunk_count": 1,
+                "not_found": [],
+            }
+            if d.get("nonce") is not None:
+                chunk["nonce"] = d["nonce"]
+            await self._dispatch(ws, "GUILD_MEMBERS_CHUNK", chunk)

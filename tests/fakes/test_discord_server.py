@@ -1,0 +1,199 @@
+"""The fake Discord works with real discord.py: a plain in-process Client, not marketbot."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator, Iterator
+
+import discord
+import discord.gateway
+import discord.http
+import pytest
+from discord import app_commands
+
+from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.launch_bot import patch_discord
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # every byte value, to catch any mangling
+GUILD = discord.Object(FakeDiscord.GUILD_ID)
+TIMEOUT = 5
+
+
+class PingClient(discord.Client):
+    def __init__(self) -> None:
+        # a short guild_ready_timeout: on_ready waits that long after the last GUILD_CREATE
+        super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+        self.tree = app_commands.CommandTree(self)
+
+        @self.tree.command(description="Answer with an embed and a file")
+        @app_commands.describe(word="Anything")
+        async def ping(interaction: discord.Interaction, word: str) -> None:
+            await interaction.response.defer(thinking=True)
+            embed = discord.Embed(title=f"pong {word}")
+            await interaction.followup.send(embed=embed, file=discord.File(io.BytesIO(PNG), "x.png"))
+
+        @ping.autocomplete("word")
+        async def word_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            words = ("alpha", "beta", "gamma")
+            return [app_commands.Choice(name=w, value=w) for w in words if w.startswith(current)]
+
+        @self.tree.command(description="Answer privately, at once")
+        async def secret(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("shh", ephemeral=True)
+
+    async def setup_hook(self) -> None:
+        self.tree.copy_global_to(guild=GUILD)
+        await self.tree.sync(guild=GUILD)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def patched(fake: FakeDiscord) -> Iterator[None]:
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    patch_discord(fake.url)
+    yield
+    discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+@pytest.fixture
+async def client(fake: FakeDiscord, patched: None) -> AsyncIterator[PingClient]:
+    client = PingClient()
+    running = asyncio.create_task(client.start("fake-token"))
+    ready = asyncio.create_task(fake.wait_ready(TIMEOUT))
+    await asyncio.wait({running, ready}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+    if running.done():  # login or connect failed: show why
+        ready.cancel()
+        running.result()
+    await ready
+    yield client
+    await asyncio.wait_for(client.close(), TIMEOUT)
+    await asyncio.wait_for(running, TIMEOUT)
+
+
+async def ping(fake: FakeDiscord, word: str = "hi") -> None:
+    ix = await fake.inject_command("ping", [{"name": "word", "value": word}])
+    message = await ix.answered(TIMEOUT)
+    assert message.embeds[0]["title"] == f"pong {word}"
+    assert message.files == {"x.png": PNG}
+
+
+async def test_login_syncs_commands_and_connects(fake: FakeDiscord, client: PingClient) -> None:
+    await asyncio.wait_for(client.wait_until_ready(), TIMEOUT)
+    assert [(r.method, r.path) for r in fake.requests[:3]] == [
+        ("GET", "/api/v10/users/@me"),
+        ("GET", "/api/v10/oauth2/applications/@me"),
+        ("PUT", f"/api/v10/applications/{FakeDiscord.APP_ID}/guilds/{FakeDiscord.GUILD_ID}/commands"),
+    ]
+    assert fake.command_syncs == [str(FakeDiscord.GUILD_ID)]
+    ping_schema = next(c for c in fake.commands[str(FakeDiscord.GUILD_ID)] if c["name"] == "ping")
+    [option] = ping_schema["options"]
+    assert (option["name"], option["type"], option["required"], option["autocomplete"]) == ("word", 3, True, True)
+    assert fake.identifies == 1 and fake.last_identify is not None
+    assert client.user is not None and client.user.id == FakeDiscord.BOT_USER_ID
+    assert client.application_id == FakeDiscord.APP_ID
+    guild = client.get_guild(FakeDiscord.GUILD_ID)
+    assert guild is not None and guild.me is not None
+    assert guild.get_channel(FakeDiscord.CHANNEL_ID) is not None
+
+
+async def test_command_is_deferred_then_answered_with_a_file(fake: FakeDiscord, client: PingClient) -> None:
+    ix = await fake.inject_command("ping", [{"name": "word", "value": "hi"}])
+    callback = await ix.deferred(TIMEOUT)
+    assert callback.json == {"type": 5}
+    message = await ix.answered(TIMEOUT)
+    assert message.kind == "followup" and message.id == ix.original_id
+    assert message.embeds[0]["title"] == "pong hi"
+    assert message.files == {"x.png": PNG} and message.attachment_names == ["x.png"]
+    assert not message.ephemeral
+    assert ix.sent_at <= callback.at <= message.at
+    assert ix.messages == [message]
+
+
+async def test_send_message_answer_is_the_callback(fake: FakeDiscord, client: PingClient) -> None:
+    ix = await fake.inject_command("secret")
+    message = await ix.answered(TIMEOUT)
+    assert (ix.callback_type, message.kind, message.content, message.ephemeral) == (4, "callback", "shh", True)
+
+
+async def test_autocomplete_returns_choices(fake: FakeDiscord, client: PingClient) -> None:
+    ix = await fake.inject_autocomplete("ping", [{"name": "word", "value": "b"}])
+    await ix.deferred(TIMEOUT)
+    assert ix.callback_type == 8
+    assert ix.choices == [{"name": "beta", "value": "beta"}]
+
+
+async def test_rate_limited_followup_is_retried(fake: FakeDiscord, client: PingClient) -> None:
+    fake.fail_next("POST", r"^/api/v10/webhooks/", 429, retry_after=0.05)
+    await ping(fake)
+    assert [r.status for r in fake.find_requests("POST", r"^/api/v10/webhooks/")] == [429, 200]
+
+
+async def test_server_error_is_retried(fake: FakeDiscord, client: PingClient) -> None:
+    fake.fail_next("POST", r"^/api/v10/webhooks/", 500)
+    await ping(fake)  # discord.py waits 1 s before the retry
+    assert [r.status for r in fake.find_requests("POST", r"^/api/v10/webhooks/")] == [500, 200]
+
+
+@pytest.mark.parametrize("disconnect", ["drop", "reconnect"])
+async def test_gateway_loss_is_resumed(fake: FakeDiscord, client: PingClient, disconnect: str) -> None:
+    if disconnect == "drop":
+        await fake.drop_gateway()
+    else:
+        await fake.send_reconnect()
+    await fake.wait_ready(TIMEOUT)
+    assert (fake.identifies, fake.resumes) == (1, 1)
+    await ping(fake, "again")
+
+
+async def test_enforced_nonce_is_deduplicated(fake: FakeDiscord, client: PingClient) -> None:
+    channel = client.get_partial_messageable(FakeDiscord.CHANNEL_ID)
+    first = await channel.send("hello", nonce=42)
+    again = await channel.send("hello", nonce=42)
+    assert again.id == first.id
+    assert fake.deduplicated_nonces == 1
+    assert [m.content for m in fake.channel_messages(FakeDiscord.CHANNEL_ID)] == ["hello"]
+    assert fake.channel_messages()[0].nonce == "42"
+
+
+async def test_lost_response_retry_is_deduplicated_by_nonce(fake: FakeDiscord, client: PingClient) -> None:
+    fake.fail_next("POST", r"^/api/v10/channels/\d+/messages$", 502, lost_response=True)
+    channel = client.get_partial_messageable(FakeDiscord.CHANNEL_ID)
+    await channel.send("once", nonce="n-1")  # discord.py retries the 502 after 1 s, same nonce
+    assert [r.status for r in fake.find_requests("POST", r"^/api/v10/channels/")] == [502, 200]
+    assert (len(fake.channel_messages()), fake.deduplicated_nonces) == (1, 1)
+
+
+async def test_channel_status_errors(fake: FakeDiscord, client: PingClient) -> None:
+    channel = client.get_partial_messageable(FakeDiscord.OTHER_CHANNEL_ID)
+    fake.set_channel_status(FakeDiscord.OTHER_CHANNEL_ID, 403)
+    with pytest.raises(discord.Forbidden) as forbidden:
+        await channel.send("nope")
+    assert forbidden.value.code == 50001
+    fake.set_channel_status(FakeDiscord.OTHER_CHANNEL_ID, None)
+    await channel.send("yes")
+    with pytest.raises(discord.NotFound):
+        await client.get_partial_messageable(123).send("nowhere")
+    assert [m.content for m in fake.channel_messages()] == ["yes"]
+
+
+async def test_oversized_content_is_rejected_like_discord(fake: FakeDiscord, client: PingClient) -> None:
+    with pytest.raises(discord.HTTPException) as rejected:
+        await client.get_partial_messageable(FakeDiscord.CHANNEL_ID).send("x" * 2001)
+    assert (rejected.value.status, rejected.value.code) == (400, 50035)
+    assert "content" in rejected.value.text
+
+
+async def test_global_rate_limit_is_waited_out(fake: FakeDiscord, client: PingClient) -> None:
+    fake.channel_message_rate = 2
+    channel = client.get_partial_messageable(FakeDiscord.CHANNEL_ID)
+    await asyncio.wait_for(asyncio.gather(*(channel.send(f"m{i}") for i in range(3))), TIMEOUT)
+    assert sorted(m.content for m in fake.channel_messages()) == ["m0", "m1", "m2"]
+    assert 429 in [r.status for r in fake.find_requests("POST", r"^/api/v10/channels/")]

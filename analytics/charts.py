@@ -121,3 +121,14 @@ def history_chart(pair: pd.DataFrame, result: LongRun) -> bytes:
     bottom.set_ylabel(f"{result.a}/{result.b}", color=MUTED)
     _title(fig, f"{display_name(result.a)} vs {display_name(result.b)}", f"{result.first.date()} → {result.as_of.date()}")
     return _png(fig)
+
+
+def alert_chart(values: pd.Series, session: pd.Timestamp, label: str) -> bytes:
+    """The watched series over about six months, the alert's session marked."""
+    recent = values.loc[:session].dropna().iloc[-126:]
+    fig, (ax,) = _figure()
+    ax.plot(recent.index, recent, color=ORANGE, linewidth=1.6)
+    ax.scatter([recent.index[-1]], [recent.iloc[-1]], color=RED, s=40, zorder=3)
+    ax.set_ylabel(label, color=MUTED)
+    _title(fig, label, f"{recent.index[0].date()} → {session.date()}")
+    return _png(fig)

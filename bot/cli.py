@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the figures as JSON")
     ask.add_argument("--chart", type=Path, metavar="FILE", help="write the chart PNG to FILE")
 
+    alerts = verbs.add_parser("alerts", help="alert operations")
+    alerts_verbs = alerts.add_subparsers(dest="alerts_verb", required=True)
+    alerts_verbs.add_parser("check", help="run one alert cycle now and post what is due (uses DISCORD_TOKEN)")
+
     snapshot = verbs.add_parser("snapshot", help="work with the bundled price snapshot")
     snapshot_verbs = snapshot.add_subparsers(dest="snapshot_verb", required=True)
     export = snapshot_verbs.add_parser("export", help="write the prices the bot currently sees in the snapshot's format")
@@ -58,13 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "job executed successfully" every tick is noise
     try:
         if args.verb == "ask":
             return asyncio.run(_ask(settings, args))
         if args.verb == "snapshot":
             return asyncio.run(_export(settings, args.file, args.symbols))
-        if args.verb in ("run", "sync"):
-            return _connect(settings, sync_only=args.verb == "sync", guild=getattr(args, "guild", None))
+        if args.verb in ("run", "sync", "alerts"):
+            job = {"run": "serve", "sync": "sync", "alerts": "check"}[args.verb]
+            return _connect(settings, job, guild=getattr(args, "guild", None))
     except MarketbotError as exc:
         print(f"marketbot: {exc}", file=sys.stderr)
         return 1
@@ -91,13 +97,20 @@ async def _export(settings: Settings, path: Path, symbols: str | None) -> int:
     return 0
 
 
-def _connect(settings: Settings, sync_only: bool, guild: int | None) -> int:
+def _connect(settings: Settings, job: str, guild: int | None) -> int:
     if settings.discord_token is None or not settings.discord_token.get_secret_value():
         print("marketbot: DISCORD_TOKEN is not set (see README: Running the bot).", file=sys.stderr)
         return 2
     from bot.app import run
 
-    asyncio.run(run(settings, sync_only=sync_only, guild=guild))
-    if sync_only:
+    report = asyncio.run(run(settings, job, guild))
+    if job == "sync":
         print("synced the slash commands")
+    if report is not None:
+        session = report.session.date() if report.session is not None else "none"
+        print(f"alert check ({report.mode}, session {session}): {len(report.events)} events, {report.claimed} alerts delivered or attempted")
+        for event in report.events:
+            print(f"  {event.rule} {event.level}: {event.headline}")
+        for reason in report.skipped:
+            print(f"  skipped: {reason}")
     return 0

@@ -28,6 +28,8 @@ def parse_options(command: str, pairs: list[str]) -> dict[str, str]:
 
 
 async def ask(services: Services, command: str, pairs: list[str]) -> Answer:
+    if pairs and f"{command} {pairs[0]}" in HANDLERS:  # a subcommand: `alerts replay rule:kre`
+        command, pairs = f"{command} {pairs[0]}", pairs[1:]
     options = parse_options(command, pairs)
     return await HANDLERS[command](services, **options)
 

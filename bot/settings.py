@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     dev_guild: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # How often the alert job ticks (intraday checks; settled bars are judged once).
+    alert_interval_seconds: float = Field(default=300, ge=1, le=3600)
     # Processes computing answers and charts for `run` (0: threads in the bot's process).
     workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=0, le=32)
 

@@ -8,15 +8,22 @@ lock: SQLite allows one writer at a time anyway, and our writes are tiny.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
 from analytics.errors import MarketbotError
+from commands.subscriptions import Delivery, NewSubscription, Subscription
 
 T = TypeVar("T")
+
+# Discord refuses a second message with the same nonce from the same author for
+# a few minutes; an interrupted delivery is resent only within this window.
+NONCE_WINDOW = dt.timedelta(minutes=2)
 
 # Schema migrations, in order; ``PRAGMA user_version`` records how many ran.
 # Append only: a released migration is never edited.
@@ -26,6 +33,37 @@ MIGRATIONS: tuple[str, ...] = (
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );
+    """,
+    """
+    CREATE TABLE subscriptions (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: alert nonces derive from it
+        guild_id      INTEGER NOT NULL,
+        channel_id    INTEGER NOT NULL,
+        rule          TEXT    NOT NULL,
+        preset        TEXT    NOT NULL,
+        role_id       INTEGER,
+        created_by    INTEGER NOT NULL,
+        created_at    TEXT    NOT NULL,
+        paused_reason TEXT,             -- NULL while active
+        UNIQUE (channel_id, rule)
+    );
+    CREATE INDEX subscriptions_by_guild ON subscriptions (guild_id);
+    -- One row per alert and subscription: the key that makes delivery exactly-once.
+    CREATE TABLE deliveries (
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+        rule            TEXT    NOT NULL,
+        session         TEXT    NOT NULL,
+        level           TEXT    NOT NULL,
+        state           TEXT    NOT NULL,   -- claimed, sent, failed
+        headline        TEXT    NOT NULL,
+        claimed_at      TEXT    NOT NULL,
+        claimed_by      TEXT    NOT NULL,   -- the Storage (process run) that claimed it
+        finished_at     TEXT,
+        message_id      INTEGER,
+        error           TEXT,
+        PRIMARY KEY (subscription_id, rule, session, level)
+    );
+    CREATE INDEX deliveries_by_state ON deliveries (state);
     """,
 )
 
@@ -42,6 +80,7 @@ class Storage:
         except (OSError, sqlite3.Error) as exc:
             raise MarketbotError(f"Cannot open the database {path}: {exc}. Check MARKETBOT_DB.") from None
         self._lock = threading.Lock()
+        self.run_id = uuid.uuid4().hex  # tells this run's in-flight claims from a crashed run's
         self._migrate()
 
     @property
@@ -71,9 +110,9 @@ class Storage:
             self._db.execute("COMMIT")
             return result
 
-    async def run(self, method: Callable[..., T], *args: object) -> T:
+    async def run(self, method: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Call a storage method off the event loop."""
-        return await asyncio.to_thread(method, *args)
+        return await asyncio.to_thread(method, *args, **kwargs)
 
     def close(self) -> None:
         with self._lock:
@@ -93,3 +132,166 @@ class Storage:
                 (key, value),
             )
         )
+
+    # -- alert subscriptions ------------------------------------------------------
+
+    def subscribe(self, sub: NewSubscription) -> tuple[Subscription, bool]:
+        """Add, or update the preset and role of, the channel's subscription to a rule.
+
+        Returns it and whether it is new. Re-subscribing resumes a paused one.
+        """
+
+        def work(db: sqlite3.Connection) -> tuple[Subscription, bool]:
+            existing = db.execute(
+                "SELECT id FROM subscriptions WHERE channel_id = ? AND rule = ?", (sub.channel_id, sub.rule)
+            ).fetchone()
+            db.execute(
+                """
+                INSERT INTO subscriptions (guild_id, channel_id, rule, preset, role_id, created_by, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (channel_id, rule) DO UPDATE SET
+                    preset = excluded.preset, role_id = excluded.role_id, paused_reason = NULL
+                """,
+                (sub.guild_id, sub.channel_id, sub.rule, sub.preset, sub.role_id, sub.created_by, _now()),
+            )
+            row = db.execute(
+                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE channel_id = ? AND rule = ?",
+                (sub.channel_id, sub.rule),
+            ).fetchone()
+            return Subscription(*row), existing is None
+
+        return self._transaction(work)
+
+    def unsubscribe(self, guild_id: int, channel_id: int, rules: Iterable[str]) -> int:
+        """Remove the channel's subscriptions to ``rules``; their delivery history goes with them."""
+        rules = list(rules)
+        marks = ",".join("?" * len(rules))
+        return self._transaction(
+            lambda db: db.execute(
+                f"DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ? AND rule IN ({marks})",
+                (guild_id, channel_id, *rules),
+            ).rowcount
+        )
+
+    def subscriptions(self, guild_id: int | None = None, *, active_only: bool = False) -> list[Subscription]:
+        where, args = [], []
+        if guild_id is not None:
+            where.append("guild_id = ?")
+            args.append(guild_id)
+        if active_only:
+            where.append("paused_reason IS NULL")
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions {clause} ORDER BY id", args
+            ).fetchall()
+        return [Subscription(*row) for row in rows]
+
+    def pause(self, subscription_id: int, reason: str) -> None:
+        self._transaction(
+            lambda db: db.execute("UPDATE subscriptions SET paused_reason = ? WHERE id = ?", (reason, subscription_id))
+        )
+
+    # -- deliveries: claim before sending, record after --------------------------------
+
+    def claim(
+        self, alerts: Iterable[tuple[int, str, str, str, str]], resend_within: dt.timedelta = NONCE_WINDOW
+    ) -> list[tuple[int, str, str, str, str]]:
+        """Claim (subscription, rule, session, level, headline) alerts; return those to send now.
+
+        An alert already sent or failed, or claimed by this run (in flight), is
+        not returned, so overlapping cycles never both send it. One claimed by
+        an earlier run and never finished (a crash came between claiming and
+        recording) is returned again while Discord still refuses a duplicate of
+        its nonce; after that it is recorded as failed, since it may have been
+        posted. (One evaluator per database: see ARCHITECTURE, "Beyond one machine".) Nor is a notable alert returned
+        when its session already had a sharp one for that subscription.
+        """
+
+        def work(db: sqlite3.Connection) -> list[tuple[int, str, str, str, str]]:
+            claimed, now = [], dt.datetime.now(dt.UTC)
+            for alert in alerts:
+                sub_id, rule, session, level, headline = alert
+                if level == "notable" and db.execute(
+                    "SELECT 1 FROM deliveries WHERE subscription_id = ? AND rule = ? AND session = ? AND level = 'sharp'",
+                    (sub_id, rule, session),
+                ).fetchone():
+                    continue
+                inserted = db.execute(
+                    """
+                    INSERT OR IGNORE INTO deliveries
+                        (subscription_id, rule, session, level, state, headline, claimed_at, claimed_by)
+                    VALUES (?, ?, ?, ?, 'claimed', ?, ?, ?)
+                    """,
+                    (sub_id, rule, session, level, headline, now.isoformat(timespec="milliseconds"), self.run_id),
+                ).rowcount
+                if inserted:
+                    claimed.append(alert)
+                    continue
+                row = db.execute(
+                    """
+                    SELECT state, claimed_at, claimed_by FROM deliveries
+                    WHERE subscription_id = ? AND rule = ? AND session = ? AND level = ?
+                    """,
+                    (sub_id, rule, session, level),
+                ).fetchone()
+                if row[0] != "claimed" or row[2] == self.run_id:
+                    continue
+                if now - dt.datetime.fromisoformat(row[1]) < resend_within:
+                    db.execute(
+                        """
+                        UPDATE deliveries SET claimed_by = ?
+                        WHERE subscription_id = ? AND rule = ? AND session = ? AND level = ?
+                        """,
+                        (self.run_id, sub_id, rule, session, level),
+                    )
+                    claimed.append(alert)
+                else:
+                    db.execute(
+                        """
+                        UPDATE deliveries SET state = 'failed', finished_at = ?, error = ?
+                        WHERE subscription_id = ? AND rule = ? AND session = ? AND level = ?
+                        """,
+                        (now.isoformat(), "interrupted while sending; not resent, it may have been posted",
+                         sub_id, rule, session, level),
+                    )  # fmt: skip
+            return claimed
+
+        return self._transaction(work)
+
+    def finish(self, key: tuple[int, str, str, str], *, message_id: int | None = None, error: str | None = None) -> None:
+        state = "failed" if error else "sent"
+        self._transaction(
+            lambda db: db.execute(
+                """
+                UPDATE deliveries SET state = ?, finished_at = ?, message_id = ?, error = ?
+                WHERE subscription_id = ? AND rule = ? AND session = ? AND level = ?
+                """,
+                (state, _now(), message_id, error, *key),
+            )
+        )
+
+    def last_deliveries(self, subscription_ids: Iterable[int]) -> dict[int, Delivery]:
+        """Each subscription's most recent alert, for /alerts list."""
+        ids = list(subscription_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self._db.execute(
+                f"""
+                SELECT {_DELIVERY_COLUMNS} FROM deliveries d
+                WHERE subscription_id IN ({marks}) AND claimed_at = (
+                    SELECT MAX(claimed_at) FROM deliveries WHERE subscription_id = d.subscription_id)
+                """,
+                ids,
+            ).fetchall()
+        return {row[0]: Delivery(*row) for row in rows}
+
+
+_SUBSCRIPTION_COLUMNS = "id, guild_id, channel_id, rule, preset, role_id, created_by, created_at, paused_reason"
+_DELIVERY_COLUMNS = "subscription_id, rule, session, level, state, headline, claimed_at, finished_at, message_id, error"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

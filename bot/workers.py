@@ -13,9 +13,13 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable
+import logging
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def _initialize() -> None:
@@ -32,15 +36,30 @@ class Workers:
     def __init__(self, processes: int) -> None:
         self.processes = processes
         # spawn: a fork of a process running threads and an event loop is unsafe.
+        self._pool = self._new_pool()
+        self._lock = asyncio.Lock()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_initialize)
+        return ProcessPoolExecutor(max_workers=self.processes, mp_context=context, initializer=_initialize)
 
     async def start(self) -> None:
         """Start every worker now, so the first asks do not pay for imports."""
         await asyncio.gather(*(self.run(_ready) for _ in range(self.processes)))
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args))
+        pool = self._pool
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, partial(fn, *args))
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the pool is unusable for good. Replace it
+            # once and retry, since the work is pure; a second failure reaches the user.
+            async with self._lock:
+                if self._pool is pool:
+                    log.error("A worker process died; starting a new pool")
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool()
+            return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -33,6 +33,11 @@ def symbol_suggestions(current: str) -> list[tuple[str, str]]:
     return suggestions
 
 
+def one_symbol_suggestions(current: str) -> list[tuple[str, str]]:
+    """(label, value) pairs for an option that takes a single symbol."""
+    return [(f"{k.symbol} — {k.name}"[:MAX_CHOICE_TEXT], k.symbol) for k in search_symbols(current.strip(), MAX_CHOICES)]
+
+
 def anchor_suggestions(current: str, *, for_end: bool = False) -> list[tuple[str, str]]:
     """Named anchors whose name or description contains what was typed.
 
@@ -48,6 +53,10 @@ def anchor_suggestions(current: str, *, for_end: bool = False) -> list[tuple[str
 
 async def symbol_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=label, value=value) for label, value in symbol_suggestions(current)]
+
+
+async def one_symbol_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=label, value=value) for label, value in one_symbol_suggestions(current)]
 
 
 async def anchor_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

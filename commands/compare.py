@@ -16,7 +16,7 @@ from analytics.symbols import display_name, normalize_symbol, price_basis
 from analytics.windows import resolve_window
 from commands import format as fmt
 from commands.answer import Answer
-from commands.autocomplete import anchor_choices, end_anchor_choices, symbol_choices
+from commands.autocomplete import anchor_choices, end_anchor_choices, one_symbol_choices
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
@@ -147,7 +147,7 @@ class Compare(Cog):
         start="A date (2022-10-12) or an anchor: oct-2022-low, svb, ytd, 1m ... 10y, max (default 1y)",
         end="A date (default: the last close)",
     )
-    @app_commands.autocomplete(a=symbol_choices, b=symbol_choices, start=anchor_choices, end=end_anchor_choices)
+    @app_commands.autocomplete(a=one_symbol_choices, b=one_symbol_choices, start=anchor_choices, end=end_anchor_choices)
     @heavy_cooldown
     async def compare(
         self,

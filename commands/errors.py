@@ -19,10 +19,18 @@ from analytics.errors import MarketbotError
 log = logging.getLogger(__name__)
 
 
+# Discord's codes for an interaction we can no longer answer: unknown (expired) interaction or webhook.
+EXPIRED = {10062, 10015}
+
+
+class Refused(app_commands.CheckFailure):
+    """A check that failed with a message written for the user (e.g. a missing permission)."""
+
+
 def explain(interaction: discord.Interaction, error: Exception) -> str:
     """What to tell the user (and, for unexpected errors, log with a reference)."""
     cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-    if isinstance(cause, MarketbotError):
+    if isinstance(cause, (MarketbotError, Refused)):
         return str(cause)
     if isinstance(cause, app_commands.CommandOnCooldown):
         return f"You are asking quickly: try /{_name(interaction)} again in {math.ceil(cause.retry_after)} s."
@@ -53,11 +61,15 @@ async def on_error(interaction: discord.Interaction, error: app_commands.AppComm
     if interaction.type is discord.InteractionType.autocomplete:
         log.error("Autocomplete for /%s failed", _name(interaction), exc_info=error)
         return
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(cause, discord.NotFound) and cause.code in EXPIRED:
+        log.warning("/%s: the interaction expired before we answered (%s)", _name(interaction), cause)
+        return
     text = explain(interaction, error)
     try:
         await reply_privately(interaction, text)
-    except discord.HTTPException as exc:  # the interaction may have expired, or Discord is down
-        log.warning("Could not tell the user about an error in /%s: %s", _name(interaction), exc)
+    except Exception as exc:  # Discord down, the bot shutting down: nothing more to tell the user
+        log.warning("Could not tell the user about an error in /%s: %r", _name(interaction), exc)
 
 
 async def reply_privately(interaction: discord.Interaction, text: str) -> None:
@@ -69,7 +81,10 @@ async def reply_privately(interaction: discord.Interaction, text: str) -> None:
     # then remove the public placeholder.
     await interaction.edit_original_response(content="Could not answer this one.")
     await interaction.followup.send(text, ephemeral=True)
-    await interaction.delete_original_response()
+    try:
+        await interaction.delete_original_response()
+    except discord.HTTPException as exc:  # the reason was delivered; the placeholder is cosmetic
+        log.debug("Could not delete the placeholder of /%s: %s", _name(interaction), exc)
 
 
 def _name(interaction: discord.Interaction) -> str:

@@ -12,9 +12,15 @@ from analytics.errors import MarketbotError
 
 T = TypeVar("T")
 
-# Per user: heavy commands (history, charts) 4 per 30 s; light ones 10 per 30 s.
-heavy_cooldown = app_commands.checks.cooldown(4, 30.0, key=lambda interaction: interaction.user.id)
-light_cooldown = app_commands.checks.cooldown(10, 30.0, key=lambda interaction: interaction.user.id)
+
+
+def _per_user_and_command(interaction) -> tuple[str, int]:
+    return (interaction.command.qualified_name if interaction.command else "", interaction.user.id)
+
+
+# Per user and command: heavy commands (history, charts) 4 per 30 s; light ones 10 per 30 s.
+heavy_cooldown = app_commands.checks.cooldown(4, 30.0, key=_per_user_and_command)
+light_cooldown = app_commands.checks.cooldown(10, 30.0, key=_per_user_and_command)
 
 
 class Busy(MarketbotError):
@@ -24,7 +30,7 @@ class Busy(MarketbotError):
 class WorkLimiter:
     """At most ``running`` answers computed at once, at most ``waiting`` queued behind them.
 
-    The machine has few cores and the analytics run in threads; past the queue
+    The machine has few cores and each answer is CPU work (in worker processes); past the queue
     an ask is refused with a friendly message instead of timing out.
     """
 

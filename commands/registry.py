@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from discord.ext.commands import Cog
 
-from commands import about, banks, compare, history, performance, quote, rates
+from commands import about, alerts, banks, compare, history, performance, quote, rates
 from commands.answer import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -18,8 +18,10 @@ HANDLERS: dict[str, Handler] = {
     "banks": banks.handle,
     "rates": rates.handle,
     "about": about.handle,
+    "alerts replay": alerts.replay,
 }
 
+# Constructed with the Responder; the alerts cog also needs storage, so the bot adds it itself.
 COGS: tuple[type[Cog], ...] = (
     compare.Compare,
     performance.Performance,

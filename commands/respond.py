@@ -1,7 +1,8 @@
 """How every slash command answers: defer, compute off the loop, follow up.
 
 Deferring first buys 15 minutes instead of 3 seconds; the handler's blocking
-work (data, analytics, charts) runs in threads; the rendered answer is shared
+work (analytics, charts) runs off the loop (``Services.offload``: worker
+processes in the bot); the rendered answer is shared
 by identical asks through the answer cache, behind the global work limit.
 """
 

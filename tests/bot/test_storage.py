@@ -30,12 +30,12 @@ def user_version(path) -> int:
 
 def test_a_new_database_is_created_migrated_and_in_wal_mode(storage, db_path):
     assert db_path.is_file()
-    assert storage.schema_version == len(MIGRATIONS) == 1
+    assert storage.schema_version == len(MIGRATIONS) == 2
     assert user_version(db_path) == len(MIGRATIONS)
     with closing(sqlite3.connect(db_path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    assert tables == ["meta"]
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    assert tables == ["meta", "subscriptions", "deliveries"]
 
 
 def test_meta_set_get_and_overwrite(storage):

@@ -62,7 +62,14 @@ async def ask(fake: FakeDiscord, name: str, *options: dict, user_id: int | None 
 async def test_commands_are_registered_once_with_their_schema(fake, bot):
     assert fake.command_syncs == ["global"]
     commands = {c["name"]: c for c in fake.commands["global"]}
-    assert set(commands) == {"compare", "performance", "quote", "history", "banks", "rates", "about"}
+    assert set(commands) == {"compare", "performance", "quote", "history", "banks", "rates", "about", "alerts"}
+    alerts = commands.pop("alerts")
+    assert {sub["name"]: sub["type"] for sub in alerts["options"]} == {
+        "subscribe": 1, "unsubscribe": 1, "list": 1, "test": 1, "replay": 1,
+    }  # fmt: skip
+    subscribe = {o["name"]: o for o in next(s for s in alerts["options"] if s["name"] == "subscribe")["options"]}
+    assert subscribe["rule"]["required"] and [c["value"] for c in subscribe["rule"]["choices"]] == ["ratio", "kre", "all"]
+    assert subscribe["channel"]["type"] == 7 and subscribe["role"]["type"] == 8
     for command in commands.values():
         assert 0 < len(command["description"]) <= 100
         for opt in command.get("options", []):

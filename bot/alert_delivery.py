@@ -1,0 +1,101 @@
+"""Posting alerts to channels: rendered once per event, one independent task per channel.
+
+discord.py already waits out 429s and retries 5xx a few times; on top of that a
+channel whose send still fails is retried with backoff without holding up the
+others. A channel that is gone or forbidden pauses its subscription with the
+reason (repeated 403/404s count toward Discord's IP ban), shown by /alerts list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+import discord
+
+from analytics import alerts as rules
+from analytics.errors import MarketbotError
+from analytics.sources.base import Prices
+from bot.alert_cycle import Due
+from bot.storage import Storage
+from commands.alerts import alert_answer, watched_values
+from commands.answer import Answer
+from commands.render import to_embed, to_file
+from commands.services import Services
+
+log = logging.getLogger(__name__)
+
+RETRY_PAUSES = (5.0, 30.0, 90.0)  # seconds before each resend after a transient failure
+CONCURRENT_SENDS = 50  # discord.py paces them to the rate limits
+
+
+class AlertDelivery:
+    def __init__(self, client: discord.Client, storage: Storage, services: Services) -> None:
+        self.client = client
+        self.storage = storage
+        self.services = services
+        self.retry_pauses = RETRY_PAUSES
+        self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
+
+    async def deliver(self, event: rules.AlertEvent, preset: str, prices: Prices, dues: list[Due]) -> None:
+        now = self.services.clock()
+        values = watched_values(prices.closes, event)
+        answer = await self.services.offload(alert_answer, event, preset, values, prices.provenance, now)
+        await asyncio.gather(*(self._send(answer, due) for due in dues))
+
+    async def post_sample(self, channel_id: int, role_id: int | None) -> None:
+        """/alerts test: the March 2023 KRE alert, marked as a sample, posted like a real one."""
+        prices = await self.services.market.closes(["KRE", "SPY"])
+        event = rules.evaluate(prices.closes, "kre", prices.closes.loc[:"2023-03-13"].index[-1]).events[0]
+        answer = await self.services.offload(
+            alert_answer, event, "standard", watched_values(prices.closes, event), prices.provenance, self.services.clock()
+        )
+        answer = Answer(**{**answer.__dict__, "title": f"SAMPLE (a test of /alerts) · {answer.title}"})
+        try:
+            await self._post(channel_id, role_id, answer, nonce=None)
+        except discord.Forbidden:
+            raise MarketbotError(
+                f"I cannot post in <#{channel_id}>: give me View Channel, Send Messages, Embed Links and Attach Files there."
+            ) from None
+        except discord.NotFound:
+            raise MarketbotError(f"<#{channel_id}> does not exist any more, or I cannot see it.") from None
+
+    async def _send(self, answer: Answer, due: Due) -> None:
+        sub = due.subscription
+        last_error: Exception | None = None
+        for pause in (0.0, *self.retry_pauses):
+            await asyncio.sleep(pause)
+            try:
+                async with self._slots:
+                    message = await self._post(sub.channel_id, sub.role_id, answer, due.nonce)
+            except (discord.Forbidden, discord.NotFound) as exc:
+                what = "no permission to post there" if isinstance(exc, discord.Forbidden) else "the channel is gone"
+                reason = f"{what} (Discord {exc.status}, {due.event.session.date()}); fix it and subscribe again"
+                log.warning("Pausing subscription %d in channel %d: %s", sub.id, sub.channel_id, reason)
+                await self.storage.run(self.storage.pause, sub.id, reason)
+                await self.storage.run(self.storage.finish, due.key, error=reason)
+                return
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+                last_error = exc
+                log.warning("Alert to channel %d failed (%s); will retry", sub.channel_id, exc)
+                continue
+            await self.storage.run(self.storage.finish, due.key, message_id=message.id)
+            return
+        await self.storage.run(self.storage.finish, due.key, error=f"gave up after retries: {last_error}")
+
+    async def _post(self, channel_id: int, role_id: int | None, answer: Answer, nonce: str | None) -> discord.Message:
+        channel = self.client.get_partial_messageable(channel_id)  # no cache lookup: works with minimal intents
+        if role_id:
+            content = f"<@&{role_id}>"
+            mentions = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)])
+        else:
+            content, mentions = None, discord.AllowedMentions.none()
+        file = to_file(answer)
+        return await channel.send(
+            content=content,
+            embed=to_embed(answer),
+            allowed_mentions=mentions,
+            **({"file": file} if file else {}),
+            **({"nonce": nonce} if nonce else {}),
+        )

@@ -1,0 +1,279 @@
+"""/alerts: subscriptions (managers only), replay of the rules over history, and the alert message."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import discord
+import pandas as pd
+from discord import app_commands
+from discord.ext.commands import GroupCog
+
+from analytics import alerts as rules
+from analytics.charts import alert_chart
+from analytics.errors import InvalidInput
+from analytics.sources.base import Prices, Provenance
+from analytics.windows import resolve_window
+from commands import format as fmt
+from commands.answer import Answer
+from commands.autocomplete import anchor_choices, end_anchor_choices
+from commands.errors import Refused
+from commands.footer import footer, provenance_data
+from commands.limits import light_cooldown
+from commands.respond import Responder
+from commands.services import Services
+from commands.subscriptions import RULE_CHOICES, NewSubscription, Subscription
+
+SYMBOLS = ("^RUT", "^GSPC", "IWM", "SPY", "KRE")  # everything the ratio and kre rules read
+MAX_LISTED = 25  # replay events listed in Discord (JSON has all)
+RULE_HELP = {
+    "ratio": "the Russell 2000 / S&P 500 ratio (IWM/SPY where an index is missing)",
+    "kre": "the regional-bank ETF KRE, with KRE/SPY as context",
+}
+
+
+# -- the alert message ---------------------------------------------------------------
+
+
+def alert_answer(event: rules.AlertEvent, preset: str, values: pd.Series, provenance: Provenance, now: pd.Timestamp) -> Answer:
+    """The embed for one alert: the move, z-score, threshold, why, context and a small chart."""
+    ctx = event.context
+    z = f"{event.zscore:+.1f}σ" if event.zscore is not None else "a backstop (whatever the volatility)"
+    comparable = (
+        f"{fmt.day(ctx.last_comparable)} ({fmt.pct(ctx.last_comparable_move_pct / 100)})"
+        if ctx.last_comparable is not None
+        else "none in the data"
+    )
+    fields = [
+        ("Move", f"{fmt.pct(event.move_pct / 100)} · z {z}"),
+        ("Threshold crossed", f"{event.threshold} · preset {preset}"),
+        ("Why", "\n".join(event.reasons)),
+        (
+            "Context",
+            f"The day's move ({fmt.pct(ctx.day_move_pct / 100)}) is at the {ctx.percentile:.1f} percentile of daily moves "
+            f"since {fmt.day(ctx.percentile_since)}; the last day at least as unusual: {comparable}.",
+        ),
+    ]
+    if ctx.kre_spy_move_pct is not None:
+        fields.append(("KRE/SPY", f"{fmt.pct(ctx.kre_spy_move_pct / 100)} on the day"))
+    symbols = [s for s in SYMBOLS if s in event.series] or ["KRE"]
+    return Answer(
+        command="alert",
+        title=f"{event.level.capitalize()} move: {event.series}",
+        summary=event.headline,
+        fields=tuple(fields),
+        footer=footer(provenance, symbols, now, as_of=event.session),
+        data={"command": "alert", **provenance_data(provenance, event.session), **event_data(event)},
+        chart=alert_chart(values, event.session, event.series.split(" ")[0]),
+        chart_name="alert.png",
+    )
+
+
+def event_data(event: rules.AlertEvent) -> dict[str, Any]:
+    return {
+        "date": event.session.date().isoformat(),
+        "rule": event.rule,
+        "level": event.level,
+        "series": event.series,
+        "move_pct": event.move_pct,
+        "zscore": event.zscore,
+        "threshold": event.threshold,
+        "reasons": list(event.reasons),
+        "day_move_pct": event.context.day_move_pct,
+        "percentile": event.context.percentile,
+    }
+
+
+def watched_values(closes: pd.DataFrame, event: rules.AlertEvent) -> pd.Series:
+    """The series an event is about, for its chart."""
+    parts = event.series.split(" ")[0].split("/")
+    return closes[parts[0]] / closes[parts[1]] if len(parts) == 2 else closes[parts[0]]
+
+
+# -- /alerts replay (anyone; also `marketbot ask alerts replay`) ---------------------------
+
+
+async def replay(services: Services, rule: str = "kre", start: str = "1y", end: str = "", preset: str = "standard") -> Answer:
+    """The sessions a rule would have fired on, with the figures, to judge thresholds before subscribing."""
+    rule, preset = rule.strip().lower(), preset.strip().lower()
+    if rule not in rules.RULES:
+        raise InvalidInput(f"Replay works for the rules {', '.join(rules.RULES)}; `{rule[:20]}` is not one.")
+    if preset not in rules.PRESETS:
+        raise InvalidInput(f"Sensitivity is one of {', '.join(rules.PRESETS)}.")
+    prices = await services.market.closes(list(SYMBOLS))
+    return await services.offload(_replay_answer, prices, rule, preset, start, end, services.clock())
+
+
+def _replay_answer(prices: Prices, rule: str, preset: str, start: str, end: str, now: pd.Timestamp) -> Answer:
+    window = resolve_window(start, end, prices.closes.index, now)
+    events = rules.replay(prices.closes, rule, window.start, window.end, preset)
+    years = max((window.end - window.start).days / 365.25, 1 / 365.25)
+    sharp = sum(e.level == "sharp" for e in events)
+    summary = (
+        f"The {rule} rule ({preset}) would have fired {len(events)} times from {fmt.day(window.start)} to "
+        f"{fmt.day(window.end)} ({len(events) / years:.1f} a year), {sharp} of them sharp."
+    )
+    lines = [f"{fmt.day(e.session)} {e.level}: {e.headline}" for e in events[-MAX_LISTED:]]
+    fields = [(f"Latest {min(len(events), MAX_LISTED)} events" if events else "Events", _join(lines) or "None.")]
+    if window.notes:
+        fields.append(("Dates", " ".join(window.notes)))
+    return Answer(
+        command="alerts replay",
+        title=f"Alert replay: {rule}",
+        summary=summary,
+        fields=tuple(fields),
+        footer=footer(prices.provenance, list(SYMBOLS) if rule == "ratio" else ["KRE", "SPY"], now, window.label(), window.end),
+        data={
+            "command": "alerts replay",
+            **provenance_data(prices.provenance, window.end),
+            "rule": rule,
+            "preset": preset,
+            "start": window.start.date().isoformat(),
+            "end": window.end.date().isoformat(),
+            "events": [event_data(e) for e in events],
+        },
+    )
+
+
+def _join(lines: list[str], limit: int = 1024) -> str:
+    """As many whole lines as fit a field, newest last."""
+    kept: list[str] = []
+    for line in reversed(lines):
+        if sum(len(k) + 1 for k in kept) + len(line) > limit:
+            break
+        kept.insert(0, line)
+    return "\n".join(kept)
+
+
+# -- the Discord cog -------------------------------------------------------------------
+
+
+class SubscriptionStore(Protocol):
+    """What the cog needs from storage (bot.storage.Storage)."""
+
+    async def run(self, method: Callable[..., Any], *args: Any) -> Any: ...
+    def subscribe(self, sub: NewSubscription) -> tuple[Subscription, bool]: ...
+    def unsubscribe(self, guild_id: int, channel_id: int, rules: list[str]) -> int: ...
+    def subscriptions(self, guild_id: int | None = None, *, active_only: bool = False) -> list[Subscription]: ...
+    def last_deliveries(self, subscription_ids: list[int]) -> dict: ...
+
+
+# Posts a sample alert to a channel (mentioning the role); raises MarketbotError saying what to fix.
+SamplePoster = Callable[[int, int | None], Awaitable[None]]
+
+
+def can_manage_alerts(interaction: discord.Interaction) -> bool:
+    """Checked in our code: Discord's default_permissions can be changed by any server admin."""
+    if interaction.guild_id is None:
+        raise Refused("Alerts are set up in a server channel, not in direct messages.")
+    perms = interaction.permissions
+    if not (perms.manage_guild or perms.manage_channels):
+        raise Refused("Changing alerts needs the Manage Server or Manage Channels permission.")
+    return True
+
+
+RULE_OPTIONS = [app_commands.Choice(name=f"{k}: {v}"[:100], value=k) for k, v in RULE_HELP.items()]
+SENSITIVITY = [
+    app_commands.Choice(name=f"{name}: notable at |z| ≥ {t.notable:g}, sharp at |z| ≥ {t.sharp:g}", value=name)
+    for name, t in rules.PRESETS.items()
+]
+
+
+class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the RUT/SPX ratio or KRE moves sharply"):
+    def __init__(self, responder: Responder, store: SubscriptionStore, post_sample: SamplePoster) -> None:
+        self.responder = responder
+        self.store = store
+        self.post_sample = post_sample
+        super().__init__()
+
+    @app_commands.command(name="subscribe", description="Post alerts for a rule in a channel (Manage Server/Channels)")
+    @app_commands.describe(
+        rule="What to watch (all: ratio and kre)",
+        channel="Where to post (default: this channel)",
+        sensitivity="How unusual a move must be (default standard)",
+        role="A role to mention with each alert (default: none)",
+    )
+    @app_commands.choices(rule=[*RULE_OPTIONS, app_commands.Choice(name="all: ratio and kre", value="all")],
+                          sensitivity=SENSITIVITY)  # fmt: skip
+    @app_commands.check(can_manage_alerts)
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        rule: str,
+        channel: discord.TextChannel | None = None,
+        sensitivity: str = "standard",
+        role: discord.Role | None = None,
+    ) -> None:
+        target = channel.id if channel else interaction.channel_id
+        chosen = list(RULE_CHOICES) if rule == "all" else [rule]
+        if any(r not in RULE_CHOICES for r in chosen) or sensitivity not in rules.PRESETS:
+            raise InvalidInput("Pick a rule and a sensitivity from the list.")
+        lines = []
+        for name in chosen:
+            new = NewSubscription(interaction.guild_id, target, name, sensitivity, role.id if role else None, interaction.user.id)
+            _, created = await self.store.run(self.store.subscribe, new)
+            lines.append(f"{'Subscribed' if created else 'Updated'}: {name} ({RULE_HELP[name]}), {sensitivity}")
+        mention = f", mentioning {role.mention}" if role else ""
+        await interaction.response.send_message(
+            f"<#{target}>{mention}:\n" + "\n".join(lines) + "\nUse `/alerts test` to check that I can post there.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="unsubscribe", description="Stop alerts for a rule in a channel (Manage Server/Channels)")
+    @app_commands.describe(rule="Which rule to stop (all: every rule)", channel="Which channel (default: this one)")
+    @app_commands.choices(rule=[*RULE_OPTIONS, app_commands.Choice(name="all", value="all")])
+    @app_commands.check(can_manage_alerts)
+    async def unsubscribe(self, interaction: discord.Interaction, rule: str, channel: discord.TextChannel | None = None) -> None:
+        target = channel.id if channel else interaction.channel_id
+        chosen = list(RULE_CHOICES) if rule == "all" else [rule]
+        removed = await self.store.run(self.store.unsubscribe, interaction.guild_id, target, chosen)
+        text = f"Removed {removed} subscription{'s' if removed != 1 else ''} in <#{target}>." if removed else (
+            f"<#{target}> had no such subscription; `/alerts list` shows what there is.")  # fmt: skip
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="list", description="This server's alert subscriptions, their state and last alert")
+    @app_commands.guild_only()
+    @light_cooldown
+    async def list_(self, interaction: discord.Interaction) -> None:
+        subs = await self.store.run(self.store.subscriptions, interaction.guild_id)
+        last = await self.store.run(self.store.last_deliveries, [s.id for s in subs])
+        await interaction.response.send_message(subscription_list(subs, last), ephemeral=True)
+
+    @app_commands.command(name="test", description="Post a sample alert to check permissions (Manage Server/Channels)")
+    @app_commands.describe(channel="Where to post (default: this channel)", role="A role to mention (default: none)")
+    @app_commands.check(can_manage_alerts)
+    async def test(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None,
+                   role: discord.Role | None = None) -> None:  # fmt: skip
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = channel.id if channel else interaction.channel_id
+        await self.post_sample(target, role.id if role else None)
+        await interaction.followup.send(f"Posted a sample alert in <#{target}>.", ephemeral=True)
+
+    @app_commands.command(name="replay", description="The days a rule would have fired, to judge it before subscribing")
+    @app_commands.describe(
+        rule="ratio or kre",
+        start="A date or an anchor (default 1y)",
+        end="A date (default: the last close)",
+        sensitivity="default standard",
+    )
+    @app_commands.choices(rule=RULE_OPTIONS, sensitivity=SENSITIVITY)
+    @app_commands.autocomplete(start=anchor_choices, end=end_anchor_choices)
+    @light_cooldown
+    async def replay_(self, interaction: discord.Interaction, rule: str = "kre",
+                      start: app_commands.Range[str, 1, 20] = "1y", end: app_commands.Range[str, 1, 20] = "",
+                      sensitivity: str = "standard") -> None:  # fmt: skip
+        await self.responder.answer(interaction, replay, rule=rule, start=start, end=end, preset=sensitivity)
+
+
+def subscription_list(subs: list[Subscription], last: dict) -> str:
+    if not subs:
+        return "No alert subscriptions in this server. `/alerts subscribe` adds one."
+    lines = []
+    for sub in subs:
+        state = "active" if sub.active else f"PAUSED: {sub.paused_reason}"
+        role = f", mentions <@&{sub.role_id}>" if sub.role_id else ""
+        delivery = last.get(sub.id)
+        latest = f"; last alert {delivery.session} {delivery.level} ({delivery.state})" if delivery else "; no alert yet"
+        lines.append(f"<#{sub.channel_id}> {sub.rule} ({sub.preset}{role}): {state}{latest}")
+    return "\n".join(lines)[:2000]

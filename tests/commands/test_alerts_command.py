@@ -1,0 +1,213 @@
+"""/alerts on the snapshot: replay, the alert message, the subscription list and who may change alerts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import struct
+from types import SimpleNamespace
+
+import discord
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import alerts as rules
+from analytics.errors import InvalidInput
+from bot.console import ask
+from commands.alerts import SYMBOLS, alert_answer, can_manage_alerts, replay, subscription_list, watched_values
+from commands.errors import Refused
+from commands.render import to_embed, to_file
+from commands.subscriptions import Delivery, Subscription
+
+from .conftest import NOW
+
+T = pd.Timestamp
+EVENT_KEYS = {"date", "rule", "level", "move_pct", "zscore"}
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+# ---------------------------------------------------------------- replay
+
+
+@pytest.fixture
+async def kre_2023(services):
+    return await replay(services, rule="kre", start="2023-01-01", end="2023-12-31")
+
+
+async def test_replay_lists_every_event_with_its_figures(kre_2023):
+    data = kre_2023.data
+    assert (data["command"], data["rule"], data["preset"], data["source"]) == ("alerts replay", "kre", "standard", "snapshot")
+    assert data["end"] == "2023-12-29"  # snapped to the session before
+    events = data["events"]
+    assert events and all(EVENT_KEYS <= set(e) for e in events)
+    assert all(e["rule"] == "kre" and e["level"] in ("notable", "sharp") for e in events)
+    assert all("2023-01-01" <= e["date"] <= "2023-12-31" for e in events)
+    assert [e["date"] for e in events] == sorted(e["date"] for e in events)
+    by_date = {e["date"]: e for e in events}
+    assert by_date["2023-03-09"]["level"] == "sharp" and by_date["2023-03-13"]["level"] == "sharp"
+    sharp = sum(e["level"] == "sharp" for e in events)
+    assert f"would have fired {len(events)} times" in kre_2023.summary and f"{sharp} of them sharp" in kre_2023.summary
+    assert kre_2023.title == "Alert replay: kre"
+    assert "snapshot" in kre_2023.footer
+    json.loads(kre_2023.to_json())
+
+
+async def test_replay_figures_for_2023_03_09_match_an_independent_computation(kre_2023, raw_closes):
+    """KRE's log move over the RiskMetrics (lambda 0.94) volatility of the session before, by hand."""
+    kre = raw_closes["KRE"].dropna()
+    values, dates = kre.to_numpy(), kre.index
+    logs = np.log(values[1:] / values[:-1])  # logs[k] is the move into dates[k + 1]
+    var = np.empty_like(logs)
+    var[0] = logs[0] ** 2
+    for k in range(1, len(logs)):
+        var[k] = 0.94 * var[k - 1] + 0.06 * logs[k] ** 2
+    i = dates.get_loc(T("2023-03-09"))
+    assert dates[i - 1] == T("2023-03-08")
+    z = logs[i - 1] / math.sqrt(var[i - 2])  # the move into 03-09 over the volatility known at 03-08's close
+    move_pct = (values[i] / values[i - 1] - 1) * 100
+
+    event = next(e for e in kre_2023.data["events"] if e["date"] == "2023-03-09")
+    assert event["zscore"] == pytest.approx(z, rel=1e-9)
+    assert event["move_pct"] == pytest.approx(move_pct, rel=1e-12)
+    assert (round(event["move_pct"], 1), round(event["zscore"], 1)) == (-8.1, -5.8)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: replay snaps a non-session start back to the session before (resolve_window's rule for a return's "
+    "base close) and then judges that session too, so it lists an event dated before the requested start "
+    "(start:2023-03-11, a Saturday, sensitive -> an event on Friday 2023-03-10).",
+)
+async def test_replay_lists_no_event_before_the_requested_start(services):
+    answer = await replay(services, rule="kre", start="2023-03-11", end="2023-03-13", preset="sensitive")
+    assert [e["date"] for e in answer.data["events"]] == ["2023-03-13"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"rule": "spx"}, "Replay works for the rules"), ({"preset": "loud"}, "Sensitivity is one of"),
+     ({"rule": ""}, "Replay works for the rules")],
+)  # fmt: skip
+async def test_replay_refuses_an_unknown_rule_or_preset(services, options, message):
+    with pytest.raises(InvalidInput, match=message) as info:
+        await replay(services, **options)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+async def test_replay_options_are_normalised(services):
+    answer = await replay(services, rule=" KRE ", start="2023-03-01", end="2023-03-31", preset="Quiet")
+    assert (answer.data["rule"], answer.data["preset"]) == ("kre", "quiet")
+
+
+async def test_replay_through_the_terminal_subcommand(services, kre_2023):
+    answer = await ask(services, "alerts", ["replay", "rule:kre", "start:2023-01-01", "end:2023-12-31"])
+    assert answer.command == "alerts replay"
+    assert answer.data["events"] == kre_2023.data["events"]
+    assert answer.to_text().startswith("**Alert replay: kre**")
+    with pytest.raises(InvalidInput, match="not an option of alerts replay"):
+        await ask(services, "alerts", ["replay", "symbol:KRE"])
+
+
+# ---------------------------------------------------------------- the alert message
+
+
+@pytest.fixture
+async def march_13(services):
+    prices = await services.market.closes(list(SYMBOLS))
+    (event,) = rules.evaluate(prices.closes, "kre", T("2023-03-13")).events
+    return event, prices
+
+
+async def test_the_alert_for_2023_03_13(march_13):
+    event, prices = march_13
+    values = watched_values(prices.closes, event)
+    assert values.name == "KRE" and values.loc["2023-03-13"] == prices.closes.loc["2023-03-13", "KRE"]
+    answer = alert_answer(event, "standard", values, prices.provenance, NOW)
+
+    assert answer.command == "alert" and answer.title == "Sharp move: KRE"
+    assert answer.summary == event.headline
+    fields = dict(answer.fields)
+    assert list(fields)[:4] == ["Move", "Threshold crossed", "Why", "Context"]
+    assert fields["Threshold crossed"] == f"{event.threshold} · preset standard"
+    assert fields["Why"] == "\n".join(event.reasons)
+    assert f"{event.zscore:+.1f}σ" in fields["Move"]
+    assert "percentile" in fields["Context"] and "2023-03-09" in fields["Context"]  # the last day as unusual
+    assert "KRE/SPY" in fields
+    assert answer.chart_name == "alert.png" and png_size(answer.chart)[0] > 0
+    assert "snapshot" in answer.footer and "As of close 2023-03-13" in answer.footer
+    data = answer.data
+    assert (data["date"], data["rule"], data["level"], data["source"]) == ("2023-03-13", "kre", "sharp", "snapshot")
+    json.loads(answer.to_json())
+
+    embed, file = to_embed(answer), to_file(answer)  # within Discord's limits, chart attached
+    assert embed.title == answer.title and all(len(f.value) <= 1024 for f in embed.fields)
+    assert file is not None and file.filename == "alert.png"
+
+
+async def test_a_backstop_alert_says_so_instead_of_a_z_score(march_13):
+    event, prices = march_13
+    backstop = dataclasses.replace(event, zscore=None)
+    answer = alert_answer(backstop, "quiet", watched_values(prices.closes, event), prices.provenance, NOW)
+    assert "backstop" in dict(answer.fields)["Move"] and answer.data["zscore"] is None
+
+
+# ---------------------------------------------------------------- /alerts list
+
+
+def subscription(id_: int, channel: int, rule: str = "kre", preset: str = "standard", role: int | None = None,
+                 paused: str | None = None) -> Subscription:  # fmt: skip
+    return Subscription(id_, 100, channel, rule, preset, role, 7, "2026-11-01T00:00:00.000+00:00", paused)
+
+
+def delivery(sub_id: int, session: str, level: str, state: str) -> Delivery:
+    return Delivery(sub_id, "kre", session, level, state, "KRE fell", "2026-11-02T21:00:00.000+00:00", None, None, None)
+
+
+def test_subscription_list_shows_state_role_and_last_alert():
+    active = subscription(1, 10, role=55)
+    paused = subscription(2, 11, "ratio", "quiet", paused="no permission to post there (Discord 403); fix it")
+    fresh = subscription(3, 12, preset="sensitive")
+    text = subscription_list([active, paused, fresh], {1: delivery(1, "2023-03-13", "sharp", "sent"),
+                                                       2: delivery(2, "2023-03-09", "notable", "failed")})  # fmt: skip
+    lines = text.split("\n")
+    assert lines == [
+        "<#10> kre (standard, mentions <@&55>): active; last alert 2023-03-13 sharp (sent)",
+        "<#11> ratio (quiet): PAUSED: no permission to post there (Discord 403); fix it; last alert 2023-03-09 notable (failed)",
+        "<#12> kre (sensitive): active; no alert yet",
+    ]
+
+
+def test_subscription_list_when_empty_and_when_long():
+    assert "No alert subscriptions" in subscription_list([], {})
+    many = [subscription(i, 1000 + i) for i in range(200)]
+    assert len(subscription_list(many, {})) <= 2000
+
+
+# ---------------------------------------------------------------- who may change alerts
+
+
+def interaction(guild_id: int | None, **permissions: bool) -> SimpleNamespace:
+    return SimpleNamespace(guild_id=guild_id, permissions=discord.Permissions(**permissions))
+
+
+def test_alerts_are_not_set_up_in_direct_messages():
+    with pytest.raises(Refused, match="server channel"):
+        can_manage_alerts(interaction(None, manage_guild=True))
+
+
+@pytest.mark.parametrize("permission", ["manage_guild", "manage_channels"])
+def test_manage_server_or_manage_channels_may_change_alerts(permission):
+    assert can_manage_alerts(interaction(1, **{permission: True})) is True
+
+
+@pytest.mark.parametrize("permissions", [{}, {"send_messages": True, "manage_messages": True, "manage_roles": True}])
+def test_others_are_refused_with_the_permission_they_need(permissions):
+    with pytest.raises(Refused) as info:
+        can_manage_alerts(interaction(1, **permissions))
+    assert "Manage Server" in str(info.value) and "Manage Channels" in str(info.value)

@@ -6,14 +6,13 @@ from importlib.metadata import PackageNotFoundError, version
 
 import discord
 from discord import app_commands
-from discord.ext.commands import Cog
 
 from analytics.errors import MarketbotError
 from commands.answer import Answer
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import light_cooldown
-from commands.respond import Responder
+from commands.respond import CommandCog
 from commands.services import Services
 
 PROBE = "^GSPC"  # any always-present symbol tells how fresh the data is
@@ -48,14 +47,11 @@ async def handle(services: Services) -> Answer:
         summary=f"Data: {prices.provenance.describe(now)}.",
         fields=tuple(fields),
         footer=footer(prices.provenance, [PROBE], now),
-        data={**data, **provenance_data(prices.provenance)},
+        data={**data, "status": market.describe(), **provenance_data(prices.provenance)},  # after the fetch
     )
 
 
-class About(Cog):
-    def __init__(self, responder: Responder) -> None:
-        self.responder = responder
-
+class About(CommandCog):
     @app_commands.command(name="about", description=DESCRIPTIONS["about"])
     @light_cooldown
     async def about(self, interaction: discord.Interaction) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import discord
 import pandas as pd
 from discord import app_commands
-from discord.ext.commands import Cog
 
 from analytics import banks as stress
 from analytics.charts import banks_chart
@@ -16,7 +15,7 @@ from commands.answer import Answer
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
-from commands.respond import Responder
+from commands.respond import CommandCog
 from commands.services import Services
 
 CHART_SPAN = pd.DateOffset(years=1)
@@ -129,10 +128,7 @@ def _data(s: stress.BankStress) -> dict:
     }  # fmt: skip
 
 
-class Banks(Cog):
-    def __init__(self, responder: Responder) -> None:
-        self.responder = responder
-
+class Banks(CommandCog):
     @app_commands.command(name="banks", description=DESCRIPTIONS["banks"])
     @app_commands.describe(as_of="A past date to check instead of the last close, e.g. 2023-03-13 (default: the last close)")
     @heavy_cooldown

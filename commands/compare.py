@@ -5,7 +5,6 @@ from __future__ import annotations
 import discord
 import pandas as pd
 from discord import app_commands
-from discord.ext.commands import Cog
 
 from analytics.charts import compare_chart
 from analytics.compare import Comparison, Leg, aligned_pair, compare
@@ -20,7 +19,7 @@ from commands.autocomplete import anchor_choices, end_anchor_choices, one_symbol
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
-from commands.respond import Responder
+from commands.respond import CommandCog
 from commands.services import Services
 
 
@@ -136,10 +135,7 @@ def _data(result: Comparison, prices: Prices) -> dict:
     }
 
 
-class Compare(Cog):
-    def __init__(self, responder: Responder) -> None:
-        self.responder = responder
-
+class Compare(CommandCog):
     @app_commands.command(name="compare", description=DESCRIPTIONS["compare"])
     @app_commands.describe(
         a="First symbol (default ^RUT, the Russell 2000)",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import discord
 import pandas as pd
 from discord import app_commands
-from discord.ext.commands import Cog
 
 from analytics.charts import history_chart
 from analytics.compare import aligned_pair
@@ -16,7 +15,7 @@ from commands.answer import Answer
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
-from commands.respond import Responder
+from commands.respond import CommandCog
 from commands.services import Services
 
 A, B = "^RUT", "^GSPC"
@@ -79,10 +78,7 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
     )
 
 
-class History(Cog):
-    def __init__(self, responder: Responder) -> None:
-        self.responder = responder
-
+class History(CommandCog):
     @app_commands.command(name="history", description=DESCRIPTIONS["history"])
     @heavy_cooldown
     async def history(self, interaction: discord.Interaction) -> None:

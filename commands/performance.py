@@ -5,7 +5,6 @@ from __future__ import annotations
 import discord
 import pandas as pd
 from discord import app_commands
-from discord.ext.commands import Cog
 
 from analytics.charts import performance_chart
 from analytics.frames import history_name
@@ -19,7 +18,7 @@ from commands.autocomplete import anchor_choices, end_anchor_choices, symbol_cho
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
-from commands.respond import Responder
+from commands.respond import CommandCog
 from commands.services import Services
 
 MAX_SYMBOLS = 10
@@ -85,10 +84,7 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
     )
 
 
-class Performance(Cog):
-    def __init__(self, responder: Responder) -> None:
-        self.responder = responder
-
+class Performance(CommandCog):
     @app_commands.command(name="performance", description=DESCRIPTIONS["performance"])
     @app_commands.describe(
         symbols="Up to 10 symbols separated by spaces (default NVDA META GOOGL MSFT ^GSPC ^RUT)",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import discord
 from discord import app_commands
-from discord.ext.commands import Cog
 
 from analytics.quote import quote
 from analytics.symbols import display_name, parse_symbol_list, price_basis
@@ -14,7 +13,7 @@ from commands.autocomplete import symbol_choices
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import light_cooldown
-from commands.respond import Responder
+from commands.respond import CommandCog
 from commands.services import Services
 
 MAX_SYMBOLS = 10
@@ -64,10 +63,7 @@ async def handle(services: Services, symbols: str = "^RUT ^GSPC KRE") -> Answer:
     )
 
 
-class Quote(Cog):
-    def __init__(self, responder: Responder) -> None:
-        self.responder = responder
-
+class Quote(CommandCog):
     @app_commands.command(name="quote", description=DESCRIPTIONS["quote"])
     @app_commands.describe(symbols="Up to 10 symbols separated by spaces (default ^RUT ^GSPC KRE)")
     @app_commands.autocomplete(symbols=symbol_choices)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import discord
 import pandas as pd
 from discord import app_commands
-from discord.ext.commands import Cog
 
 from analytics import rates as r
 from analytics.sources.base import Prices
@@ -13,7 +12,7 @@ from commands.answer import Answer
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import light_cooldown
-from commands.respond import Responder
+from commands.respond import CommandCog
 from commands.services import Services
 
 
@@ -65,10 +64,7 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
     )
 
 
-class Rates(Cog):
-    def __init__(self, responder: Responder) -> None:
-        self.responder = responder
-
+class Rates(CommandCog):
     @app_commands.command(name="rates", description=DESCRIPTIONS["rates"])
     @light_cooldown
     async def rates(self, interaction: discord.Interaction) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 import discord
+from discord.ext.commands import Cog
 
 from analytics.errors import DataUnavailable
 from commands.answer import Answer, Handler
@@ -44,3 +45,10 @@ class Responder:
             raise DataUnavailable("That took too long to answer; the data source may be slow. Try again in a minute.") from None
         file = to_file(answer)
         await interaction.followup.send(embed=to_embed(answer), **({"file": file} if file else {}))
+
+
+class CommandCog(Cog):
+    """A command family's cog: its slash commands answer through the shared Responder."""
+
+    def __init__(self, responder: Responder) -> None:
+        self.responder = responder

@@ -24,14 +24,6 @@ CHANNEL, FORBIDDEN = FakeDiscord.CHANNEL_ID, FakeDiscord.OTHER_CHANNEL_ID
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def fake():
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def home(tmp_path_factory):
     return tmp_path_factory.mktemp("alerts-bot")
 

@@ -121,6 +121,20 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
+class DayMove:
+    """A session's one-day move of what a rule watches, with the z-score its daily trigger uses."""
+
+    rule: str
+    session: pd.Timestamp
+    series: str  # as in AlertEvent.series
+    symbols: tuple[str, ...]  # the series' parts, e.g. ("^RUT", "^GSPC")
+    part_moves_pct: tuple[float, ...]  # each part's own move, percent, in the order of ``symbols``
+    move_pct: float
+    zscore: float | None  # None without volatility
+    context_move_pct: float | None  # kre: KRE/SPY's move, percent
+
+
+@dataclass(frozen=True)
 class _Watched:
     label: str
     numerator: str
@@ -197,6 +211,39 @@ def replay(
             if event:
                 events.append(event)
     return sorted(events, key=lambda e: e.session)
+
+
+def day_move(closes: pd.DataFrame, rule: str, session: pd.Timestamp) -> DayMove:
+    """The watched series' move on ``session`` from the previous close, figured exactly as ``evaluate`` does.
+
+    Raises InsufficientHistory when the session or its base has no usable close.
+    """
+    _check_rule(rule)
+    session = pd.Timestamp(session)
+    frame = closes.loc[:session]
+    if frame.empty or frame.index[-1] != session:
+        raise InsufficientHistory(_no_row(closes, session))
+    watched = next(w for w, applies in _watch_plan(frame, rule) if applies[-1])
+    missing = _missing_symbol(frame, watched)
+    bad = f"No {missing} closes up to {_day(session)}." if missing else None
+    if not bad and len(frame) < 2:
+        bad = f"No close before {_day(session)}."
+    bad = bad or _bad_close(frame, watched, len(frame) - 1)
+    if bad:
+        raise InsufficientHistory(bad)
+    row = _panel(frame, watched, rule).iloc[-1]
+    parts = _symbols(watched)
+    context = row["context_move"] if "context_move" in row.index else math.nan
+    return DayMove(
+        rule=rule,
+        session=session,
+        series=watched.label,
+        symbols=parts,
+        part_moves_pct=tuple(float(frame[s].iat[-1] / frame[s].iat[-2] - 1) * 100 for s in parts),
+        move_pct=float(row["move_1"]) * 100,
+        zscore=_or_none(float(row["z_1"])),
+        context_move_pct=_or_none(float(context) * 100),
+    )
 
 
 def alerts_per_year(events: list[AlertEvent]) -> dict[int, int]:

@@ -21,6 +21,7 @@ class Yield:
     level: float  # percent, e.g. 3.963
     change_bp: dict[str, float]  # "1m", "3m" -> basis points
     since: dict[str, pd.Timestamp]  # the session each change is measured from
+    change_1d_bp: float | None  # against the previous quote (None for the first)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def rates(closes: pd.DataFrame, as_of: pd.Timestamp) -> Rates:
                 raise InsufficientHistory(f"Not enough {symbol} history for its {name} change.")
             since[name] = before.index[-1]
             change[name] = (level - float(before.iloc[-1])) * 100
-        return Yield(symbol, session, level, change, since)
+        previous = (level - float(series.iloc[-2])) * 100 if len(series) > 1 else None
+        return Yield(symbol, session, level, change, since, previous)
 
     bill, ten = one(BILL), one(TEN_YEAR)
     return Rates(bill, ten, as_of=max(bill.session, ten.session), curve_bp=(ten.level - bill.level) * 100)

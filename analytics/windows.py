@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -44,6 +44,8 @@ class Window:
     start: pd.Timestamp  # the session whose close is the base
     end: pd.Timestamp  # the session whose close is the result
     notes: tuple[str, ...] = ()  # dates that were snapped, said plainly
+    # The calendar day the start named, before snapping (for listing days from it, not returns).
+    asked_start: pd.Timestamp | None = field(default=None, compare=False)
 
     def label(self) -> str:
         return f"{self.start.date().isoformat()} → {self.end.date().isoformat()}"
@@ -133,20 +135,22 @@ def resolve_window(
     start_text = (start_text or "").strip() or default_start
     start_key = start_text.lower()
     if start_key == "max":
-        start = first
+        asked = start = first
     elif start_key == "ytd":
-        year_start = pd.Timestamp(year=end.year, month=1, day=1)
-        before = sessions[sessions < year_start]
+        asked = pd.Timestamp(year=end.year, month=1, day=1)
+        before = sessions[sessions < asked]
         if before.empty:
             raise InsufficientHistory(f"The data starts in {end.year}; there is no close before this year.")
         start = before[-1]
-    elif start_key in ANCHOR_DATES:
-        start = snap(pd.Timestamp(ANCHOR_DATES[start_key][0]), "Start")
-    elif start_key in RELATIVE:
-        start = snap(end - RELATIVE[start_key][0], "Start")
     else:
-        start = snap(parse_date(start_text, "Start"), "Start")
+        if start_key in ANCHOR_DATES:
+            asked = pd.Timestamp(ANCHOR_DATES[start_key][0])
+        elif start_key in RELATIVE:
+            asked = end - RELATIVE[start_key][0]
+        else:
+            asked = parse_date(start_text, "Start")
+        start = snap(asked, "Start")
 
     if start >= end:
         raise InvalidInput(f"Start ({start.date()}) must be before end ({end.date()}).")
-    return Window(start, end, tuple(notes))
+    return Window(start, end, tuple(notes), asked)

@@ -6,6 +6,9 @@ exactly-once per (subscription, rule, session, level): an alert is claimed in
 the database before it is sent (overlapping cycles cannot both claim it) and
 sent with a nonce derived from its key, so the resend after a crash between
 sending and recording is refused by Discord as a duplicate.
+
+After a settled session, digest subscriptions get the session's digest,
+delivered the same way under the key (subscription, "digest", session, "digest").
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Literal
 import pandas as pd
 
 from analytics import alerts as rules
+from analytics import digest as digests
+from analytics.digest import Digest
 from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
 from analytics.sources.market_data import MarketData
@@ -30,6 +35,7 @@ from commands.subscriptions import Subscription
 log = logging.getLogger(__name__)
 
 Mode = Literal["intraday", "settled"]
+STANDBY = "another marketbot process is sending this database's alerts"
 
 
 def nonce_for(key: tuple[int, str, str, str]) -> str:
@@ -42,7 +48,7 @@ class Due:
     """One alert for one subscription."""
 
     subscription: Subscription
-    event: rules.AlertEvent
+    event: rules.AlertEvent | Digest
 
     @property
     def key(self) -> tuple[int, str, str, str]:
@@ -58,12 +64,14 @@ class CycleReport:
     mode: Mode
     session: pd.Timestamp | None = None
     events: list[rules.AlertEvent] = field(default_factory=list)
+    digests: int = 0  # digests composed (one per sensitivity in use)
+    standby: bool = False  # another process is this database's alert evaluator
     claimed: int = 0
     skipped: list[str] = field(default_factory=list)  # why a rule could not be judged
 
 
-# Delivers the claimed alerts of one event (rendered once) to its subscriptions.
-Deliver = Callable[[rules.AlertEvent, str, Prices, list[Due]], Awaitable[None]]
+# Delivers the claimed alerts of one event or digest (rendered once) to its subscriptions.
+Deliver = Callable[[rules.AlertEvent | Digest, str, Prices, list[Due]], Awaitable[None]]
 
 
 class AlertCycle:
@@ -72,6 +80,7 @@ class AlertCycle:
         self.storage = storage
         self.deliver = deliver
         self._lock = asyncio.Lock()  # one cycle at a time in this process (the job also has max_instances=1)
+        self._standby_logged = False
 
     async def run(self, mode: Mode) -> CycleReport:
         async with self._lock:
@@ -79,8 +88,18 @@ class AlertCycle:
 
     async def _run(self, mode: Mode) -> CycleReport:
         report = CycleReport(mode)
-        subs = [s for s in await self.storage.run(self.storage.subscriptions, None, active_only=True) if s.rule in rules.RULES]
-        if not subs:
+        if not await self.storage.run(self.storage.is_evaluator):
+            report.standby = True
+            report.skipped.append(STANDBY)
+            if not self._standby_logged:  # once, not every tick
+                log.warning("%s; this one stands by and takes over if it stops", STANDBY)
+                self._standby_logged = True
+            return report
+        self._standby_logged = False
+        subs = await self.storage.run(self.storage.subscriptions, None, active_only=True)
+        watchers = [s for s in subs if s.rule in rules.RULES]
+        readers = [s for s in subs if s.rule == digests.RULE] if mode == "settled" else []  # after the close only
+        if not watchers and not readers:
             return report
         try:
             prices = await self.market.closes(list(SYMBOLS))
@@ -99,28 +118,55 @@ class AlertCycle:
             session, live = prices.closes.index[-1], None
         report.session = session
 
-        by_rule_preset: dict[tuple[str, str], list[Subscription]] = {}
-        for sub in subs:
-            by_rule_preset.setdefault((sub.rule, sub.preset), []).append(sub)
-        for (rule, preset), group in by_rule_preset.items():
+        for (rule, preset), group in _by_preset(watchers).items():
             try:
-                evaluation = rules.evaluate(prices.closes, rule, session, preset, live)
+                evaluation = await asyncio.to_thread(rules.evaluate, prices.closes, rule, session, preset, live)
             except MarketbotError as exc:  # e.g. too little history: this rule waits, the others go on
-                log.warning("Alert rule %s (%s) not judged on %s: %s", rule, preset, session.date(), exc)
-                report.skipped.append(str(exc))
-                continue
+                evaluation = rules.Evaluation(rule, session, "", (), str(exc), ())
             if evaluation.skipped:
                 log.warning("Alert rule %s (%s) not judged on %s: %s", rule, preset, session.date(), evaluation.skipped)
                 report.skipped.append(evaluation.skipped)
                 continue
             for event in evaluation.events:
                 report.events.append(event)
-                due = [Due(sub, event) for sub in group]
-                claimed = set(
-                    await self.storage.run(self.storage.claim, [(*d.key, event.headline) for d in due])
-                )
-                mine = [d for d in due if (*d.key, event.headline) in claimed]
-                report.claimed += len(mine)
-                if mine:
-                    await self.deliver(event, preset, prices, mine)
+                await self._fan_out(event, preset, prices, group, report)
+        if readers:
+            await self._digests(session, prices, readers, report)
         return report
+
+    async def _digests(self, session: pd.Timestamp, prices: Prices, readers: list[Subscription], report: CycleReport) -> None:
+        """The settled session's digest, once per sensitivity in use; missing parts are said, not fatal."""
+        unavailable = None
+        try:
+            prices = await self.market.closes(list(digests.SYMBOLS))
+        except MarketbotError as exc:
+            log.warning("Digest of %s without bank stress and rates: %s", session.date(), exc)
+            unavailable = str(exc)
+        groups = {preset: group for (_, preset), group in _by_preset(readers).items()}
+        closes = prices.closes.loc[:session]
+        composed = await asyncio.to_thread(digests.daily_digests, closes, session, groups, unavailable)
+        for preset, digest in composed.items():
+            if digest.empty:
+                report.skipped.append(f"digest of {session.date()}: " + "; ".join(digest.missing))
+                continue
+            report.digests += 1
+            await self._fan_out(digest, preset, prices, groups[preset], report)
+
+    async def _fan_out(
+        self, event: rules.AlertEvent | Digest, preset: str, prices: Prices, group: list[Subscription], report: CycleReport
+    ) -> None:
+        """Claim the event for each subscription, then deliver the ones this run claimed."""
+        due, headline = [Due(sub, event) for sub in group], event.headline
+        claimed = set(await self.storage.run(self.storage.claim, [(*d.key, headline) for d in due]))
+        mine = [d for d in due if (*d.key, headline) in claimed]
+        report.claimed += len(mine)
+        if mine:
+            await self.deliver(event, preset, prices, mine)
+
+
+def _by_preset(subs: list[Subscription]) -> dict[tuple[str, str], list[Subscription]]:
+    """Subscriptions grouped by (rule, preset): each group is judged once."""
+    groups: dict[tuple[str, str], list[Subscription]] = {}
+    for sub in subs:
+        groups.setdefault((sub.rule, sub.preset), []).append(sub)
+    return groups

@@ -13,13 +13,15 @@ import logging
 
 import aiohttp
 import discord
+from aiolimiter import AsyncLimiter
 
 from analytics import alerts as rules
+from analytics.digest import Digest
 from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
 from bot.alert_cycle import Due
 from bot.storage import Storage
-from commands.alerts import alert_answer, watched_values
+from commands.alerts import alert_answer, digest_answer, watched_values
 from commands.answer import Answer
 from commands.render import to_embed, to_file
 from commands.services import Services
@@ -27,7 +29,13 @@ from commands.services import Services
 log = logging.getLogger(__name__)
 
 RETRY_PAUSES = (5.0, 30.0, 90.0)  # seconds before each resend after a transient failure
-CONCURRENT_SENDS = 50  # discord.py paces them to the rate limits
+CONCURRENT_SENDS = 50  # requests in flight at most
+# Discord allows a bot 50 requests a second in all. discord.py paces each route's bucket
+# but meets the global limit only by its 429s, and one channel's bucket never runs short:
+# so alert posts start evenly spaced, leaving room for the bot's few other requests
+# (interaction replies are webhooks, outside the global limit). Each start lags its
+# slot by the loop's latency, so 48 a second nominal gives about 46 in practice.
+POSTS_PER_SECOND = 48
 
 
 class AlertDelivery:
@@ -37,11 +45,15 @@ class AlertDelivery:
         self.services = services
         self.retry_pauses = RETRY_PAUSES
         self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
+        self._pace = AsyncLimiter(1, 1 / POSTS_PER_SECOND)  # one start per slot: no burst
 
-    async def deliver(self, event: rules.AlertEvent, preset: str, prices: Prices, dues: list[Due]) -> None:
+    async def deliver(self, event: rules.AlertEvent | Digest, preset: str, prices: Prices, dues: list[Due]) -> None:
         now = self.services.clock()
-        values = watched_values(prices.closes, event)
-        answer = await self.services.offload(alert_answer, event, preset, values, prices.provenance, now)
+        if isinstance(event, Digest):
+            answer = await self.services.offload(digest_answer, event, prices.provenance, now)
+        else:
+            values = watched_values(prices.closes, event)
+            answer = await self.services.offload(alert_answer, event, preset, values, prices.provenance, now)
         await asyncio.gather(*(self._send(answer, due) for due in dues))
 
     async def post_sample(self, channel_id: int, role_id: int | None) -> None:
@@ -85,6 +97,7 @@ class AlertDelivery:
         await self.storage.run(self.storage.finish, due.key, error=f"gave up after retries: {last_error}")
 
     async def _post(self, channel_id: int, role_id: int | None, answer: Answer, nonce: str | None) -> discord.Message:
+        await self._pace.acquire()
         channel = self.client.get_partial_messageable(channel_id)  # no cache lookup: works with minimal intents
         if role_id:
             content = f"<@&{role_id}>"

@@ -77,6 +77,8 @@ class AlertScheduler:
             if mode is None:
                 return None
             report = await self.cycle.run(mode)
+            if report.standby:  # said once by the cycle
+                return report
             if mode == "settled" and report.session is not None and not report.skipped:
                 await self.storage.run(self.storage.set_meta, SETTLED_KEY, report.session.date().isoformat())
             if report.events or report.skipped:

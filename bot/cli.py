@@ -108,7 +108,8 @@ def _connect(settings: Settings, job: str, guild: int | None) -> int:
         print("synced the slash commands")
     if report is not None:
         session = report.session.date() if report.session is not None else "none"
-        print(f"alert check ({report.mode}, session {session}): {len(report.events)} events, {report.claimed} alerts delivered or attempted")
+        print(f"alert check ({report.mode}, session {session}): {len(report.events)} events, "
+              f"{report.digests} digests, {report.claimed} alerts delivered or attempted")  # fmt: skip
         for event in report.events:
             print(f"  {event.rule} {event.level}: {event.headline}")
         for reason in report.skipped:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
+from filelock import FileLock, Timeout
+
 from analytics.errors import MarketbotError
 from commands.subscriptions import Delivery, NewSubscription, Subscription
 
@@ -81,6 +83,9 @@ class Storage:
             raise MarketbotError(f"Cannot open the database {path}: {exc}. Check MARKETBOT_DB.") from None
         self._lock = threading.Lock()
         self.run_id = uuid.uuid4().hex  # tells this run's in-flight claims from a crashed run's
+        # One alert evaluator per database: an OS lock on a file beside it, which the OS
+        # releases when the holding process dies (see is_evaluator).
+        self._evaluator = FileLock(path.with_name(path.name + ".alerts.lock"), thread_local=False)
         self._migrate()
 
     @property
@@ -117,6 +122,23 @@ class Storage:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        self._evaluator.release(force=True)
+
+    def is_evaluator(self) -> bool:
+        """Whether this Storage is the database's one alert evaluator (the only one that claims alerts).
+
+        The first to ask takes the lock and keeps it until it closes. While it lives,
+        another process on the same database evaluates nothing; when it dies, the OS
+        frees the lock and the next one takes over. So a claim left by another run
+        can only be a dead run's.
+        """
+        with self._lock:  # two threads of this run asking at once must not both try the file
+            if not self._evaluator.is_locked:
+                try:
+                    self._evaluator.acquire(timeout=0)
+                except Timeout:
+                    return False
+            return True
 
     # -- meta: small named values (e.g. the hash of the last synced command set) --
 
@@ -199,14 +221,17 @@ class Storage:
     ) -> list[tuple[int, str, str, str, str]]:
         """Claim (subscription, rule, session, level, headline) alerts; return those to send now.
 
+        Only the evaluator claims (``is_evaluator``): any other Storage gets nothing.
         An alert already sent or failed, or claimed by this run (in flight), is
         not returned, so overlapping cycles never both send it. One claimed by
-        an earlier run and never finished (a crash came between claiming and
-        recording) is returned again while Discord still refuses a duplicate of
-        its nonce; after that it is recorded as failed, since it may have been
-        posted. (One evaluator per database: see ARCHITECTURE, "Beyond one machine".) Nor is a notable alert returned
+        another run, which can only be a dead one, and never finished (a crash
+        came between claiming and recording) is returned again while Discord
+        still refuses a duplicate of its nonce; after that it is recorded as
+        failed, since it may have been posted. Nor is a notable alert returned
         when its session already had a sharp one for that subscription.
         """
+        if not self.is_evaluator():
+            return []
 
         def work(db: sqlite3.Connection) -> list[tuple[int, str, str, str, str]]:
             claimed, now = [], dt.datetime.now(dt.UTC)

@@ -12,7 +12,10 @@ from discord.ext.commands import GroupCog
 
 from analytics import alerts as rules
 from analytics.charts import alert_chart
+from analytics.digest import Digest
 from analytics.errors import InvalidInput
+from analytics.rates import SYMBOLS as RATE_SYMBOLS
+from analytics.rates import Rates, Yield
 from analytics.sources.base import Prices, Provenance
 from analytics.windows import resolve_window
 from commands import format as fmt
@@ -30,6 +33,7 @@ MAX_LISTED = 25  # replay events listed in Discord (JSON has all)
 RULE_HELP = {
     "ratio": "the Russell 2000 / S&P 500 ratio (IWM/SPY where an index is missing)",
     "kre": "the regional-bank ETF KRE, with KRE/SPY as context",
+    "digest": "one post after each close: RUT/SPX, KRE, bank stress, rates, the day's alerts",
 }
 
 
@@ -91,6 +95,85 @@ def watched_values(closes: pd.DataFrame, event: rules.AlertEvent) -> pd.Series:
     return closes[parts[0]] / closes[parts[1]] if len(parts) == 2 else closes[parts[0]]
 
 
+def digest_answer(digest: Digest, provenance: Provenance, now: pd.Timestamp) -> Answer:
+    """The daily digest: compact, no chart; parts that could not be computed are named."""
+    day = fmt.day(digest.session)
+    verdict, fields = [], []
+    if digest.ratio:
+        r = digest.ratio
+        verdict.append(f"{r.series.split(' ')[0]} {fmt.pct(r.move_pct / 100)} ({_z(r.zscore)})")
+        legs = " · ".join(f"{s} {fmt.pct(m / 100)}" for s, m in zip(r.symbols, r.part_moves_pct, strict=True))
+        fields.append(("Small vs large caps", f"{r.series} {fmt.pct(r.move_pct / 100)}, {_z(r.zscore)} · {legs}"))
+    if digest.kre:
+        k = digest.kre
+        verdict.append(f"KRE {fmt.pct(k.move_pct / 100)} ({_z(k.zscore)})")
+        fields.append(("KRE", f"{fmt.pct(k.move_pct / 100)}, {_z(k.zscore)} · KRE/SPY {fmt.pct(_fraction(k.context_move_pct))}"))
+    if digest.stress:
+        s, b = digest.stress, digest.stress.breadth
+        verdict.append(f"bank stress {s.level}")
+        fields.append((
+            f"Bank stress: {s.level} ({s.points} points)",
+            f"KRE {fmt.pct(s.kre_drawdown_52w)} from its 52-week high · KRE/SPY 20d {fmt.pct(s.vs_spy.change_20d)} · "
+            f"{b.down_2pct}/{b.banks} banks down over 2% · {b.at_52w_low}/{b.banks} at 52-week lows",
+        ))  # fmt: skip
+    if digest.rates:
+        fields.append(("Rates", _rates_line(digest.rates, digest.session)))
+    events = "\n".join(e.headline for e in digest.events)  # each names its level
+    fields.append((f"Alerts today ({digest.preset})", events or f"None at the {digest.preset} sensitivity."))
+    if digest.missing:
+        fields.append(("Left out", "\n".join(digest.missing)))
+    count = len(digest.events)
+    symbols = list(dict.fromkeys([*(digest.ratio.symbols if digest.ratio else rules.INDEXES), "KRE", "SPY", "XLF",
+                                  *RATE_SYMBOLS]))  # fmt: skip
+    return Answer(
+        command="digest",
+        title=f"Daily digest · {day}",
+        summary=f"{day}: {', '.join(verdict) or 'no market moves (see what was left out)'}; "
+        f"{count} alert{'' if count == 1 else 's'}.",
+        fields=tuple(fields),
+        footer=footer(provenance, symbols, now, as_of=digest.session),
+        data={"command": "digest", **provenance_data(provenance, digest.session), **digest_data(digest)},
+    )
+
+
+def digest_data(digest: Digest) -> dict[str, Any]:
+    def move(m: rules.DayMove | None) -> dict[str, Any] | None:
+        return m and {"series": m.series, "move_pct": m.move_pct, "zscore": m.zscore,
+                      "parts": dict(zip(m.symbols, m.part_moves_pct, strict=True)), "context_move_pct": m.context_move_pct}  # fmt: skip
+
+    stress, yields = digest.stress, digest.rates
+    return {
+        "date": digest.session.date().isoformat(),
+        "preset": digest.preset,
+        "ratio": move(digest.ratio),
+        "kre": move(digest.kre),
+        "bank_stress": stress and {"level": stress.level, "points": stress.points},
+        "rates": yields and {
+            y.symbol: {"session": y.session.date().isoformat(), "level_pct": y.level, "change_1d_bp": y.change_1d_bp}
+            for y in (yields.bill, yields.ten_year)
+        } | {"curve_10y_3m_bp": yields.curve_bp},
+        "alerts": [event_data(e) for e in digest.events],
+        "missing": list(digest.missing),
+    }  # fmt: skip
+
+
+def _z(zscore: float | None) -> str:
+    return f"z {zscore:+.1f}" if zscore is not None else "no z (too little volatility history)"
+
+
+def _fraction(percent: float | None) -> float | None:
+    return percent / 100 if percent is not None else None
+
+
+def _rates_line(r: Rates, session: pd.Timestamp) -> str:
+    def one(name: str, y: Yield) -> str:
+        change = f" ({y.change_1d_bp:+.0f} bp)" if y.change_1d_bp is not None else ""
+        stale = f" on {fmt.day(y.session)}" if y.session != session else ""
+        return f"{name} {y.level:.2f}%{change}{stale}"
+
+    return f"{one('10-year', r.ten_year)} · {one('13-week bill', r.bill)} · 10y minus 3m {r.curve_bp:+.0f} bp"
+
+
 # -- /alerts replay (anyone; also `marketbot ask alerts replay`) ---------------------------
 
 
@@ -107,11 +190,14 @@ async def replay(services: Services, rule: str = "kre", start: str = "1y", end: 
 
 def _replay_answer(prices: Prices, rule: str, preset: str, start: str, end: str, now: pd.Timestamp) -> Answer:
     window = resolve_window(start, end, prices.closes.index, now)
-    events = rules.replay(prices.closes, rule, window.start, window.end, preset)
-    years = max((window.end - window.start).days / 365.25, 1 / 365.25)
+    # Sessions on or after the day asked for: a snapped start (a weekend) is a return's base, not a judged day.
+    sessions = prices.closes.index
+    first = sessions[sessions.searchsorted(window.asked_start or window.start)]
+    events = rules.replay(prices.closes, rule, first, window.end, preset)
+    years = max((window.end - first).days / 365.25, 1 / 365.25)
     sharp = sum(e.level == "sharp" for e in events)
     summary = (
-        f"The {rule} rule ({preset}) would have fired {len(events)} times from {fmt.day(window.start)} to "
+        f"The {rule} rule ({preset}) would have fired {len(events)} times from {fmt.day(first)} to "
         f"{fmt.day(window.end)} ({len(events) / years:.1f} a year), {sharp} of them sharp."
     )
     lines = [f"{fmt.day(e.session)} {e.level}: {e.headline}" for e in events[-MAX_LISTED:]]
@@ -129,7 +215,7 @@ def _replay_answer(prices: Prices, rule: str, preset: str, start: str, end: str,
             **provenance_data(prices.provenance, window.end),
             "rule": rule,
             "preset": preset,
-            "start": window.start.date().isoformat(),
+            "start": first.date().isoformat(),
             "end": window.end.date().isoformat(),
             "events": [event_data(e) for e in events],
         },
@@ -174,13 +260,15 @@ def can_manage_alerts(interaction: discord.Interaction) -> bool:
 
 
 RULE_OPTIONS = [app_commands.Choice(name=f"{k}: {v}"[:100], value=k) for k, v in RULE_HELP.items()]
+ALL_RULES = app_commands.Choice(name="all: " + ", ".join(RULE_CHOICES), value="all")
+REPLAY_OPTIONS = [choice for choice in RULE_OPTIONS if choice.value in rules.RULES]
 SENSITIVITY = [
     app_commands.Choice(name=f"{name}: notable at |z| ≥ {t.notable:g}, sharp at |z| ≥ {t.sharp:g}", value=name)
     for name, t in rules.PRESETS.items()
 ]
 
 
-class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the RUT/SPX ratio or KRE moves sharply"):
+class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the RUT/SPX ratio or KRE moves sharply, and a daily digest"):
     def __init__(self, responder: Responder, store: SubscriptionStore, post_sample: SamplePoster) -> None:
         self.responder = responder
         self.store = store
@@ -189,13 +277,12 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
 
     @app_commands.command(name="subscribe", description="Post alerts for a rule in a channel (Manage Server/Channels)")
     @app_commands.describe(
-        rule="What to watch (all: ratio and kre)",
+        rule="What to watch (all: ratio, kre and the daily digest)",
         channel="Where to post (default: this channel)",
-        sensitivity="How unusual a move must be (default standard)",
+        sensitivity="How unusual a move must be (default standard; for digest, the alerts it lists)",
         role="A role to mention with each alert (default: none)",
     )
-    @app_commands.choices(rule=[*RULE_OPTIONS, app_commands.Choice(name="all: ratio and kre", value="all")],
-                          sensitivity=SENSITIVITY)  # fmt: skip
+    @app_commands.choices(rule=[*RULE_OPTIONS, ALL_RULES], sensitivity=SENSITIVITY)
     @app_commands.check(can_manage_alerts)
     async def subscribe(
         self,
@@ -222,7 +309,7 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
 
     @app_commands.command(name="unsubscribe", description="Stop alerts for a rule in a channel (Manage Server/Channels)")
     @app_commands.describe(rule="Which rule to stop (all: every rule)", channel="Which channel (default: this one)")
-    @app_commands.choices(rule=[*RULE_OPTIONS, app_commands.Choice(name="all", value="all")])
+    @app_commands.choices(rule=[*RULE_OPTIONS, ALL_RULES])
     @app_commands.check(can_manage_alerts)
     async def unsubscribe(self, interaction: discord.Interaction, rule: str, channel: discord.TextChannel | None = None) -> None:
         target = channel.id if channel else interaction.channel_id
@@ -257,7 +344,7 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
         end="A date (default: the last close)",
         sensitivity="default standard",
     )
-    @app_commands.choices(rule=RULE_OPTIONS, sensitivity=SENSITIVITY)
+    @app_commands.choices(rule=REPLAY_OPTIONS, sensitivity=SENSITIVITY)
     @app_commands.autocomplete(start=anchor_choices, end=end_anchor_choices)
     @light_cooldown
     async def replay_(self, interaction: discord.Interaction, rule: str = "kre",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RULE_CHOICES = ("ratio", "kre")
+RULE_CHOICES = ("ratio", "kre", "digest")
 
 
 @dataclass(frozen=True)
 class NewSubscription:
     guild_id: int
     channel_id: int
-    rule: str  # ratio or kre
+    rule: str  # ratio, kre or digest
     preset: str  # sensitive, standard or quiet
     role_id: int | None
     created_by: int

@@ -131,12 +131,22 @@ class MarketData:
         return Prices(frame.loc[start:end], provenance)
 
     async def latest(self, symbols: Sequence[str]) -> dict[str, LatestPrice]:
-        """Live prices of today's unsettled bar, where the source has them."""
+        """Live prices of today's unsettled bar, where the source has them.
+
+        Only prices observed within ``LATEST_TTL``: when a refresh fails, or a
+        symbol's price stops coming, an older price is not passed off as live.
+        Raises the refresh's error when it failed and left no live price at all.
+        """
         symbols = [normalize_symbol(s) for s in symbols]
         now = self.clock()
+        failures: dict[str, MarketbotError] = {}
         if any(s not in self._latest or now - self._latest[s].at > LATEST_TTL for s in symbols):
-            await self._ensure_fresh(symbols, force=True)
-        return {s: self._latest[s] for s in symbols if s in self._latest}
+            failures = await self._ensure_fresh(symbols, force=True)
+        now = self.clock()
+        live = {s: p for s in symbols if (p := self._latest.get(s)) is not None and now - p.at <= LATEST_TTL}
+        if not live and failures:  # say why there is nothing, rather than "no live prices"
+            raise next(iter(failures.values()))
+        return live
 
     def describe(self) -> str:
         """One line on the source's health, for /about and logs."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 import yfinance as yf
+from yfinance.data import YfData
 
 from analytics.errors import (
     MarketbotError,
@@ -124,6 +125,7 @@ class YahooSource:
                 )
             except Exception as exc:  # yfinance raises for whole-call failures
                 error = _classify(repr(exc), None)
+                _forget_memoised_responses()
                 return Fetched(errors={s: error for s in symbols})
         closes = data["Close"] if data is not None and "Close" in data else pd.DataFrame()
         result = Fetched()
@@ -140,7 +142,16 @@ class YahooSource:
             live = series.loc[settled + pd.Timedelta(days=1) :]
             if not live.empty:
                 result.latest[symbol] = LatestPrice(symbol, float(live.iloc[-1]), live.index[-1], now)
+        if result.errors:
+            _forget_memoised_responses()
         return result
+
+
+def _forget_memoised_responses() -> None:
+    """yfinance memoises some responses for the life of the process, failures included (its
+    timezone lookup goes through ``YfData.cache_get``, an lru_cache): after a failure, forget
+    them, or a 5xx at start-up would answer every later fetch without a request."""
+    YfData.cache_get.cache_clear()
 
 
 def _new_session() -> object:

@@ -130,6 +130,16 @@ def test_resolve_window_small(start, end, expected_start, expected_end, notes):
     assert window.label() == f"{expected_start} → {expected_end}"
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "asked"),
+    [("2024-01-06", "2024-01-10", "2024-01-06"), ("2024-01-02", None, "2024-01-02"), ("ytd", "2024-01-10", "2024-01-01"),
+     ("max", None, "2023-12-27")],
+)  # fmt: skip
+def test_the_window_keeps_the_day_its_start_named(start, end, asked):
+    """Snapping picks a return's base close; the day asked for is kept for listing days from it."""
+    assert resolve(start, end).asked_start == T(asked)
+
+
 def test_a_session_missing_from_the_data_snaps_with_its_own_note():
     sessions = SESSIONS.drop(T("2024-01-03"))  # a real session, but a symbol has no close on it
     window = resolve("2024-01-03", "2024-01-10", sessions)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analytics import alerts as rules
-from analytics.errors import DataUnavailable, InsufficientHistory, Unreachable
+from analytics.errors import DataUnavailable, Unreachable
 from analytics.sources.base import Fetched
 from analytics.sources.market_data import MarketData
 from bot.alert_cycle import AlertCycle, Due, nonce_for
@@ -124,6 +124,7 @@ async def test_a_restart_delivers_nothing_twice(storage, db_path):
     await AlertCycle(market_at(MARCH_13), storage, first).run("settled")
     assert len(first.dues) == 2
 
+    storage.close()  # the first process ends, and with it its hold on the evaluator lock
     restarted = Storage(db_path)  # a new process: new storage, new cycle, new market
     try:
         again = Recorder(restarted)
@@ -140,6 +141,7 @@ async def test_a_crash_between_sending_and_recording_resends_with_the_same_nonce
     crashed = Recorder(None)  # sends, never records
     await AlertCycle(market_at(MARCH_13), storage, crashed).run("settled")
 
+    storage.close()  # the crash: the OS frees the dead process's evaluator lock
     restarted = Storage(db_path)
     try:
         again = Recorder(restarted)
@@ -153,68 +155,51 @@ async def test_a_crash_between_sending_and_recording_resends_with_the_same_nonce
 # ---------------------------------------------------------------- two cycles at once
 
 
-async def _two_cycles_at_once(db_path, *, processes: int) -> list[Due]:
-    """Two cycles at once on one database, in one process (one Storage) or two; each send lasts until both claimed."""
-    setup = Storage(db_path)
-    subs = [subscribe(setup, channel=c) for c in (10, 11)]
-    setup.close()
-    stores = [Storage(db_path) for _ in range(processes)]
-    pair = stores * 2 if processes == 1 else stores
+async def test_two_cycles_at_once_in_one_process_deliver_each_alert_once_in_total(storage):
+    """Overlapping cycles of one process (one Storage); each send lasts until both cycles have claimed."""
+    subs = [subscribe(storage, channel=c) for c in (10, 11)]
     loop, both_claimed, claims = asyncio.get_running_loop(), asyncio.Event(), []
+    claim = storage.claim
 
-    def claimed_one() -> None:
-        claims.append(1)
-        if len(claims) == 2:
-            both_claimed.set()
+    def counted(*args, **kwargs):
+        try:
+            return claim(*args, **kwargs)
+        finally:
+            claims.append(1)
+            if len(claims) == 2:
+                loop.call_soon_threadsafe(both_claimed.set)
 
-    def counting(claim):
-        def counted(*args, **kwargs):
-            try:
-                return claim(*args, **kwargs)
-            finally:
-                loop.call_soon_threadsafe(claimed_one)
-
-        return counted
-
-    try:
-        for store in stores:
-            store.claim = counting(store.claim)
-        recorders = [Recorder(store, hold=both_claimed) for store in pair]
-        reports = await asyncio.gather(
-            *(AlertCycle(market_at(MARCH_13), s, r).run("settled") for s, r in zip(pair, recorders))
-        )
-        states = sent_keys(stores[0])
-    finally:
-        for store in stores:
-            store.close()
+    storage.claim = counted
+    recorders = [Recorder(storage, hold=both_claimed) for _ in range(2)]
+    reports = await asyncio.gather(*(AlertCycle(market_at(MARCH_13), storage, r).run("settled") for r in recorders))
     assert len(claims) == 2 and all(r.events and not r.skipped for r in reports)
-    assert states == [(s.id, "kre", "2023-03-13", "sharp", "sent") for s in subs]
-    return [due for r in recorders for due in r.dues]
+    dues = [due for r in recorders for due in r.dues]
+    assert sorted(d.key for d in dues) == [(s.id, "kre", "2023-03-13", "sharp") for s in subs]
+    assert sent_keys(storage) == [(s.id, "kre", "2023-03-13", "sharp", "sent") for s in subs]
 
 
-async def test_two_cycles_at_once_in_one_process_deliver_each_alert_once_in_total(db_path):
-    dues = await _two_cycles_at_once(db_path, processes=1)
-    assert sorted(d.key for d in dues) == [(1, "kre", "2023-03-13", "sharp"), (2, "kre", "2023-03-13", "sharp")]
+async def test_a_second_process_on_the_same_database_stands_by_until_the_first_ends(storage, db_path, caplog):
+    subs = [subscribe(storage, channel=c) for c in (10, 11)]
+    assert storage.is_evaluator()  # the first process started first
+    second = Storage(db_path)  # another bot process on the same database
+    try:
+        firsts, seconds = Recorder(storage), Recorder(second)
+        cycles = AlertCycle(market_at(MARCH_13), storage, firsts), AlertCycle(market_at(MARCH_13), second, seconds)
+        first_report, second_report = await asyncio.gather(*(c.run("settled") for c in cycles))
+        for _ in range(2):  # it says so once, not on every tick
+            second_report = await cycles[1].run("settled")
+        assert first_report.claimed == 2 and not first_report.skipped and not first_report.standby
+        assert second_report.standby and second_report.claimed == 0 and seconds.calls == []
+        assert second_report.skipped == ["another marketbot process is sending this database's alerts"]
+        assert sum("stands by" in r.message for r in caplog.records) == 1
+        assert sorted(d.key for d in firsts.dues) == [(s.id, "kre", "2023-03-13", "sharp") for s in subs]
 
-
-async def test_two_processes_at_once_send_each_alert_with_one_nonce(db_path):
-    """Should both send (see the xfail below), Discord refuses the second: it has the same nonce."""
-    dues = await _two_cycles_at_once(db_path, processes=2)
-    by_key: dict[tuple, set[str]] = {}
-    for due in dues:
-        by_key.setdefault(due.key, set()).add(due.nonce)
-    assert len(by_key) == 2 and all(len(n) == 1 for n in by_key.values())
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: two processes (two Storage objects) on one database both deliver an alert: the second's claim "
-    "takes the first's in-flight claim for a crashed run's (Storage.claim documents 'one evaluator per database'; "
-    "nothing enforces it; only Discord's nonce check prevents a double post).",
-)
-async def test_two_processes_at_once_deliver_each_alert_once_in_total(db_path):
-    dues = await _two_cycles_at_once(db_path, processes=2)
-    assert sorted(d.key for d in dues) == sorted({d.key for d in dues})
+        storage.close()  # the first process ends: the second takes over, and has nothing left to send
+        taken_over = await cycles[1].run("settled")
+        assert not taken_over.standby and taken_over.events and taken_over.claimed == 0 and seconds.calls == []
+    finally:
+        second.close()
+    assert sent_keys(second) == [(s.id, "kre", "2023-03-13", "sharp", "sent") for s in subs]
 
 
 # ---------------------------------------------------------------- cost: one evaluation per (rule, preset)

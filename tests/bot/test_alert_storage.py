@@ -244,12 +244,6 @@ def test_concurrent_claims_from_two_storages_insert_the_row_once(sub, db_path, t
     assert [r[:4] for r in delivery_states(db_path)] == [(sub.id, "kre", "2023-03-13", "sharp")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: two Storage objects (two bot processes) on one database both get the alert: the loser takes the "
-    "winner's in-flight claim for a crashed run's and resends it (Storage.claim now documents 'one evaluator per "
-    "database'; nothing enforces it, and only Discord's nonce check prevents a double post).",
-)
 def test_concurrent_claims_from_two_storages_exactly_one_wins(sub, two_stores):
     results = _claim_from_two_threads(two_stores, sub.id)
     assert sorted(len(r) for r in results) == [0, 1]
@@ -298,16 +292,19 @@ def test_a_young_unfinished_claim_is_returned_again_for_resending(storage, sub, 
     a = alert(sub.id)
     assert storage.claim([a]) == [a]
     first_run = rows(db_path, "SELECT claimed_by FROM deliveries")[0][0]
-    restarted, again = Storage(db_path), Storage(db_path)  # the process restarts (twice)
+    storage.close()  # the crash: the OS frees the dead process's evaluator lock
+    restarted = Storage(db_path)
     try:
-        assert restarted.run_id not in (storage.run_id, again.run_id)
+        assert restarted.run_id != storage.run_id
         assert restarted.claim([a], resend_within=LONG_AGO) == [a]
         assert rows(db_path, "SELECT claimed_by FROM deliveries")[0][0] == restarted.run_id != first_run
         assert restarted.claim([a], resend_within=LONG_AGO) == []  # now in flight in this run
-        assert again.claim([a], resend_within=LONG_AGO) == [a]  # crashed again: still young, resent again
-        assert storage.claim([a], resend_within=LONG_AGO) == [a]
     finally:
-        restarted.close()
+        restarted.close()  # crashed again
+    again = Storage(db_path)
+    try:
+        assert again.claim([a], resend_within=LONG_AGO) == [a]  # still young: resent again
+    finally:
         again.close()
     assert delivery_states(db_path) == [(sub.id, "kre", "2023-03-13", "sharp", "claimed", None)]
 
@@ -316,21 +313,22 @@ def test_a_young_unfinished_claim_is_returned_again_for_resending(storage, sub, 
 def test_an_old_unfinished_claim_is_recorded_as_interrupted_and_not_resent(storage, sub, db_path, resend_within):
     a = alert(sub.id)
     assert storage.claim([a]) == [a]
+    storage.close()  # the crash
     restarted = Storage(db_path)
     try:
         assert restarted.claim([a], resend_within=resend_within) == []
         ((state, error, finished_at),) = rows(db_path, "SELECT state, error, finished_at FROM deliveries")
         assert state == "failed" and "interrupted" in error and finished_at is not None
         assert restarted.claim([a], resend_within=LONG_AGO) == []  # failed stays failed
+        assert restarted.last_deliveries([sub.id])[sub.id].state == "failed"
     finally:
         restarted.close()
-    assert storage.claim([a], resend_within=LONG_AGO) == []
-    assert storage.last_deliveries([sub.id])[sub.id].state == "failed"
 
 
 def test_the_default_resend_window_is_the_nonce_window(storage, sub, db_path):
     a = alert(sub.id)
     storage.claim([a])
+    storage.close()  # the crash
     with closing(sqlite3.connect(db_path)) as db:  # claimed long enough ago, without waiting
         old = dt.datetime.now(dt.UTC) - NONCE_WINDOW - dt.timedelta(seconds=5)
         db.execute("UPDATE deliveries SET claimed_at = ?", (old.isoformat(timespec="milliseconds"),))
@@ -341,6 +339,23 @@ def test_the_default_resend_window_is_the_nonce_window(storage, sub, db_path):
     finally:
         restarted.close()
     assert delivery_states(db_path)[0][4] == "failed"
+
+
+def test_one_evaluator_per_database_until_it_ends(storage, sub, db_path):
+    """A second process on the same database claims nothing while the first lives, and takes over when it ends."""
+    a, b = alert(sub.id, session="2023-03-09"), alert(sub.id, session="2023-03-13")
+    assert storage.claim([a]) == [a] and storage.is_evaluator()
+    second = Storage(db_path)
+    try:
+        assert not second.is_evaluator()
+        assert second.claim([a, b], resend_within=LONG_AGO) == []  # not even the first's in-flight claim
+        assert storage.is_evaluator() and storage.claim([b]) == [b]  # the first keeps its role
+        storage.close()
+        assert second.is_evaluator()
+        assert second.claim([b], resend_within=LONG_AGO) == [b]  # the dead run's claim, resent
+    finally:
+        second.close()
+    assert (db_path.parent / "marketbot.db.alerts.lock").exists()
 
 
 def test_finish_records_the_outcome(storage, sub, db_path):

@@ -78,15 +78,19 @@ async def test_replay_figures_for_2023_03_09_match_an_independent_computation(kr
     assert (round(event["move_pct"], 1), round(event["zscore"], 1)) == (-8.1, -5.8)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: replay snaps a non-session start back to the session before (resolve_window's rule for a return's "
-    "base close) and then judges that session too, so it lists an event dated before the requested start "
-    "(start:2023-03-11, a Saturday, sensitive -> an event on Friday 2023-03-10).",
-)
 async def test_replay_lists_no_event_before_the_requested_start(services):
+    """Saturday 2023-03-11 snaps back to Friday as a return's base, but the judged days start on Monday."""
     answer = await replay(services, rule="kre", start="2023-03-11", end="2023-03-13", preset="sensitive")
     assert [e["date"] for e in answer.data["events"]] == ["2023-03-13"]
+    assert answer.data["start"] == "2023-03-13" and "from 2023-03-13 to 2023-03-13" in answer.summary
+    friday = await replay(services, rule="kre", start="2023-03-10", end="2023-03-13", preset="sensitive")
+    assert [e["date"] for e in friday.data["events"]] == ["2023-03-10", "2023-03-13"]
+
+
+async def test_replay_ytd_judges_from_the_first_session_of_the_year(services):
+    answer = await replay(services, rule="kre", start="ytd", end="2023-03-13", preset="sensitive")
+    assert answer.data["start"] == "2023-01-03"  # 2023-01-02 was a holiday; the base is 2022-12-30
+    assert answer.data["events"][0]["date"] >= "2023-01-03"
 
 
 @pytest.mark.parametrize(

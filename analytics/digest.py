@@ -1,0 +1,122 @@
+"""The daily digest: one compact look at a settled session.
+
+Small caps against large caps (the ratio rule's series), regional banks (KRE,
+KRE/SPY and the bank-stress level), rates, and the alerts the ratio and kre
+rules give that session at the subscriber's sensitivity. Every figure comes
+from the modules that define it (``alerts``, ``banks``, ``rates``), so the
+digest never disagrees with /banks, /rates or an alert. A part that cannot be
+computed is left out with its reason; the rest still goes out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pandas as pd
+
+from analytics import alerts, banks, rates
+from analytics.errors import InsufficientHistory, InvalidInput, MarketbotError
+
+T = TypeVar("T")
+
+RULE = LEVEL = "digest"
+SYMBOLS = (*alerts.INDEXES, *alerts.STAND_INS, *banks.SYMBOLS, *rates.SYMBOLS)
+
+
+@dataclass(frozen=True)
+class Digest:
+    session: pd.Timestamp
+    preset: str  # the sensitivity the day's alerts are judged at
+    ratio: alerts.DayMove | None
+    kre: alerts.DayMove | None
+    stress: banks.BankStress | None
+    rates: rates.Rates | None
+    events: tuple[alerts.AlertEvent, ...]  # the day's ratio and kre alerts
+    missing: tuple[str, ...]  # parts left out, each with why
+
+    rule = RULE  # a digest is delivered like an alert, under its own rule and level
+    level = LEVEL
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (RULE, self.session.date().isoformat(), LEVEL)
+
+    @property
+    def headline(self) -> str:
+        parts = [f"Digest for {self.session.date().isoformat()}"]
+        if self.ratio:
+            parts.append(f"{self.ratio.series.split(' ')[0]} {_signed(self.ratio.move_pct)}")
+        if self.kre:
+            parts.append(f"KRE {_signed(self.kre.move_pct)}")
+        if self.stress:
+            parts.append(f"bank stress {self.stress.level}")
+        parts.append(f"{len(self.events)} alert{'' if len(self.events) == 1 else 's'}")
+        return ", ".join(parts)
+
+    @property
+    def empty(self) -> bool:
+        """None of the session's market moves could be computed: there is nothing worth posting."""
+        return not (self.ratio or self.kre or self.stress)
+
+
+def daily_digest(closes: pd.DataFrame, session: pd.Timestamp, preset: str = "standard",
+                 banks_and_rates_unavailable: str | None = None) -> Digest:  # fmt: skip
+    """The digest of ``session`` from the closes up to it.
+
+    ``banks_and_rates_unavailable``: why the bank and rates data could not be had
+    (their fetch failed); those parts are then left out with that reason.
+    """
+    return daily_digests(closes, session, (preset,), banks_and_rates_unavailable)[preset]
+
+
+def daily_digests(closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable[str],
+                  banks_and_rates_unavailable: str | None = None) -> dict[str, Digest]:  # fmt: skip
+    """The digest at each of ``presets``: the market figures once, the alerts listed at each sensitivity."""
+    presets = list(dict.fromkeys(presets))
+    for preset in presets:
+        if preset not in alerts.PRESETS:
+            raise InvalidInput(f"Unknown alert preset `{preset}`: choose {', '.join(alerts.PRESETS)}.")
+    session = pd.Timestamp(session)
+    missing: list[str] = []
+
+    def part(name: str, compute: Callable[[], T], unavailable: str | None = None) -> T | None:
+        if unavailable:
+            missing.append(f"{name}: {unavailable}")
+            return None
+        try:
+            return compute()
+        except MarketbotError as exc:
+            missing.append(f"{name}: {exc}")
+            return None
+
+    ratio = part("Small vs large caps", lambda: alerts.day_move(closes, "ratio", session))
+    kre = part("KRE", lambda: alerts.day_move(closes, "kre", session))
+    stress = part("Bank stress", lambda: banks.bank_stress(closes, session), banks_and_rates_unavailable)
+    yields = part("Rates", lambda: _rates(closes, session), banks_and_rates_unavailable)
+    market_missing = tuple(missing)
+    digests = {}
+    for preset in presets:
+        missing[:] = market_missing
+        events: list[alerts.AlertEvent] = []
+        for rule in alerts.RULES:
+            evaluation = part(f"{rule} alerts", lambda rule=rule: alerts.evaluate(closes, rule, session, preset))
+            if evaluation is not None and evaluation.skipped:
+                missing.append(f"{rule} alerts: {evaluation.skipped}")
+            elif evaluation is not None:
+                events += evaluation.events
+        digests[preset] = Digest(session, preset, ratio, kre, stress, yields, tuple(events), tuple(missing))
+    return digests
+
+
+def _rates(closes: pd.DataFrame, session: pd.Timestamp) -> rates.Rates:
+    absent = [s for s in rates.SYMBOLS if s not in closes.columns]
+    if absent:
+        raise InsufficientHistory(f"No {', '.join(absent)} data.")
+    return rates.rates(closes, session)
+
+
+def _signed(percent: float) -> str:
+    """+1.2% / -0.4%, and never "-0.0%"."""
+    return f"{round(percent, 1) + 0.0:+.1f}%"

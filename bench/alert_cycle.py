@@ -1,0 +1,431 @@
+"""One alert cycle at scale: time, memory and upstream requests (issue 5).
+
+N subscriptions over G guilds (10 channels a guild) in a fresh SQLite
+database, judged on the bundled snapshot as of 2023-03-13 (KRE's sharp day, so
+alerts fire). Only Discord is faked: ``deliver`` records each due as sent with
+``Storage.finish`` concurrently, as AlertDelivery does (one ``storage.run`` per
+due), so the DB work of a real delivery is included. Two more warm variants split
+that cost: "fin.inline" calls ``Storage.finish`` on the event loop (SQLite alone,
+no thread hop), "no finish" records nothing. Target: well under a second for
+10,000 subscriptions, cost growing with symbols, not subscriptions.
+
+- cold: a new MarketData (first data load included; the snapshot CSV itself is
+  read once per process, timed separately); warm: data already loaded.
+- 2nd: the same cycle again on the same DB: everything is claimed, claims 0.
+- Each timed cycle runs on a fresh copy of one database built per size; the
+  setup (Storage.subscribe in a loop) is not part of the measured figures.
+- Memory: tracemalloc peak during one cycle (a separate, untimed run) and the
+  process's max RSS after that size's runs (monotonic over the whole process).
+
+Run: python bench/alert_cycle.py [--subs 10000 --guilds 1000 --runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import functools
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pandas as pd
+
+from analytics import alerts as rules
+from analytics.sources.snapshot import load_snapshot
+from bot.alert_cycle import AlertCycle, CycleReport
+from bot.settings import Settings
+from bot.storage import Storage
+from bot.wiring import build_market_data
+from commands.alerts import SYMBOLS
+from commands.subscriptions import RULE_CHOICES, NewSubscription
+
+try:
+    from analytics import digest as digests
+except ImportError:  # before the digest rule
+    digests = None
+
+AS_OF = dt.date(2023, 3, 13)
+NOW = pd.Timestamp("2026-11-24 15:00Z")
+CHANNELS_PER_GUILD = 10
+# A channel's first rule; a second subscription in the same channel takes another.
+RULE_WEIGHTS = {"kre": 50, "ratio": 40, "digest": 10}
+PRESET_WEIGHTS = {"standard": 60, "sensitive": 25, "quiet": 15}
+
+
+def plan(subs: int, guilds: int, seed: int = 5) -> list[NewSubscription]:
+    """``subs`` subscriptions, each (channel, rule) once, spread over every channel first."""
+    choices = [r for r in RULE_WEIGHTS if r in RULE_CHOICES]
+    channels = guilds * CHANNELS_PER_GUILD
+    if subs > channels * len(choices):
+        raise SystemExit(f"{subs} subscriptions need more than {guilds} guilds")
+    rng = random.Random(seed)
+    presets, weights = list(PRESET_WEIGHTS), list(PRESET_WEIGHTS.values())
+    taken: dict[int, list[str]] = {}
+    out = []
+    for i in range(subs):
+        channel = i % channels
+        left = [r for r in choices if r not in taken.setdefault(channel, [])]
+        rule = rng.choices(left, [RULE_WEIGHTS[r] for r in left])[0]
+        taken[channel].append(rule)
+        guild = 10**6 + channel // CHANNELS_PER_GUILD
+        role = 5 * 10**6 + guild if rng.random() < 0.4 else None
+        preset = rng.choices(presets, weights)[0]
+        out.append(NewSubscription(guild, 2 * 10**6 + channel, rule, preset, role, 7))
+    return out
+
+
+def build_template(path: Path, subs: list[NewSubscription]) -> float:
+    storage = Storage(path)
+    started = time.perf_counter()
+    for sub in subs:
+        storage.subscribe(sub)
+    elapsed = time.perf_counter() - started
+    storage.close()  # the last connection closing checkpoints the WAL into the file
+    return elapsed
+
+
+def new_market():
+    settings = Settings(data_source="snapshot", as_of=AS_OF)
+    return build_market_data(settings, clock=lambda: NOW)
+
+
+@dataclass
+class Phases:
+    """Seconds spent in each part of a cycle (wrappers on this run's instances)."""
+
+    seconds: Counter = field(default_factory=Counter)
+    alerts_claimed_over: int = 0  # alerts passed to Storage.claim
+    fetches: int = 0  # calls into source.fetch
+    dues: int = 0
+    finishes: int = 0
+
+    def add(self, name: str, started: float) -> None:
+        self.seconds[name] += time.perf_counter() - started
+
+
+def instrument(storage: Storage, market, phases: Phases) -> None:
+    """Time the cycle's parts by wrapping bound methods on these instances only."""
+
+    def sync(name: str, method: Callable, count: Callable | None = None) -> Callable:
+        @functools.wraps(method)
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                phases.add(name, started)
+                if count:
+                    count(args)
+
+        return timed
+
+    def counted_claim(args) -> None:
+        phases.alerts_claimed_over += len(args[0])
+
+    def counted_fetch(args) -> None:
+        phases.fetches += 1
+
+    storage.subscriptions = sync("load subs", storage.subscriptions)
+    storage.claim = sync("claim", storage.claim, counted_claim)
+    market.source.fetch = sync("source.fetch", market.source.fetch, counted_fetch)
+    closes = market.closes
+
+    async def timed_closes(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return await closes(*args, **kwargs)
+        finally:
+            phases.add("fetch", started)
+
+    market.closes = timed_closes
+
+
+def make_deliver(storage: Storage, phases: Phases, finish: str):
+    """The Discord stand-in: each due posted at once, then recorded as sent.
+
+    ``finish``: "thread" records each with ``await storage.run(storage.finish, ...)``
+    as AlertDelivery does; "inline" calls ``storage.finish`` on the event loop (the
+    SQLite cost alone, without the thread hop); "none" records nothing.
+    """
+
+    async def send(due) -> None:
+        if not due.nonce:  # a real send computes it and passes it to Discord
+            raise AssertionError("no nonce")
+        message_id = 10**9 + due.subscription.id
+        if finish == "thread":
+            await storage.run(storage.finish, due.key, message_id=message_id)
+        elif finish == "inline":
+            storage.finish(due.key, message_id=message_id)
+        phases.finishes += finish != "none"
+
+    async def deliver(event, preset, prices, dues) -> None:
+        started = time.perf_counter()
+        phases.dues += len(dues)
+        await asyncio.gather(*(send(due) for due in dues))
+        phases.add("deliver", started)
+
+    return deliver
+
+
+class ModuleTimer:
+    """The cycle looks these up on their module at each call: time them there."""
+
+    def __init__(
+        self, module, attr: str, phase: str, outer: ModuleTimer | None = None
+    ) -> None:
+        self.module, self.attr, self.phase = module, attr, phase
+        self.real = getattr(module, attr)
+        self.phases: Phases | None = None
+        self.outer = outer  # calls made inside this one count as its time, not ours
+        self.running = 0
+
+    def __call__(self, *args, **kwargs):
+        started = time.perf_counter()
+        self.running += 1
+        try:
+            return self.real(*args, **kwargs)
+        finally:
+            self.running -= 1
+            if self.phases is not None and not (self.outer and self.outer.running):
+                self.phases.add(self.phase, started)
+
+
+TIMERS: list[ModuleTimer] = []
+if digests is not None:  # the digest judges the day's alerts too: that is digest time
+    TIMERS.append(ModuleTimer(digests, "daily_digest", "digest"))
+TIMERS.append(ModuleTimer(rules, "evaluate", "evaluate", TIMERS[0] if TIMERS else None))
+
+
+@dataclass
+class Cycle:
+    seconds: float
+    report: CycleReport
+    phases: Phases
+    upstream: int  # market.upstream_calls during the cycle
+    peak_mb: float | None = None
+
+
+async def one_cycle(
+    storage, market, finish: str = "thread", trace: bool = False
+) -> Cycle:
+    phases = Phases()
+    instrument(storage, market, phases)
+    for timer in TIMERS:
+        timer.phases = phases
+    cycle = AlertCycle(market, storage, make_deliver(storage, phases, finish))
+    before = market.upstream_calls
+    if trace:
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+    started = time.perf_counter()
+    report = await cycle.run("settled")
+    seconds = time.perf_counter() - started
+    peak = None
+    if trace:
+        peak = (tracemalloc.get_traced_memory()[1] - base) / 2**20
+        tracemalloc.stop()
+    for timer in TIMERS:
+        timer.phases = None
+    for obj, name in (
+        (storage, "subscriptions"),
+        (storage, "claim"),
+        (market, "closes"),
+        (market.source, "fetch"),
+    ):
+        vars(obj).pop(name, None)  # back to the plain methods
+    upstream = market.upstream_calls - before
+    if upstream != phases.fetches:
+        print(
+            f"  note: upstream_calls {upstream} != source.fetch calls {phases.fetches}"
+        )
+    return Cycle(seconds, report, phases, upstream, peak)
+
+
+def fresh(template: Path, workdir: Path, name: str) -> Storage:
+    path = workdir / f"{name}.db"
+    shutil.copyfile(template, path)
+    return Storage(path)
+
+
+@dataclass
+class SizeResult:
+    subs: int
+    guilds: int
+    setup: float
+    cold: list[Cycle] = field(default_factory=list)
+    second: list[Cycle] = field(default_factory=list)
+    warm: list[Cycle] = field(default_factory=list)
+    inline: list[Cycle] = field(default_factory=list)  # warm, finish on the event loop
+    bare: list[Cycle] = field(default_factory=list)  # warm, no finish writes
+    peak_cold: float = 0.0
+    peak_warm: float = 0.0
+    maxrss_mb: float = 0.0
+
+
+async def measure(subs: int, guilds: int, runs: int, workdir: Path) -> SizeResult:
+    template = workdir / f"template-{subs}.db"
+    result = SizeResult(subs, guilds, build_template(template, plan(subs, guilds)))
+    for i in range(runs):
+        market = new_market()
+        storage = fresh(template, workdir, f"{subs}-cold-{i}")
+        try:
+            result.cold.append(await one_cycle(storage, market))
+            result.second.append(await one_cycle(storage, market))
+        finally:
+            storage.close()
+        for finish, into in (
+            ("thread", result.warm),
+            ("inline", result.inline),
+            ("none", result.bare),
+        ):
+            storage = fresh(template, workdir, f"{subs}-warm-{finish}-{i}")
+            try:
+                into.append(await one_cycle(storage, market, finish=finish))
+            finally:
+                storage.close()
+    # Memory, untimed: tracemalloc slows everything down.
+    market = new_market()
+    for label in ("cold", "warm"):
+        storage = fresh(template, workdir, f"{subs}-mem-{label}")
+        try:
+            cycle = await one_cycle(storage, market, trace=True)
+        finally:
+            storage.close()
+        setattr(result, f"peak_{label}", cycle.peak_mb)
+    result.maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def digest_count(report: CycleReport) -> int:
+    return getattr(report, "digests", 0)
+
+
+def events(report: CycleReport) -> int:
+    """Events and digests: what is rendered once and fanned out."""
+    return len(report.events) + digest_count(report)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f}"
+
+
+def med_max(cycles: list[Cycle]) -> str:
+    times = [c.seconds for c in cycles]
+    return f"{ms(statistics.median(times))}/{ms(max(times))}"
+
+
+def print_results(results: list[SizeResult], runs: int) -> None:
+    r0 = results[0].cold[0].report
+    kinds = Counter(f"{e.rule}/{e.level}" for e in r0.events)
+    print(
+        f"session {r0.session.date()}: {len(r0.events)} events (one per rule and preset"
+        f" that fired: {dict(kinds)}), {digest_count(r0)} digests; skipped"
+        f" {r0.skipped or 'none'}"
+    )
+    print(
+        f"cycle wall time, ms, median/max of {runs} runs on fresh DBs (2nd: same DB again)"
+    )
+    head = (
+        f"{'subs':>7} {'guilds':>6} {'setup s':>7} {'cold':>11} {'warm':>11} {'no finish':>11}"
+        f" {'2nd':>11} {'events':>6} {'claimed':>7} {'2nd cl.':>7} {'upstream c/w/2':>14}"
+        f" {'py peak MB c/w':>14} {'maxrss MB':>9}"
+    )
+    print(head)
+    for r in results:
+        upstream = f"{r.cold[0].upstream}/{r.warm[0].upstream}/{r.second[0].upstream}"
+        print(
+            f"{r.subs:>7} {r.guilds:>6} {r.setup:>7.1f} {med_max(r.cold):>11} {med_max(r.warm):>11}"
+            f" {med_max(r.bare):>11} {med_max(r.second):>11} {events(r.warm[0].report):>6}"
+            f" {r.warm[0].report.claimed:>7} {r.second[0].report.claimed:>7} {upstream:>14}"
+            f" {f'{r.peak_cold:.1f}/{r.peak_warm:.1f}':>14} {r.maxrss_mb:>9.0f}"
+        )
+    print()
+    print(
+        "where the time goes, ms, median over runs (other: the rest of the cycle, e.g."
+        " building the dues and the thread hops); per alert in µs"
+    )
+    parts = ("load subs", "fetch", "evaluate", "digest", "claim", "deliver")
+    print(
+        f"{'subs':>7} {'cycle':<10} {'total':>7} "
+        + " ".join(f"{p:>9}" for p in parts)
+        + f" {'other':>7} {'alerts':>7} {'claim µs/a':>10} {'deliv µs/a':>10}"
+    )
+    for r in results:
+        variants = (
+            ("cold", r.cold),
+            ("warm", r.warm),
+            ("fin.inline", r.inline),
+            ("no finish", r.bare),
+            ("2nd", r.second),
+        )
+        for label, cycles in variants:
+            total = statistics.median(c.seconds for c in cycles)
+            cells = {
+                p: statistics.median(c.phases.seconds[p] for c in cycles) for p in parts
+            }
+            other = statistics.median(
+                c.seconds - sum(c.phases.seconds[p] for p in parts) for c in cycles
+            )
+            alerts = cycles[0].phases.alerts_claimed_over
+            dues = cycles[0].phases.dues
+            per_claim = cells["claim"] / alerts * 1e6 if alerts else 0.0
+            per_due = f"{cells['deliver'] / dues * 1e6:10.1f}" if dues else f"{'-':>10}"
+            print(
+                f"{r.subs:>7} {label:<10} {ms(total):>7} "
+                + " ".join(f"{cells[p] * 1000:9.1f}" for p in parts)
+                + f" {other * 1000:7.1f} {alerts:>7} {per_claim:10.1f} {per_due}"
+            )
+
+
+async def main(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    load_snapshot()
+    print(
+        f"snapshot CSV read (once per process, not in any cycle): {ms(time.perf_counter() - started)} ms"
+    )
+    print(
+        f"rules subscribed: {[r for r in RULE_WEIGHTS if r in RULE_CHOICES]}; judged by the cycle: {list(rules.RULES)}"
+    )
+    sizes = sorted({args.subs, *args.sizes})
+    for timer in TIMERS:
+        setattr(timer.module, timer.attr, timer)
+    results = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="marketbot-cycle-") as tmp:
+            for subs in sizes:
+                guilds = max(1, round(subs * args.guilds / args.subs))
+                results.append(await measure(subs, guilds, args.runs, Path(tmp)))
+    finally:
+        for timer in TIMERS:
+            setattr(timer.module, timer.attr, timer.real)
+    wanted = set(SYMBOLS) | set(getattr(digests, "SYMBOLS", ()))
+    print(f"symbols a cycle reads: {len(wanted)} (alert rules: {', '.join(SYMBOLS)})")
+    print_results(results, args.runs)
+    print(f"total bench time {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--subs", type=int, default=10_000)
+    parser.add_argument("--guilds", type=int, default=1_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+        default=[1_000],
+        help="more subscription counts for the scaling rows, e.g. 1000,100000 (guilds scale with them)",
+    )
+    asyncio.run(main(parser.parse_args()))

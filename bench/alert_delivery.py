@@ -1,0 +1,259 @@
+"""Alert fan-out over the loopback Discord: one alert posted to many channels (issue 5).
+
+The fake caps POST /channels/*/messages at --rate per rolling second and answers a
+global 429 beyond it (Discord's global limit: 50 requests a second). The bot's
+database is seeded with --channels `kre` subscriptions (standard preset), one per
+channel, before the real bot starts on the snapshot as of 2023-03-13; its first
+alert tick posts the March 2023 KRE alert to all of them. Reported: time from the
+first to the last message, messages per second (overall and per 1-second window),
+the 429s the fake answered, duplicates and misses, and the bot's rate-limit log lines.
+Target: at least 45 messages a second sustained, no 429 storm, exactly one per channel.
+
+Run: python bench/alert_delivery.py [--channels 1000] [--rate 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.storage import Storage
+from commands.subscriptions import NewSubscription
+from tests.fakes.bot_process import BotProcess
+from tests.fakes.discord_server import FakeDiscord
+
+FIRST_CHANNEL = 1_400_000_000_000_000_000
+INTERVAL = 2  # seconds between alert ticks
+SETTLE = 3.0  # seconds to keep watching after the last expected message, for duplicates
+
+# bot log lines worth counting: label -> pattern
+LOG_PATTERNS = {
+    "discord.py 429 retries": r"We are being rate limited\. .* Retrying in",
+    "discord.py global limit hits": r"Global rate limit has been hit",
+    "discord.py 429 too long (raised)": r"Timeout of .* was too long",
+    "bot: alert send failed, will retry": r"Alert to channel \d+ failed",
+    "bot: subscription paused": r"Pausing subscription",
+    "tracebacks": r"Traceback",
+}
+
+
+class ManyChannelDiscord(FakeDiscord):
+    """The fake, accepting channel messages in `channel_ids` too (it knows only its guild's two).
+
+    The stock handler is reused as is (rate cap, nonces, validation, recording): for the
+    duration of one synchronous call the posted channel stands in as OTHER_CHANNEL_ID.
+    Global 429s from the rate cap are counted, with their arrival times.
+    """
+
+    def __init__(self, channel_ids: set[int]) -> None:
+        super().__init__()
+        self.extra_channels = channel_ids
+        self.global_429_at: list[float] = []
+
+    def _post_channel_message(self, req: Any, m: re.Match[str]) -> Any:
+        channel_id = int(m["channel"])
+        if channel_id not in self.extra_channels:
+            return super()._post_channel_message(req, m)
+        self.OTHER_CHANNEL_ID = channel_id  # type: ignore[misc]
+        try:
+            return super()._post_channel_message(req, m)
+        finally:
+            del self.OTHER_CHANNEL_ID
+
+    def _throttle(self, now: float) -> Any:
+        limited = super()._throttle(now)
+        if limited is not None:
+            self.global_429_at.append(now)
+        return limited
+
+
+def seed(db: Path, channel_ids: list[int]) -> None:
+    storage = Storage(db)
+    try:
+        for channel_id in channel_ids:
+            storage.subscribe(
+                NewSubscription(
+                    guild_id=FakeDiscord.GUILD_ID,
+                    channel_id=channel_id,
+                    rule="kre",
+                    preset="standard",
+                    role_id=None,
+                    created_by=FakeDiscord.USER_ID,
+                )
+            )
+    finally:
+        storage.close()
+
+
+def delivery_states(db: Path, n: int) -> tuple[collections.Counter[str], int]:
+    storage = Storage(db)
+    try:
+        subs = storage.subscriptions()
+        last = storage.last_deliveries(s.id for s in subs)
+        states = collections.Counter(d.state for d in last.values())
+        states["none"] = n - len(last)
+        return states, sum(not s.active for s in subs)
+    finally:
+        storage.close()
+
+
+def per_second(times: list[float], start: float) -> list[int]:
+    """Counts in consecutive 1-second windows from `start`; the last, partial window dropped."""
+    if not times:
+        return []
+    bins = collections.Counter(int(t - start) for t in times)
+    return [bins.get(i, 0) for i in range(int(max(times) - start))]
+
+
+def row(label: str, value: object) -> str:
+    return f"  {label:<44} {value}"
+
+
+async def main(n: int, rate: int, timeout: float) -> int:
+    channel_ids = [FIRST_CHANNEL + i for i in range(n)]
+    wanted = set(channel_ids)
+    fake = ManyChannelDiscord(wanted)
+    fake.channel_message_rate = rate
+    await fake.start()
+    home = Path(tempfile.mkdtemp(prefix="marketbot-bench-alerts-"))
+    bot = BotProcess(
+        fake.env(),
+        home,
+        MARKETBOT_AS_OF="2023-03-13",
+        MARKETBOT_ALERT_INTERVAL_SECONDS=str(INTERVAL),
+    )
+    db = Path(bot.env["MARKETBOT_DB"])
+    seed(db, channel_ids)
+
+    def alerts() -> list[Any]:
+        return [m for m in fake.channel_messages() if m.channel_id in wanted]
+
+    started = time.perf_counter()
+    await bot.start()
+    timed_out = False
+    try:
+        await fake.wait_ready(60)
+        try:
+            async with asyncio.timeout(timeout):
+                while len({m.channel_id for m in alerts()}) < n:
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            timed_out = True
+        await asyncio.sleep(SETTLE)
+    finally:
+        code = await bot.stop()
+        await fake.stop()
+
+    messages = alerts()
+    posts = fake.find_requests("POST", r"/channels/\d+/messages$")
+    statuses = collections.Counter(r.status for r in fake.requests)
+    post_statuses = collections.Counter(r.status for r in posts)
+    per_channel = collections.Counter(m.channel_id for m in messages)
+    duplicates = sum(1 for c in per_channel.values() if c > 1)
+    missing = n - len(per_channel)
+    states, paused = delivery_states(db, n)
+
+    print(
+        f"alert delivery: {n} channels, fake global cap {rate} channel messages per rolling second"
+    )
+    if messages:
+        times = sorted(m.at for m in messages)
+        first, last = times[0], times[-1]
+        span = last - first
+        windows = per_second(times, first)
+        print(row("bot start to first alert", f"{first - started:.2f} s"))
+        print(row("first to last alert", f"{span:.2f} s"))
+        print(
+            row(
+                "messages / s overall",
+                f"{(len(times) - 1) / span:.1f}" if span > 0 else "n/a",
+            )
+        )
+        if windows:
+            print(
+                row(
+                    f"messages / s per 1 s window ({len(windows)} full)",
+                    f"min {min(windows)}  median {statistics.median(windows):g}  max {max(windows)}",
+                )
+            )
+            print(row("  windows (first 40)", " ".join(map(str, windows[:40]))))
+    print(row("alert messages recorded", len(messages)))
+    print(
+        row(
+            "channels with exactly one / none / >1",
+            f"{sum(c == 1 for c in per_channel.values())} / {missing} / {duplicates}",
+        )
+    )
+    print(row("nonce-deduplicated resends (fake)", fake.deduplicated_nonces))
+    print(
+        row(
+            "POST .../messages requests",
+            f"{len(posts)} ({len(posts) / max(1, len(messages)):.2f} per message)",
+        )
+    )
+    print(row("  by status", dict(sorted(post_statuses.items()))))
+    glob = len(fake.global_429_at)
+    print(
+        row(
+            "429s: global (rate cap) / other / total",
+            f"{glob} / {statuses[429] - glob} / {statuses[429]}",
+        )
+    )
+    if fake.global_429_at:
+        bins = per_second(
+            fake.global_429_at + [max(fake.global_429_at) + 1], min(fake.global_429_at)
+        )
+        print(
+            row(
+                "  global 429s per second: max / seconds with any",
+                f"{max(bins)} / {sum(b > 0 for b in bins)}",
+            )
+        )
+    print(
+        row(
+            "deliveries in the DB (last per subscription)", dict(sorted(states.items()))
+        )
+    )
+    print(row("subscriptions paused", paused))
+    print(row("bot exit code", code))
+    if timed_out:
+        print(row("TIMED OUT", f"after {timeout:.0f} s"))
+    log = bot.log
+    print("bot log:")
+    for label, pattern in LOG_PATTERNS.items():
+        hits = [line for line in log.splitlines() if re.search(pattern, line)]
+        print(row(label, len(hits)))
+        if hits and label != "tracebacks":
+            print(row("  e.g.", hits[0][:150]))
+    print(f"bot log file: {bot.log_path}")
+    ok = not timed_out and missing == 0 and duplicates == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument(
+        "--rate",
+        type=int,
+        default=50,
+        help="the fake's global cap on channel messages per second",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for every channel's alert",
+    )
+    args = parser.parse_args()
+    sys.exit(asyncio.run(main(args.channels, args.rate, args.timeout)))

@@ -1,0 +1,188 @@
+"""The daily digest message (commands.alerts.digest_answer) on the snapshot, as posted to Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+
+from analytics import digest as digests
+from analytics.digest import daily_digest
+from analytics.sources.market_data import MarketData
+from analytics.sources.snapshot import SnapshotSource
+from commands.alerts import digest_answer
+from commands.render import (
+    DESCRIPTION_MAX,
+    FIELD_NAME_MAX,
+    FIELD_VALUE_MAX,
+    FIELDS_MAX,
+    FOOTER_MAX,
+    TITLE_MAX,
+    TOTAL_MAX,
+    to_embed,
+)
+
+from .conftest import NOW
+
+T = pd.Timestamp
+MARCH_13 = T("2023-03-13")
+FULL_FIELDS = ["Small vs large caps", "KRE", "Bank stress: severe (8 points)", "Rates", "Alerts today (standard)"]
+BASIS = "Basis: price (^RUT, ^GSPC); total return (KRE, SPY, XLF); yield (^IRX, ^TNX)"
+
+
+@pytest.fixture(scope="module")
+def prices():
+    """Closes and provenance as the bot gets them: from MarketData over the snapshot."""
+    market = MarketData(SnapshotSource(), clock=lambda: NOW)
+    return asyncio.run(market.closes(list(digests.SYMBOLS)))
+
+
+@pytest.fixture(scope="module")
+def digest(prices):
+    return daily_digest(prices.closes, MARCH_13)
+
+
+@pytest.fixture(scope="module")
+def answer(digest, prices):
+    return digest_answer(digest, prices.provenance, NOW)
+
+
+def embed_within_limits(answer) -> None:
+    embed = to_embed(answer)
+    assert len(embed.title) <= TITLE_MAX and len(embed.description) <= DESCRIPTION_MAX
+    assert len(embed.fields) <= FIELDS_MAX and len(embed.footer.text) <= FOOTER_MAX
+    assert all(len(f.name) <= FIELD_NAME_MAX and len(f.value) <= FIELD_VALUE_MAX for f in embed.fields)
+    assert len(embed) <= TOTAL_MAX
+    return embed
+
+
+def test_title_and_summary(answer, raw_closes):
+    rut, spx, kre = raw_closes["^RUT"], raw_closes["^GSPC"], raw_closes["KRE"]
+    before = T("2023-03-10")
+    ratio = (rut[MARCH_13] / spx[MARCH_13]) / (rut[before] / spx[before]) - 1
+    assert (f"{ratio * 100:+.1f}", f"{(kre[MARCH_13] / kre[before] - 1) * 100:+.1f}") == ("-1.5", "-12.3")
+    assert (answer.command, answer.title) == ("digest", "Daily digest · 2023-03-13")
+    assert answer.summary == "2023-03-13: ^RUT/^GSPC -1.5% (z -2.1), KRE -12.3% (z -4.9), bank stress severe; 2 alerts."
+    assert answer.chart is None
+
+
+def test_fields_in_order_with_their_figures(answer, digest, raw_closes):
+    assert [name for name, _ in answer.fields] == FULL_FIELDS  # no "Left out": nothing is missing
+    fields = dict(answer.fields)
+    assert fields["Small vs large caps"] == "^RUT/^GSPC -1.5%, z -2.1 · ^RUT -1.6% · ^GSPC -0.2%"
+    assert fields["KRE"] == "-12.3%, z -4.9 · KRE/SPY -12.2%"
+    s, b = digest.stress, digest.stress.breadth
+    assert fields["Bank stress: severe (8 points)"] == (
+        f"KRE {s.kre_drawdown_52w * 100:+.1f}% from its 52-week high · KRE/SPY 20d {s.vs_spy.change_20d * 100:+.1f}% · "
+        f"{b.down_2pct}/{b.banks} banks down over 2% · {b.at_52w_low}/{b.banks} at 52-week lows"
+    )
+    tnx, irx = raw_closes["^TNX"], raw_closes["^IRX"]
+    assert (tnx[MARCH_13], irx[MARCH_13], tnx[T("2023-03-10")], irx[T("2023-03-10")]) == (3.515, 4.658, 3.695, 4.803)
+    assert fields["Rates"] == "10-year 3.52% (-18 bp) · 13-week bill 4.66% (-14 bp) · 10y minus 3m -114 bp"
+
+
+def test_the_alerts_field_lists_the_event_headlines(answer, digest):
+    value = dict(answer.fields)["Alerts today (standard)"]
+    assert value == "\n".join(e.headline for e in digest.events)
+    assert value.split("\n") == [
+        "^RUT/^GSPC fell 1.5% on 2023-03-13, a 2.1σ move (notable: |z| ≥ 2)",
+        "KRE fell 12.3% on 2023-03-13, a 4.9σ move (sharp: |z| ≥ 3)",
+    ]
+
+
+def test_a_day_without_alerts_says_so(prices):
+    answer = digest_answer(daily_digest(prices.closes, T("2023-06-13"), "quiet"), prices.provenance, NOW)
+    assert dict(answer.fields)["Alerts today (quiet)"] == "None at the quiet sensitivity."
+    assert answer.summary.endswith("; 0 alerts.") and "Left out" not in dict(answer.fields)
+
+
+def test_footer_names_source_basis_and_session(answer):
+    assert answer.footer == f"Data: snapshot data, last session 2026-02-20 · {BASIS} · As of close 2023-03-13"
+
+
+def test_embed_stays_within_discord_limits(answer, digest, prices):
+    embed = embed_within_limits(answer)
+    assert embed.title == answer.title and [f.name for f in embed.fields] == FULL_FIELDS
+    assert embed.footer.text == answer.footer and answer.summary in embed.description
+    # Even with many alerts and long reasons for left-out parts, the embed is cut to fit.
+    crowded = dataclasses.replace(digest, events=digest.events * 40, missing=tuple(f"Part {i}: " + "x" * 900 for i in range(8)))
+    embed = embed_within_limits(digest_answer(crowded, prices.provenance, NOW))
+    assert embed.fields[0].name == "Small vs large caps"
+
+
+def test_json_has_the_digests_numbers(answer, digest):
+    data = json.loads(answer.to_json())
+    assert (data["command"], data["date"], data["preset"], data["source"], data["as_of"]) == (
+        "digest", "2023-03-13", "standard", "snapshot", "2023-03-13",
+    )  # fmt: skip
+    r, k = digest.ratio, digest.kre
+    assert data["ratio"] == {"series": "^RUT/^GSPC", "move_pct": r.move_pct, "zscore": r.zscore,
+                             "parts": {"^RUT": r.part_moves_pct[0], "^GSPC": r.part_moves_pct[1]}, "context_move_pct": None}  # fmt: skip
+    assert data["kre"] == {"series": "KRE", "move_pct": k.move_pct, "zscore": k.zscore,
+                           "parts": {"KRE": k.move_pct}, "context_move_pct": k.context_move_pct}  # fmt: skip
+    assert data["bank_stress"] == {"level": "severe", "points": digest.stress.points}
+    y = digest.rates
+    assert data["rates"] == {
+        "^IRX": {"session": "2023-03-13", "level_pct": 4.658, "change_1d_bp": y.bill.change_1d_bp},
+        "^TNX": {"session": "2023-03-13", "level_pct": 3.515, "change_1d_bp": y.ten_year.change_1d_bp},
+        "curve_10y_3m_bp": y.curve_bp,
+    }
+    assert [(a["rule"], a["level"], a["zscore"]) for a in data["alerts"]] == [
+        (e.rule, e.level, e.zscore) for e in digest.events
+    ]
+    assert data["missing"] == []
+
+
+def test_without_rates_and_stress_those_fields_are_left_out(digest, prices):
+    note = "Bank stress and rates: Yahoo Finance is unreachable (timed out)."
+    partial = dataclasses.replace(digest, stress=None, rates=None, missing=(note,))
+    answer = digest_answer(partial, prices.provenance, NOW)
+    names = [name for name, _ in answer.fields]
+    assert names == ["Small vs large caps", "KRE", "Alerts today (standard)", "Left out"]
+    assert dict(answer.fields)["Left out"] == note
+    assert answer.summary == "2023-03-13: ^RUT/^GSPC -1.5% (z -2.1), KRE -12.3% (z -4.9); 2 alerts."
+    data = json.loads(answer.to_json())
+    assert data["bank_stress"] is None and data["rates"] is None and data["missing"] == [note]
+    embed_within_limits(answer)
+
+
+def test_a_computed_digest_without_bank_columns_names_what_is_left_out(prices):
+    frame = prices.closes.drop(columns=["XLF"])
+    answer = digest_answer(daily_digest(frame, MARCH_13), prices.provenance, NOW)
+    names = [name for name, _ in answer.fields]
+    assert names == ["Small vs large caps", "KRE", "Rates", "Alerts today (standard)", "Left out"]
+    assert dict(answer.fields)["Left out"].startswith("Bank stress: ") and "XLF" in dict(answer.fields)["Left out"]
+
+
+def test_a_yield_from_an_earlier_session_says_which(prices, raw_closes):
+    """Veterans Day 2016: NYSE open, no Treasury quotes; the rates line names the quotes' day."""
+    answer = digest_answer(daily_digest(prices.closes, T("2016-11-11")), prices.provenance, NOW)
+    tnx, irx = raw_closes["^TNX"], raw_closes["^IRX"]
+    day, before = T("2016-11-10"), T("2016-11-09")
+    assert dict(answer.fields)["Rates"] == (
+        f"10-year {tnx[day]:.2f}% ({(tnx[day] - tnx[before]) * 100:+.0f} bp) on 2016-11-10 · "
+        f"13-week bill {irx[day]:.2f}% ({(irx[day] - irx[before]) * 100:+.0f} bp) on 2016-11-10 · "
+        f"10y minus 3m {(tnx[day] - irx[day]) * 100:+.0f} bp"
+    )
+
+
+def test_stand_in_footer_names_each_symbol_once(prices):
+    digest = daily_digest(prices.closes.drop(columns=["^RUT"]), MARCH_13)
+    assert digest.ratio.symbols == ("IWM", "SPY")
+    answer = digest_answer(digest, prices.provenance, NOW)
+    assert "total return (IWM, SPY, KRE, XLF)" in answer.footer
+
+
+def test_a_digest_of_rates_alone_is_empty_and_a_stress_only_one_reads_well(digest, prices):
+    """A non-session day gives yesterday's rates and nothing else: not worth a post."""
+    assert daily_digest(prices.closes, T("2023-03-11")).empty  # a Saturday
+    assert dataclasses.replace(digest, ratio=None, kre=None, stress=None).empty
+    stress_only = dataclasses.replace(digest, ratio=None, kre=None, events=())
+    answer = digest_answer(stress_only, prices.provenance, NOW)
+    assert answer.summary == "2023-03-13: bank stress severe; 0 alerts."
+    no_moves = dataclasses.replace(digest, ratio=None, kre=None, stress=None, events=())
+    assert digest_answer(no_moves, prices.provenance, NOW).summary == (
+        "2023-03-13: no market moves (see what was left out); 0 alerts.")  # fmt: skip

@@ -156,9 +156,10 @@ class AlertCycle:
         self, event: rules.AlertEvent | Digest, preset: str, prices: Prices, group: list[Subscription], report: CycleReport
     ) -> None:
         """Claim the event for each subscription, then deliver the ones this run claimed."""
-        due, headline = [Due(sub, event) for sub in group], event.headline
-        claimed = set(await self.storage.run(self.storage.claim, [(*d.key, headline) for d in due]))
-        mine = [d for d in due if (*d.key, headline) in claimed]
+        key, headline = event.key, event.headline
+        alerts = [(sub.id, *key, headline) for sub in group]
+        claimed = set(await self.storage.run(self.storage.claim, alerts))
+        mine = [Due(sub, event) for sub, alert in zip(group, alerts, strict=True) if alert in claimed]
         report.claimed += len(mine)
         if mine:
             await self.deliver(event, preset, prices, mine)

@@ -46,6 +46,7 @@ class AlertDelivery:
         self.retry_pauses = RETRY_PAUSES
         self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
         self._pace = AsyncLimiter(1, 1 / POSTS_PER_SECOND)  # one start per slot: no burst
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def deliver(self, event: rules.AlertEvent | Digest, preset: str, prices: Prices, dues: list[Due]) -> None:
         now = self.services.clock()
@@ -54,7 +55,28 @@ class AlertDelivery:
         else:
             values = watched_values(prices.closes, event)
             answer = await self.services.offload(alert_answer, event, preset, values, prices.provenance, now)
-        await asyncio.gather(*(self._send(answer, due) for due in dues))
+        # Posting to many channels takes minutes (the global rate limit): the cycle only
+        # hands the claimed alerts over, and is free for the next tick.
+        for due in dues:
+            task = asyncio.create_task(self._send(answer, due), name=f"alert {due.nonce}")
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._sending)
+
+    async def drain(self, timeout: float | None = None) -> int:
+        """Wait for the alerts being sent; cancel those left at ``timeout`` and return how many.
+
+        A cancelled alert stays claimed: a restart within Discord's nonce window resends it.
+        """
+        if not self._sending:
+            return 0
+        _, pending = await asyncio.wait(set(self._sending), timeout=timeout)
+        for task in pending:
+            task.cancel()
+        return len(pending)
 
     async def post_sample(self, channel_id: int, role_id: int | None) -> None:
         """/alerts test: the March 2023 KRE alert, marked as a sample, posted like a real one."""
@@ -74,6 +96,12 @@ class AlertDelivery:
             raise MarketbotError(f"<#{channel_id}> does not exist any more, or I cannot see it.") from None
 
     async def _send(self, answer: Answer, due: Due) -> None:
+        try:
+            await self._send_with_retries(answer, due)
+        except Exception:  # a task of its own: nobody else would see it
+            log.exception("Alert %s to channel %d failed unexpectedly", due.key, due.subscription.channel_id)
+
+    async def _send_with_retries(self, answer: Answer, due: Due) -> None:
         sub = due.subscription
         last_error: Exception | None = None
         for pause in (0.0, *self.retry_pauses):

@@ -31,6 +31,7 @@ from commands.services import Services, in_thread
 log = logging.getLogger(__name__)
 
 Job = Literal["serve", "sync", "check"]
+DRAIN_SECONDS = 10  # at shutdown, for alerts already being sent
 
 
 class MarketBot(Bot):
@@ -88,6 +89,10 @@ class MarketBot(Bot):
 
     async def close(self) -> None:
         self.alert_scheduler.shutdown()
+        if self.delivery.in_flight:
+            log.info("Waiting up to %d s for %d alerts being sent", DRAIN_SECONDS, self.delivery.in_flight)
+            if unsent := await self.delivery.drain(DRAIN_SECONDS):
+                log.warning("%d alerts not sent before shutdown; a restart within 2 minutes resends them", unsent)
         await self.loop_monitor.stop()
         cache = self.responder.cache
         log.info("Answers: %d asked, %d computed, the rest from the cache", cache.asked, cache.computed)
@@ -120,7 +125,9 @@ async def run(settings: Settings, job: Job = "serve", guild: int | None = None) 
             await bot.login(token)  # runs setup_hook
             if job == "check":
                 live = services.market.source.live and is_regular_hours(services.clock())
-                return await bot.alert_cycle.run("intraday" if live else "settled")
+                report = await bot.alert_cycle.run("intraday" if live else "settled")
+                await bot.delivery.drain()  # retries included: a check ends when its alerts are out
+                return report
             return None
     except discord.LoginFailure:
         raise MarketbotError("Discord refused the token in DISCORD_TOKEN; reset it in the developer portal.") from None

@@ -31,7 +31,7 @@ from commands.services import Services, in_thread
 log = logging.getLogger(__name__)
 
 Job = Literal["serve", "sync", "check"]
-DRAIN_SECONDS = 10  # at shutdown, for alerts already being sent
+DRAIN_SECONDS = 10  # at shutdown, for answers and alerts already under way
 
 
 class MarketBot(Bot):
@@ -89,10 +89,12 @@ class MarketBot(Bot):
 
     async def close(self) -> None:
         self.alert_scheduler.shutdown()
-        if self.delivery.in_flight:
-            log.info("Waiting up to %d s for %d alerts being sent", DRAIN_SECONDS, self.delivery.in_flight)
-            if unsent := await self.delivery.drain(DRAIN_SECONDS):
-                log.warning("%d alerts not sent before shutdown; a restart within 2 minutes resends them", unsent)
+        # Finish what is under way before the connection closes: answers people wait for, alerts being sent.
+        unanswered, unsent = await asyncio.gather(self.responder.drain(DRAIN_SECONDS), self.delivery.drain(DRAIN_SECONDS))
+        if unanswered:
+            log.warning("%d answers still computing at shutdown were dropped", unanswered)
+        if unsent:
+            log.warning("%d alerts not sent before shutdown; a restart within 2 minutes resends them", unsent)
         await self.loop_monitor.stop()
         cache = self.responder.cache
         log.info("Answers: %d asked, %d computed, the rest from the cache", cache.asked, cache.computed)

@@ -303,7 +303,8 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
             lines.append(f"{'Subscribed' if created else 'Updated'}: {name} ({RULE_HELP[name]}), {sensitivity}")
         mention = f", mentioning {role.mention}" if role else ""
         await interaction.response.send_message(
-            f"<#{target}>{mention}:\n" + "\n".join(lines) + "\nUse `/alerts test` to check that I can post there.",
+            f"<#{target}>{mention}:\n" + "\n".join(lines) + "\nUse `/alerts test` to check that I can post there."
+            + role_warning(role, interaction.app_permissions),
             ephemeral=True,
         )
 
@@ -351,6 +352,14 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
                       start: app_commands.Range[str, 1, 20] = "1y", end: app_commands.Range[str, 1, 20] = "",
                       sensitivity: str = "standard") -> None:  # fmt: skip
         await self.responder.answer(interaction, replay, rule=rule, start=start, end=end, preset=sensitivity)
+
+
+def role_warning(role: discord.Role | None, bot_permissions: discord.Permissions) -> str:
+    """A role nobody may mention is shown in the alert but notifies no one, unless the bot may mention any role."""
+    if role is None or role.mentionable or bot_permissions.mention_everyone:
+        return ""
+    return (f"\nNote: {role.mention} cannot be mentioned, so alerts will show it without notifying anyone. "
+            "Turn on \"Allow anyone to @mention this role\" in Server Settings → Roles.")  # fmt: skip
 
 
 def subscription_list(subs: list[Subscription], last: dict) -> str:

@@ -13,7 +13,7 @@ import asyncio
 import discord
 from discord.ext.commands import Cog
 
-from analytics.errors import DataUnavailable
+from analytics.errors import DataUnavailable, MarketbotError
 from commands.answer import Answer, Handler
 from commands.answer_cache import AnswerCache
 from commands.limits import WorkLimiter
@@ -29,6 +29,8 @@ class Responder:
         self.services = services
         self.cache = cache or AnswerCache()
         self.limiter = limiter or WorkLimiter()
+        self.closing = False  # set at shutdown: new asks are turned away, those in flight finish
+        self._in_flight: set[asyncio.Task] = set()
 
     async def compute(self, handler: Handler, **options: str) -> Answer:
         market = self.services.market
@@ -38,13 +40,32 @@ class Responder:
 
     async def answer(self, interaction: discord.Interaction, handler: Handler, **options: str) -> None:
         """Errors propagate to the command tree's error handler, the one place that explains them."""
-        await interaction.response.defer(thinking=True)
+        if self.closing:
+            raise Restarting("marketbot is restarting; ask again in a minute.")
+        task = asyncio.current_task()
+        self._in_flight.add(task)
         try:
-            answer = await asyncio.wait_for(self.compute(handler, **options), ANSWER_TIMEOUT)
-        except TimeoutError:
-            raise DataUnavailable("That took too long to answer; the data source may be slow. Try again in a minute.") from None
-        file = to_file(answer)
-        await interaction.followup.send(embed=to_embed(answer), **({"file": file} if file else {}))
+            await interaction.response.defer(thinking=True)
+            try:
+                answer = await asyncio.wait_for(self.compute(handler, **options), ANSWER_TIMEOUT)
+            except TimeoutError:
+                raise DataUnavailable("That took too long to answer; the data source may be slow. Try again in a minute.") from None
+            file = to_file(answer)
+            await interaction.followup.send(embed=to_embed(answer), **({"file": file} if file else {}))
+        finally:
+            self._in_flight.discard(task)
+
+    async def drain(self, timeout: float) -> int:
+        """At shutdown: turn new asks away and wait for the answers in flight; return how many were left."""
+        self.closing = True
+        if not self._in_flight:
+            return 0
+        _, pending = await asyncio.wait(set(self._in_flight), timeout=timeout)
+        return len(pending)
+
+
+class Restarting(MarketbotError):
+    """The bot is shutting down: asked again after the restart, the question is answered."""
 
 
 class CommandCog(Cog):

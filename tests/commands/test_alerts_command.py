@@ -16,7 +16,8 @@ import pytest
 from analytics import alerts as rules
 from analytics.errors import InvalidInput
 from bot.console import ask
-from commands.alerts import SYMBOLS, alert_answer, can_manage_alerts, replay, subscription_list, watched_values
+from commands.alerts import (SYMBOLS, alert_answer, can_manage_alerts, replay, role_warning, subscription_list,
+                             watched_values)
 from commands.errors import Refused
 from commands.render import to_embed, to_file
 from commands.subscriptions import Delivery, Subscription
@@ -215,3 +216,12 @@ def test_others_are_refused_with_the_permission_they_need(permissions):
     with pytest.raises(Refused) as info:
         can_manage_alerts(interaction(1, **permissions))
     assert "Manage Server" in str(info.value) and "Manage Channels" in str(info.value)
+
+
+def test_a_role_nobody_may_mention_gets_a_warning_on_subscribe():
+    quiet_role = SimpleNamespace(mentionable=False, mention="<@&42>")
+    warning = role_warning(quiet_role, discord.Permissions.none())
+    assert "<@&42> cannot be mentioned" in warning and "Allow anyone to @mention this role" in warning
+    assert role_warning(quiet_role, discord.Permissions(mention_everyone=True)) == ""  # the bot may mention any role
+    assert role_warning(SimpleNamespace(mentionable=True, mention="<@&42>"), discord.Permissions.none()) == ""
+    assert role_warning(None, discord.Permissions.none()) == ""

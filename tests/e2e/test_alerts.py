@@ -3,24 +3,41 @@
 Subscribing needs Manage Server or Manage Channels (checked in our code); the
 scheduler posts the KRE alert once to the subscribed channel; a restart posts
 nothing again; a channel answering 403 gets its subscription paused.
+
+Then a fresh bot, one alert cycle (`marketbot alerts check`) for three channels:
+one subscribed from elsewhere with a role to mention, which is pinged and nothing
+else; one whose first post Discord answers 429, one whose first post it answers
+500: discord.py resends those with the same nonce, each channel gets the alert
+once, and the healthy channel is not held up by the others.
+
+Subscriptions are made in a bot replaying a calm day (CALM), whose ticks post
+nothing whenever they run; the alerts come from a later run on 2023-03-13, which
+sees them all at once. (A settled session is judged once, so subscribing while the
+bot judging it ticks races the tick: a subscription made just after it never gets
+that session's alert.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import dataclass
 
 import pytest
 import pytest_asyncio
 
 from tests.fakes.bot_process import BotProcess
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord_server import FakeDiscord, Message
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TIMEOUT = 30.0
-INTERVAL = 2  # seconds between alert ticks: time to subscribe two channels before the first judged one
+INTERVAL = 2  # seconds between alert ticks: later ticks must find nothing new
+ALERT_DAY, CALM = "2023-03-13", "2023-02-24"  # KRE -12.3% (a sharp alert), +0.02% (nothing)
 MANAGE_GUILD = 0x20
 CHANNEL, FORBIDDEN = FakeDiscord.CHANNEL_ID, FakeDiscord.OTHER_CHANNEL_ID
+OTHER, THIRD, ROLE = FakeDiscord.OTHER_CHANNEL_ID, FakeDiscord.THIRD_CHANNEL_ID, FakeDiscord.ROLE_ID  # OTHER: FORBIDDEN
+RETRY_AFTER = 0.5  # the injected 429's
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -28,18 +45,41 @@ async def home(tmp_path_factory):
     return tmp_path_factory.mktemp("alerts-bot")
 
 
-def start_bot(fake: FakeDiscord, home) -> BotProcess:
-    return BotProcess(fake.env(), home, MARKETBOT_AS_OF="2023-03-13", MARKETBOT_ALERT_INTERVAL_SECONDS=str(INTERVAL))
+def start_bot(fake: FakeDiscord, home, as_of: str = ALERT_DAY, **settings: str) -> BotProcess:
+    return BotProcess(
+        fake.env(), home, MARKETBOT_AS_OF=as_of, MARKETBOT_ALERT_INTERVAL_SECONDS=str(INTERVAL), **settings
+    )
 
 
-async def subscribe(fake: FakeDiscord, channel_id: int, permissions: int):
-    options = [{"name": "subscribe", "type": 1, "options": [{"name": "rule", "type": 3, "value": "kre"}]}]
-    interaction = await fake.inject_command("alerts", options, permissions=permissions, channel_id=channel_id)
+async def connected(fake: FakeDiscord, bot: BotProcess) -> BotProcess:
+    identifies = fake.identifies
+    await bot.start()
+    await until(lambda: fake.identifies > identifies)
+    await fake.wait_ready(TIMEOUT)
+    return bot
+
+
+def subscriber(fake: FakeDiscord, home) -> BotProcess:
+    """A bot to subscribe with: on the calm day its cycles post nothing; no worker processes."""
+    return start_bot(fake, home, as_of=CALM, MARKETBOT_WORKERS="0")
+
+
+async def subscribe(fake: FakeDiscord, channel_id: int, permissions: int, **options: int) -> Message:
+    """/alerts subscribe rule:kre, run in channel_id; options: channel, role (snowflakes)."""
+    chosen = [{"name": "rule", "value": "kre"}, *({"name": k, "value": v} for k, v in options.items())]
+    interaction = await fake.inject_command(
+        "alerts", [{"name": "subscribe", "options": chosen}], permissions=permissions, channel_id=channel_id
+    )
     return await interaction.answered(TIMEOUT)
 
 
-def alerts_in(fake: FakeDiscord, channel_id: int):
-    return [m for m in fake.channel_messages(channel_id) if m.embeds]
+async def list_subscriptions(fake: FakeDiscord) -> str:
+    listing = await fake.inject_command("alerts", [{"name": "list", "type": 1}], permissions=MANAGE_GUILD)
+    return (await listing.answered(TIMEOUT)).content
+
+
+def alerts_in(fake: FakeDiscord, channel_id: int, since: float = 0.0) -> list[Message]:
+    return [m for m in fake.channel_messages(channel_id) if m.embeds and m.at >= since]
 
 
 async def until(condition, timeout: float = TIMEOUT) -> None:
@@ -50,16 +90,19 @@ async def until(condition, timeout: float = TIMEOUT) -> None:
 
 async def test_subscribe_alert_once_restart_and_pause(fake, home):
     fake.set_channel_status(FORBIDDEN, 403)
-    bot = start_bot(fake, home)
-    await bot.start()
+    setup = await connected(fake, subscriber(fake, home))
     try:
-        await fake.wait_ready(TIMEOUT)
         refused = await subscribe(fake, CHANNEL, permissions=0x400 | 0x800)  # view + send, not a manager
         assert refused.ephemeral and "Manage Server or Manage Channels" in refused.content
         for channel in (FORBIDDEN, CHANNEL):
             accepted = await subscribe(fake, channel, permissions=MANAGE_GUILD)
             assert accepted.ephemeral and "Subscribed: kre" in accepted.content
+    finally:
+        assert await setup.stop() == 0
+    assert not alerts_in(fake, CHANNEL)
 
+    bot = await connected(fake, start_bot(fake, home))  # its start-up tick judges ALERT_DAY
+    try:
         await until(lambda: alerts_in(fake, CHANNEL))
         [alert] = alerts_in(fake, CHANNEL)
         embed = alert.embeds[0]
@@ -68,8 +111,7 @@ async def test_subscribe_alert_once_restart_and_pause(fake, home):
         assert embed["image"]["url"] == "attachment://alert.png" and alert.attachment_names == ["alert.png"]
         assert alert.payload["allowed_mentions"] == {"parse": []} and alert.nonce and alert.payload["enforce_nonce"]
         # The forbidden channel was tried once, answered 403, and its subscription paused.
-        listing = await fake.inject_command("alerts", [{"name": "list", "type": 1}], permissions=MANAGE_GUILD)
-        text = (await listing.answered(TIMEOUT)).content
+        text = await list_subscriptions(fake)
         assert f"<#{FORBIDDEN}> kre (standard): PAUSED: no permission to post there (Discord 403" in text
         assert f"<#{CHANNEL}> kre (standard): active; last alert 2023-03-13 sharp (sent)" in text
         await asyncio.sleep(INTERVAL * 1.5)  # more ticks: nothing new
@@ -78,13 +120,87 @@ async def test_subscribe_alert_once_restart_and_pause(fake, home):
         assert await bot.stop() == 0
 
     forbidden_posts = len(fake.find_requests("POST", rf"/channels/{FORBIDDEN}/messages"))
-    restarted = start_bot(fake, home)
-    await restarted.start()
+    restarted = await connected(fake, start_bot(fake, home))
     try:
-        await until(lambda: fake.identifies >= 2)
         await asyncio.sleep(INTERVAL * 1.5)  # the start-up catch-up tick and more
         assert len(alerts_in(fake, CHANNEL)) == 1
         assert len(fake.find_requests("POST", rf"/channels/{FORBIDDEN}/messages")) == forbidden_posts
     finally:
         assert await restarted.stop() == 0
-    assert "Traceback" not in bot.log + restarted.log, bot.log + restarted.log
+    assert "Traceback" not in restarted.log, restarted.log  # the log of all three runs
+
+
+# -- a fresh bot: a role to mention, and a 429 and a 500 on the way ---------------------------
+
+
+@dataclass
+class Delivery:
+    since: float  # when this scenario started (the fake's clock: time.perf_counter)
+    role_reply: Message  # the answer to /alerts subscribe channel:THIRD role:ROLE
+    listing: str  # /alerts list before the cycle
+    log: str  # both processes'
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def delivery(fake, tmp_path_factory) -> Delivery:
+    """A fresh bot: CHANNEL and OTHER subscribed in place, THIRD from CHANNEL with a role; then
+    one `marketbot alerts check` sends all three together, while Discord answers the first post
+    to CHANNEL 429 and the first to OTHER 500."""
+    home = tmp_path_factory.mktemp("alerts-delivery")
+    fake.set_channel_status(OTHER, None)  # the first test forbade it
+    since = time.perf_counter()
+    bot = await connected(fake, subscriber(fake, home))
+    try:
+        for channel in (CHANNEL, OTHER):
+            assert "Subscribed: kre" in (await subscribe(fake, channel, permissions=MANAGE_GUILD)).content
+        role_reply = await subscribe(fake, CHANNEL, permissions=MANAGE_GUILD, channel=THIRD, role=ROLE)
+        listing = await list_subscriptions(fake)
+    finally:
+        assert await bot.stop() == 0  # while it runs, it is the database's alert evaluator: the check would stand by
+    assert not any(alerts_in(fake, c, since) for c in (CHANNEL, OTHER, THIRD))
+
+    fake.fail_next("POST", rf"^/api/v10/channels/{CHANNEL}/messages$", 429, retry_after=RETRY_AFTER)
+    fake.fail_next("POST", rf"^/api/v10/channels/{OTHER}/messages$", 500)
+    check = start_bot(fake, home)
+    await check.start("alerts", "check")
+    assert await check.wait(TIMEOUT) == 0, check.log
+    return Delivery(since, role_reply, listing, check.log)
+
+
+def posts_to(fake: FakeDiscord, channel_id: int, since: float):
+    return [r for r in fake.find_requests("POST", rf"^/api/v10/channels/{channel_id}/messages$") if r.at >= since]
+
+
+async def test_subscribe_with_channel_and_role_pings_that_role_only(fake, delivery):
+    reply = delivery.role_reply
+    assert reply.ephemeral and reply.content.startswith(f"<#{THIRD}>, mentioning <@&{ROLE}>:\nSubscribed: kre")
+    assert reply.data["mention_roles"] == []  # naming the role in the reply pings nobody
+    assert f"<#{THIRD}> kre (standard, mentions <@&{ROLE}>): active; no alert yet" in delivery.listing
+
+    [alert] = alerts_in(fake, THIRD, delivery.since)
+    assert alert.embeds[0]["title"] == "Sharp move: KRE" and alert.attachment_names == ["alert.png"]
+    assert alert.content == f"<@&{ROLE}>"
+    assert alert.payload["allowed_mentions"] == {"parse": [], "roles": [ROLE]}
+    assert alert.data["mention_roles"] == [str(ROLE)] and not alert.data["mention_everyone"]
+    for channel in (CHANNEL, OTHER):  # subscribed without a role: no content, no ping
+        [plain] = alerts_in(fake, channel, delivery.since)
+        assert plain.content == "" and plain.payload["allowed_mentions"] == {"parse": []}
+        assert plain.data["mention_roles"] == []
+
+
+async def test_429_and_500_are_resent_once_without_holding_up_other_channels(fake, delivery):
+    posts = {channel: posts_to(fake, channel, delivery.since) for channel in (CHANNEL, OTHER, THIRD)}
+    assert [r.status for r in posts[CHANNEL]] == [429, 200]
+    assert [r.status for r in posts[OTHER]] == [500, 200]
+    assert [r.status for r in posts[THIRD]] == [200]
+    for channel, requests in posts.items():
+        assert len({r.json["nonce"] for r in requests}) == 1 and requests[0].json["enforce_nonce"]
+        assert [a.attachment_names for a in alerts_in(fake, channel, delivery.since)] == [["alert.png"]]
+    # discord.py waited as told (429) and backed off (5xx) before resending, channel by channel:
+    assert posts[CHANNEL][1].at - posts[CHANNEL][0].at >= RETRY_AFTER
+    assert posts[OTHER][1].at - posts[OTHER][0].at >= 1.0
+    assert posts[THIRD][0].at < min(posts[CHANNEL][1].at, posts[OTHER][1].at)
+    assert max(p[0].at for p in posts.values()) - min(p[0].at for p in posts.values()) < RETRY_AFTER
+    # discord.py absorbed both: our own retry (5 s later at the earliest) never started
+    assert "3 alerts delivered or attempted" in delivery.log
+    assert "will retry" not in delivery.log and "Traceback" not in delivery.log, delivery.log

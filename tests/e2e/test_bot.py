@@ -60,7 +60,7 @@ async def test_commands_are_registered_once_with_their_schema(fake, bot):
         "subscribe": 1, "unsubscribe": 1, "list": 1, "test": 1, "replay": 1,
     }  # fmt: skip
     subscribe = {o["name"]: o for o in next(s for s in alerts["options"] if s["name"] == "subscribe")["options"]}
-    assert subscribe["rule"]["required"] and [c["value"] for c in subscribe["rule"]["choices"]] == ["ratio", "kre", "all"]
+    assert subscribe["rule"]["required"] and [c["value"] for c in subscribe["rule"]["choices"]] == ["ratio", "kre", "digest", "all"]
     assert subscribe["channel"]["type"] == 7 and subscribe["role"]["type"] == 8
     for command in commands.values():
         assert 0 < len(command["description"]) <= 100

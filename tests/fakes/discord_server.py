@@ -17,9 +17,12 @@ API
 ---
 FakeDiscord (class attributes, fixed snowflakes)
     APP_ID, BOT_USER_ID (distinct on purpose, so mixing them up shows), USER_ID
-    (default invoking user, guild owner), GUILD_ID, CHANNEL_ID, OTHER_CHANNEL_ID
-    (the guild's two text channels), DEFAULT_PERMISSIONS, FILE_SIZE_LIMIT
+    (default invoking user, guild owner), GUILD_ID, CHANNEL_ID, OTHER_CHANNEL_ID,
+    THIRD_CHANNEL_ID (the guild's three text channels), ROLE_ID (a mentionable role besides
+    @everyone), DEFAULT_PERMISSIONS, FILE_SIZE_LIMIT
 FakeDiscord()                            start(), stop(), url, gateway_url, env()
+    roles: dict[int, dict]               role id -> role object (@everyone, ROLE_ID), as sent in
+                                         GUILD_CREATE and data.resolved and read to judge mentions
     requests: list[Request]              every REST call, in arrival order
     find_requests(method=None, path=None) -> list[Request]   (path: re.search on Request.path)
     commands: dict[str, list[dict]]      "global" | str(guild_id) -> last synced list, as received;
@@ -29,6 +32,9 @@ FakeDiscord()                            start(), stop(), url, gateway_url, env(
     channel_messages(channel_id=None) -> list[Message]       kind == "channel" only
     identifies, resumes, deduplicated_nonces: int;  last_identify: dict | None (IDENTIFY's d)
     channel_message_rate: int | None     global cap on POST /channels/*/messages per rolling second
+    rate_limited_at: list[float]         arrival times (perf_counter) of the channel messages that
+                                         cap refused with a global 429
+    add_text_channels(ids, *, listed=False)  more text channels in the guild (see below)
     callback_deadline: float | None      seconds to acknowledge an interaction (Discord: 3)
     await wait_ready(timeout=30)
     await inject_command(name, options=None, *, user_id=USER_ID, permissions=DEFAULT_PERMISSIONS,
@@ -37,7 +43,8 @@ FakeDiscord()                            start(), stop(), url, gateway_url, env(
     fail_next(method, path_regex, status, times=1, retry_after=0.3, *, lost_response=False)
     set_channel_status(channel_id, status | None)
     await drop_gateway(code=4000);  await send_reconnect()
-Interaction: id, token, type (2 | 4), name, user_id, channel_id, sent_at, callback (Request),
+Interaction: id, token, type (2 | 4), name, user_id, channel_id, payload (INTERACTION_CREATE's d),
+    sent_at, callback (Request),
     callback_type, choices, original_id, messages; await deferred(timeout=10) -> Request;
     await answered(timeout=30) -> Message
 Request: method, path (/api/v10/..., no query), query, json, files {filename: bytes}, status, at
@@ -51,6 +58,12 @@ Adjustments and modelled Discord behaviour
   subcommand options included), and an unknown option name raises LookupError, as does
   injecting a command that was never synced. A guild-synced command wins over a global one
   of the same name and carries data.guild_id, which discord.py's CommandTree needs to find it.
+- Channel (type 7) and role (type 8) option values are the snowflake (int or str; sent as a
+  string) and come with data.resolved, as Discord sends them: "channels" holds the documented
+  partial channel (id, name, type, and permissions: the invoking member's there), "roles" the
+  full role object. A value naming no channel or role of the guild raises LookupError: Discord's
+  picker offers nothing else. User, mentionable and attachment options are not modelled
+  (NotImplementedError). Autocomplete interactions carry no resolved data, as on Discord.
 - inject_autocomplete marks the last (innermost) option focused unless one already is.
 - Injection waits for wait_ready(10): after drop_gateway the interaction is sent once the
   bot has RESUMED. RESUME replays nothing.
@@ -59,11 +72,24 @@ Adjustments and modelled Discord behaviour
   Discord (discord-api-docs#3466). Later followups are new messages with their own flags.
 - Followups and webhook edits before the callback: 404 Unknown Webhook (10015). A second
   callback: 400 (40060). A callback later than callback_deadline: 404 Unknown interaction
-  (10062). Channels other than the guild's two: 404 Unknown Channel (10003).
+  (10062). Channels other than the guild's: 404 Unknown Channel (10003).
+- add_text_channels(ids): more text channels of the guild, as good as the three built-in ones
+  for GET /channels/{id}, POST /channels/{id}/messages (recorded by channel_messages, subject to
+  set_channel_status and the rate cap) and channel options. They are unlisted by default: not in
+  GUILD_CREATE, so not in discord.py's cache (guild.get_channel is None), which code that posts
+  through get_partial_messageable or fetch_channel never notices. Benchmarks fanning out to a
+  thousand channels want that: one guild cannot hold them anyway (Discord: 500 channels), and
+  GUILD_CREATE is sent at IDENTIFY only. listed=True also puts them in GUILD_CREATE (add them
+  before the bot connects); more than 500 channels listed raises ValueError.
 - Message limits are enforced with Discord's errors: content <= 2000, <= 10 embeds, embed
   title/description/field/footer/author lengths, non-empty field name and value, <= 25 fields,
   6000 characters per embed, <= 10 files, each file <= FILE_SIZE_LIMIT (413, 40005), no empty
-  message (50006); autocomplete: <= 25 choices with 1..100-character names and values.
+  message (50006); autocomplete: <= 25 choices with 1..100-character names and values;
+  allowed_mentions: "roles"/"users" in parse together with a roles/users list, or over 100
+  ids, is 400 (50035).
+- Mentions: a created message's mention_roles holds the <@&id> roles of its content that
+  allowed_mentions lets through (no allowed_mentions: all) and that ping: mentionable, or the
+  bot has Mention Everyone (it has not). @everyone/@here never ping (mention_everyone false).
 - Enforced nonces (channel messages): a repeat within NONCE_WINDOW returns the original
   message and counts in deduplicated_nonces; no Message record is added.
 - fail_next(..., lost_response=True) lets the request take effect, then answers the failure:
@@ -89,7 +115,7 @@ import mimetypes
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +127,9 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 NONCE_WINDOW = 300.0  # Discord: "within the past few minutes"
 HEARTBEAT_INTERVAL_MS = 41250
+MAX_GUILD_CHANNELS = 500  # Discord's cap on a guild's channels (categories included)
+MENTION_EVERYONE = 1 << 17
+ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 # status -> Discord's (code, message), for injected failures and channel statuses
 CANNED_ERRORS: dict[int, tuple[int, str]] = {
@@ -169,6 +198,17 @@ def _embed_errors(index: int, embed: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
+def _allowed_mentions_errors(allowed: dict[str, Any] | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for kind in ("roles", "users"):
+        ids = (allowed or {}).get(kind) or []
+        if ids and kind in ((allowed or {}).get("parse") or []):
+            errors[f"allowed_mentions.{kind}"] = f'parse:["{kind}"] and {kind}:[ids] are mutually exclusive.'
+        if len(ids) > 100:
+            errors[f"allowed_mentions.{kind}"] = "Must be 100 or fewer in length."
+    return errors
+
+
 def _invalid_choices(data: dict[str, Any]) -> Reply | None:
     choices = data.get("choices") or []
     errors = {"choices": "Must be 25 or fewer in length."} if len(choices) > 25 else {}
@@ -192,6 +232,11 @@ def _typed_options(options: list[dict[str, Any]], schema: list[dict[str, Any]]) 
             option["options"] = _typed_options(option["options"], (spec or {}).get("options", []))
         typed.append(option)
     return typed
+
+
+def _leaf_options(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The value-carrying options, inside subcommands (groups) too."""
+    return [leaf for o in options for leaf in (_leaf_options(o["options"]) if "options" in o else [o])]
 
 
 def _has_focus(options: list[dict[str, Any]]) -> bool:
@@ -285,6 +330,7 @@ class Interaction:
         self.name = name
         self.user_id = user_id
         self.channel_id = channel_id
+        self.payload: dict[str, Any] = {}  # INTERACTION_CREATE's d, as dispatched
         self.sent_at = 0.0
         self.callback: Request | None = None
         self.callback_type: int | None = None
@@ -347,6 +393,8 @@ class FakeDiscord:
     GUILD_ID = 1_300_000_000_000_000_010
     CHANNEL_ID = 1_300_000_000_000_000_020
     OTHER_CHANNEL_ID = 1_300_000_000_000_000_021
+    THIRD_CHANNEL_ID = 1_300_000_000_000_000_022
+    ROLE_ID = 1_300_000_000_000_000_030
     # the invoking member: view channel, send messages, manage channels, manage guild
     DEFAULT_PERMISSIONS = 0x20 | 0x10 | 0x800 | 0x400
     # @everyone, which is all the bot has: view, send, embed links, attach files, read history,
@@ -366,7 +414,12 @@ class FakeDiscord:
         self.deduplicated_nonces = 0
         self.last_identify: dict[str, Any] | None = None
         self.channel_message_rate: int | None = None
+        self.rate_limited_at: list[float] = []
         self.callback_deadline: float | None = 3.0
+        self.roles: dict[int, dict[str, Any]] = {  # @everyone's id is the guild's
+            self.GUILD_ID: self._role(self.GUILD_ID, "@everyone", 0, self.EVERYONE_PERMISSIONS, mentionable=False),
+            self.ROLE_ID: self._role(self.ROLE_ID, "market-watch", 1, 0, mentionable=True, color=0x2ECC71),
+        }
 
         self._ids = itertools.count()
         self._command_ids: dict[tuple[str, str], int] = {}
@@ -379,6 +432,7 @@ class FakeDiscord:
         self._recent_channel_posts: collections.deque[float] = collections.deque()
         self._failures: list[_Failure] = []
         self._channel_status: dict[int, int] = {}
+        self._extra_channels: dict[int, bool] = {}  # channel id -> listed in GUILD_CREATE; in order added
         self._ws: web.WebSocketResponse | None = None
         self._session_id: str | None = None
         self._seq = 0
@@ -419,11 +473,7 @@ class FakeDiscord:
         ]
 
     def channel_messages(self, channel_id: int | None = None) -> list[Message]:
-        return [
-            m
-            for m in self.messages
-            if m.kind == "channel" and (channel_id is None or m.channel_id == channel_id)
-        ]
+        return [m for m in self.messages if m.kind == "channel" and (channel_id is None or m.channel_id == channel_id)]
 
     async def wait_ready(self, timeout: float = 30) -> None:
         await asyncio.wait_for(self._ready.wait(), timeout)
@@ -443,6 +493,20 @@ class FakeDiscord:
         """Answer the next `times` REST requests matching method and re.search(path_regex, path)
         with `status`: 429 as a (non-global) rate limit, 5xx and 4xx with Discord's error JSON."""
         self._failures.append(_Failure(method.upper(), path_regex, status, times, retry_after, lost_response))
+
+    def add_text_channels(self, channel_ids: Iterable[int], *, listed: bool = False) -> None:
+        """Give the guild more text channels (beyond CHANNEL_ID, OTHER_CHANNEL_ID, THIRD_CHANNEL_ID).
+
+        REST and interactions accept them at once; only ``listed`` ones are in GUILD_CREATE,
+        which is sent when the bot identifies. Adding a channel again may list it.
+        """
+        builtin, extra = set(self._builtin_channel_ids()), dict(self._extra_channels)
+        for channel_id in map(int, channel_ids):
+            if channel_id not in builtin:
+                extra[channel_id] = listed or extra.get(channel_id, False)
+        if len(builtin) + sum(extra.values()) > MAX_GUILD_CHANNELS:
+            raise ValueError(f"a guild has at most {MAX_GUILD_CHANNELS} channels; list fewer (listed=False)")
+        self._extra_channels = extra
 
     def set_channel_status(self, channel_id: int, status: int | None) -> None:
         """Make POST /channels/{channel_id}/messages answer `status` (403, 404) until cleared."""
@@ -496,6 +560,9 @@ class FakeDiscord:
         data: dict[str, Any] = {"id": str(self._command_id(scope, name)), "name": name, "type": 1}
         if options:
             data["options"] = _typed_options(options, command.get("options", []))
+            resolved = self._resolve(_leaf_options(data["options"]), permissions)
+            if resolved and type == 2:  # autocomplete interactions carry no resolved data
+                data["resolved"] = resolved
         if scope != "global":
             data["guild_id"] = scope
         ix = Interaction(self, type=type, name=name, user_id=user_id, channel_id=channel_id)
@@ -521,9 +588,32 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": self.FILE_SIZE_LIMIT,  # discord.py 2.7 requires it
         }
+        ix.payload = payload
         ix.sent_at = time.perf_counter()
         await self._dispatch(self._require_ws(), "INTERACTION_CREATE", payload)
         return ix
+
+    def _resolve(self, options: list[dict[str, Any]], permissions: int) -> dict[str, dict[str, Any]]:
+        """data.resolved for the channel and role options; their values become string snowflakes."""
+        resolved: dict[str, dict[str, Any]] = {}
+        for option in options:
+            if option["type"] in (6, 9, 11):  # user, mentionable, attachment
+                raise NotImplementedError(f"option {option['name']!r}: type {option['type']} is not modelled")
+            if option["type"] not in (7, 8) or option.get("focused"):
+                continue
+            snowflake = int(option["value"])
+            option["value"] = str(snowflake)
+            if option["type"] == 7:
+                if not self._is_channel(snowflake):
+                    raise LookupError(f"option {option['name']!r}: {snowflake} is not a channel of the guild")
+                channel = self._channel(snowflake)
+                partial = {key: channel[key] for key in ("id", "name", "type")}
+                resolved.setdefault("channels", {})[str(snowflake)] = {**partial, "permissions": str(permissions)}
+            else:
+                if snowflake not in self.roles:
+                    raise LookupError(f"option {option['name']!r}: {snowflake} is not a role of the guild")
+                resolved.setdefault("roles", {})[str(snowflake)] = copy.deepcopy(self.roles[snowflake])
+        return resolved
 
     def _synced_command(self, name: str) -> tuple[dict[str, Any], str]:
         for scope in (str(self.GUILD_ID), "global"):
@@ -570,13 +660,29 @@ class FakeDiscord:
             "communication_disabled_until": None,
         }
 
+    def _builtin_channel_ids(self) -> tuple[int, ...]:
+        return self.CHANNEL_ID, self.OTHER_CHANNEL_ID, self.THIRD_CHANNEL_ID
+
+    def _is_channel(self, channel_id: int) -> bool:
+        return channel_id in self._extra_channels or channel_id in self._builtin_channel_ids()
+
+    def _listed_channel_ids(self) -> list[int]:
+        """The channels GUILD_CREATE describes: the built-in three, then the listed extra ones."""
+        return [*self._builtin_channel_ids(), *(c for c, listed in self._extra_channels.items() if listed)]
+
     def _channel(self, channel_id: int) -> dict[str, Any]:
+        builtin = self._builtin_channel_ids()
+        if channel_id in builtin:
+            position = builtin.index(channel_id)
+        else:  # extra channels follow, in the order added (an unknown one last)
+            extra = list(self._extra_channels)
+            position = len(builtin) + (extra.index(channel_id) if channel_id in extra else len(extra))
         return {
             "id": str(channel_id),
             "type": 0,
             "guild_id": str(self.GUILD_ID),
             "name": "general" if channel_id == self.CHANNEL_ID else f"channel-{channel_id % 10000}",
-            "position": 0 if channel_id == self.CHANNEL_ID else 1,
+            "position": position,
             "permission_overwrites": [],
             "parent_id": None,
             "topic": None,
@@ -586,20 +692,26 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def _guild(self) -> dict[str, Any]:
-        everyone = {
-            "id": str(self.GUILD_ID),  # @everyone's id is the guild's
-            "name": "@everyone",
-            "permissions": str(self.EVERYONE_PERMISSIONS),
-            "position": 0,
-            "color": 0,
+    @staticmethod
+    def _role(
+        role_id: int, name: str, position: int, permissions: int, *, mentionable: bool, color: int = 0
+    ) -> dict[str, Any]:
+        return {
+            "id": str(role_id),
+            "name": name,
+            "permissions": str(permissions),
+            "position": position,
+            "color": color,  # deprecated by Discord, still sent
+            "colors": {"primary_color": color, "secondary_color": None, "tertiary_color": None},
             "hoist": False,
             "managed": False,
-            "mentionable": False,
+            "mentionable": mentionable,
             "icon": None,
             "unicode_emoji": None,
             "flags": 0,
         }
+
+    def _guild(self) -> dict[str, Any]:
         return {
             "id": str(self.GUILD_ID),
             "name": "Fake Guild",
@@ -630,10 +742,10 @@ class FakeDiscord:
             "large": False,
             "unavailable": False,
             "member_count": 2,
-            "roles": [everyone],
+            "roles": list(self.roles.values()),
             "emojis": [],
             "stickers": [],
-            "channels": [self._channel(self.CHANNEL_ID), self._channel(self.OTHER_CHANNEL_ID)],
+            "channels": [self._channel(channel_id) for channel_id in self._listed_channel_ids()],
             "members": [self._member(self.BOT_USER_ID)],  # Discord always includes the bot itself
             "voice_states": [],
             "presences": [],
@@ -643,9 +755,7 @@ class FakeDiscord:
             "soundboard_sounds": [],
         }
 
-    def _new_attachment(
-        self, channel_id: int, filename: str, data: bytes, description: str | None
-    ) -> dict[str, Any]:
+    def _new_attachment(self, channel_id: int, filename: str, data: bytes, description: str | None) -> dict[str, Any]:
         attachment_id = self._snowflake()
         self._cdn[attachment_id] = data
         url = f"{self.url}/attachments/{channel_id}/{attachment_id}/{filename}"
@@ -706,8 +816,8 @@ class FakeDiscord:
             "attachments": self._attachments(channel_id, payload, uploads, []),
             "components": payload.get("components") or [],
             "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
+            "mention_roles": self._pinged_roles(payload),
+            "mention_everyone": False,  # the bot lacks Mention Everyone
             "pinned": False,
             "tts": bool(payload.get("tts")),
             "timestamp": _now_iso(),
@@ -728,6 +838,23 @@ class FakeDiscord:
             ix._message_ids.add(message_id)
         self._objects[message_id] = obj
         return obj
+
+    def _pinged_roles(self, payload: dict[str, Any]) -> list[str]:
+        allowed = payload.get("allowed_mentions")
+        pinged = []
+        for role_id in dict.fromkeys(int(i) for i in ROLE_MENTION.findall(payload.get("content") or "")):
+            role = self.roles.get(role_id)
+            if role is None or role_id == self.GUILD_ID:  # @everyone pings only as the text "@everyone"
+                continue
+            let_through = (
+                allowed is None
+                or "roles" in (allowed.get("parse") or [])
+                or role_id in {int(i) for i in allowed.get("roles") or []}
+            )
+            can_ping = role["mentionable"] or self.EVERYONE_PERMISSIONS & MENTION_EVERYONE
+            if let_through and can_ping:
+                pinged.append(str(role_id))
+        return pinged
 
     def _record(
         self, kind: str, obj: dict[str, Any], payload: dict[str, Any], req: Request, ix: Interaction | None
@@ -760,6 +887,7 @@ class FakeDiscord:
             errors |= _embed_errors(i, embed)
         if len(req.uploads) > 10:
             errors["files"] = "Must be 10 or fewer in length."
+        errors |= _allowed_mentions_errors(payload.get("allowed_mentions"))
         if errors:
             return _form_errors(errors)
         parts = ("embeds", "components", "sticker_ids", "poll")
@@ -909,7 +1037,7 @@ class FakeDiscord:
             self._invalid_message(data, req, create=True) if callback_type == 4
             else _invalid_choices(data) if callback_type == 8
             else None
-        )
+        )  # fmt: skip
         if invalid:
             return invalid
         ix.callback, ix.callback_type = req, callback_type
@@ -1018,7 +1146,7 @@ class FakeDiscord:
 
     def _get_channel(self, req: Request, m: re.Match[str]) -> Reply:
         channel_id = int(m["channel"])
-        if channel_id not in (self.CHANNEL_ID, self.OTHER_CHANNEL_ID):
+        if not self._is_channel(channel_id):
             return _error(404, 10003, "Unknown Channel")
         return 200, self._channel(channel_id)
 
@@ -1028,7 +1156,7 @@ class FakeDiscord:
             return limited
         if status := self._channel_status.get(channel_id):
             return _error(status)
-        if channel_id not in (self.CHANNEL_ID, self.OTHER_CHANNEL_ID):
+        if not self._is_channel(channel_id):
             return _error(404, 10003, "Unknown Channel")
         payload = req.json or {}
         if invalid := self._invalid_message(payload, req, create=True):
@@ -1053,6 +1181,7 @@ class FakeDiscord:
         while recent and now - recent[0] >= 1.0:
             recent.popleft()
         if len(recent) >= self.channel_message_rate:
+            self.rate_limited_at.append(now)
             return _rate_limited(math.ceil((recent[0] + 1.0 - now) * 1000) / 1000, is_global=True)
         recent.append(now)
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from collections.abc import AsyncIterator, Iterator
 
@@ -11,6 +12,7 @@ import discord.gateway
 import discord.http
 import pytest
 from discord import app_commands
+from discord.http import Route
 
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.launch_bot import patch_discord
@@ -18,6 +20,7 @@ from tests.fakes.launch_bot import patch_discord
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # every byte value, to catch any mangling
 GUILD = discord.Object(FakeDiscord.GUILD_ID)
 TIMEOUT = 5
+THIRD, ROLE = FakeDiscord.THIRD_CHANNEL_ID, FakeDiscord.ROLE_ID
 
 
 class PingClient(discord.Client):
@@ -37,6 +40,11 @@ class PingClient(discord.Client):
         async def word_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             words = ("alpha", "beta", "gamma")
             return [app_commands.Choice(name=w, value=w) for w in words if w.startswith(current)]
+
+        @self.tree.command(description="Describe a channel and a role, as discord.py parsed them")
+        async def notify(interaction: discord.Interaction, channel: discord.TextChannel, role: discord.Role) -> None:
+            kind, colour = type(channel).__name__, f"{role.colour.value:06x}"
+            await interaction.response.send_message(f"{kind} {channel.name} {role.name} {colour} {role.mentionable}")
 
         @self.tree.command(description="Answer privately, at once")
         async def secret(interaction: discord.Interaction) -> None:
@@ -65,6 +73,13 @@ def patched(fake: FakeDiscord) -> Iterator[None]:
 
 @pytest.fixture
 async def client(fake: FakeDiscord, patched: None) -> AsyncIterator[PingClient]:
+    async with connected(fake) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def connected(fake: FakeDiscord) -> AsyncIterator[PingClient]:
+    """A PingClient logged in and connected to the fake (discord.py already pointed at it)."""
     client = PingClient()
     running = asyncio.create_task(client.start("fake-token"))
     ready = asyncio.create_task(fake.wait_ready(TIMEOUT))
@@ -101,7 +116,9 @@ async def test_login_syncs_commands_and_connects(fake: FakeDiscord, client: Ping
     assert client.application_id == FakeDiscord.APP_ID
     guild = client.get_guild(FakeDiscord.GUILD_ID)
     assert guild is not None and guild.me is not None
-    assert guild.get_channel(FakeDiscord.CHANNEL_ID) is not None
+    assert guild.get_channel(FakeDiscord.CHANNEL_ID) is not None and guild.get_channel(THIRD) is not None
+    role = guild.get_role(ROLE)
+    assert role is not None and role.name == "market-watch" and guild.default_role.id == FakeDiscord.GUILD_ID
 
 
 async def test_command_is_deferred_then_answered_with_a_file(fake: FakeDiscord, client: PingClient) -> None:
@@ -121,6 +138,47 @@ async def test_send_message_answer_is_the_callback(fake: FakeDiscord, client: Pi
     ix = await fake.inject_command("secret")
     message = await ix.answered(TIMEOUT)
     assert (ix.callback_type, message.kind, message.content, message.ephemeral) == (4, "callback", "shh", True)
+
+
+async def test_channel_and_role_options_come_resolved(fake: FakeDiscord, client: PingClient) -> None:
+    ix = await fake.inject_command("notify", [{"name": "channel", "value": THIRD}, {"name": "role", "value": ROLE}])
+    message = await ix.answered(TIMEOUT)
+    assert message.content == f"TextChannel channel-{THIRD % 10000} market-watch 2ecc71 True"
+    data = ix.payload["data"]
+    assert [(o["type"], o["value"]) for o in data["options"]] == [(7, str(THIRD)), (8, str(ROLE))]
+    permissions = str(FakeDiscord.DEFAULT_PERMISSIONS)  # the invoking member's, in that channel
+    partial = {"id": str(THIRD), "name": f"channel-{THIRD % 10000}", "type": 0, "permissions": permissions}
+    assert data["resolved"]["channels"] == {str(THIRD): partial}
+    [role] = data["resolved"]["roles"].values()
+    role_keys = ("id", "name", "color", "colors", "hoist", "position", "permissions", "managed", "mentionable", "flags")
+    assert role.keys() >= set(role_keys)
+
+
+@pytest.mark.parametrize("option", ["channel", "role"])
+async def test_options_must_name_a_channel_or_role_of_the_guild(
+    fake: FakeDiscord, client: PingClient, option: str
+) -> None:
+    options = {"channel": THIRD, "role": ROLE} | {option: 123}
+    with pytest.raises(LookupError, match=f"{option!r}: 123 is not a {option} of the guild"):
+        await fake.inject_command("notify", [{"name": k, "value": v} for k, v in options.items()])
+
+
+async def test_role_mentions_ping_as_allowed_mentions_and_the_role_allow(fake: FakeDiscord, client: PingClient) -> None:
+    channel = client.get_partial_messageable(FakeDiscord.CHANNEL_ID)
+    text = f"<@&{ROLE}> and @everyone"
+    await channel.send(text)  # no allowed_mentions at all: Discord parses every mention
+    await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+    await channel.send(text, allowed_mentions=discord.AllowedMentions(everyone=False, roles=[discord.Object(ROLE)]))
+    fake.roles[ROLE]["mentionable"] = False  # and the bot lacks Mention Everyone
+    await channel.send(text)
+    messages = fake.channel_messages()
+    assert [m.data["mention_roles"] for m in messages] == [[str(ROLE)], [], [str(ROLE)], []]
+    assert not any(m.data["mention_everyone"] for m in messages)
+    route = Route("POST", "/channels/{channel_id}/messages", channel_id=FakeDiscord.CHANNEL_ID)
+    both = {"parse": ["roles"], "roles": [ROLE]}  # Discord: mutually exclusive
+    with pytest.raises(discord.HTTPException) as refused:
+        await client.http.request(route, json={"content": text, "allowed_mentions": both})
+    assert (refused.value.status, refused.value.code) == (400, 50035) and "allowed_mentions" in refused.value.text
 
 
 async def test_autocomplete_returns_choices(fake: FakeDiscord, client: PingClient) -> None:
@@ -196,4 +254,29 @@ async def test_global_rate_limit_is_waited_out(fake: FakeDiscord, client: PingCl
     channel = client.get_partial_messageable(FakeDiscord.CHANNEL_ID)
     await asyncio.wait_for(asyncio.gather(*(channel.send(f"m{i}") for i in range(3))), TIMEOUT)
     assert sorted(m.content for m in fake.channel_messages()) == ["m0", "m1", "m2"]
-    assert 429 in [r.status for r in fake.find_requests("POST", r"^/api/v10/channels/")]
+    refused = [r.at for r in fake.find_requests("POST", r"^/api/v10/channels/") if r.status == 429]
+    assert refused and fake.rate_limited_at == refused
+
+
+async def test_extra_text_channels(fake: FakeDiscord, patched: None) -> None:
+    unlisted, listed = [1_400_000_000_000_000_000 + i for i in range(3)], 1_400_000_000_000_000_100
+    fake.add_text_channels(unlisted)
+    fake.add_text_channels([listed], listed=True)  # before IDENTIFY: GUILD_CREATE carries it
+    async with connected(fake) as client:
+        guild = client.get_guild(FakeDiscord.GUILD_ID)
+        assert guild is not None and guild.get_channel(unlisted[0]) is None  # unlisted: not in the cache
+        assert [c.id for c in guild.text_channels][-2:] == [THIRD, listed]
+        fetched = await client.fetch_channel(unlisted[0])
+        assert isinstance(fetched, discord.TextChannel) and fetched.guild.id == FakeDiscord.GUILD_ID
+        for channel_id in (*unlisted[:2], listed):
+            await client.get_partial_messageable(channel_id).send(f"to {channel_id}", nonce=channel_id)
+        fake.set_channel_status(unlisted[2], 403)
+        with pytest.raises(discord.Forbidden):
+            await client.get_partial_messageable(unlisted[2]).send("nope")
+        with pytest.raises(discord.NotFound):
+            await client.get_partial_messageable(unlisted[0] - 1).send("nowhere")
+    assert [(m.channel_id, m.content) for m in fake.channel_messages(unlisted[1])] == [(unlisted[1], f"to {unlisted[1]}")]
+    assert len(fake.channel_messages()) == 3
+    with pytest.raises(ValueError, match="at most 500 channels"):
+        fake.add_text_channels(range(2_000, 2_500), listed=True)  # 3 built-in + 1 + 500 listed
+    fake.add_text_channels(range(2_000, 2_496), listed=True)  # refused whole: now exactly 500

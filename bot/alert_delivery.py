@@ -1,8 +1,8 @@
 """Posting alerts to channels: rendered once per event, one independent task per channel.
 
 discord.py already waits out 429s and retries 5xx a few times; on top of that a
-channel whose send still fails is retried with backoff without holding up the
-others. A channel that is gone or forbidden pauses its subscription with the
+channel whose send still fails with a 5xx, a 429 or a network error is retried
+with backoff without holding up the others (any other 4xx would answer the same). A channel that is gone or forbidden pauses its subscription with the
 reason (repeated 403/404s count toward Discord's IP ban), shown by /alerts list.
 """
 
@@ -50,11 +50,17 @@ class AlertDelivery:
 
     async def deliver(self, event: rules.AlertEvent | Digest, preset: str, prices: Prices, dues: list[Due]) -> None:
         now = self.services.clock()
-        if isinstance(event, Digest):
-            answer = await self.services.offload(digest_answer, event, prices.provenance, now)
-        else:
-            values = watched_values(prices.closes, event)
-            answer = await self.services.offload(alert_answer, event, preset, values, prices.provenance, now)
+        try:
+            if isinstance(event, Digest):
+                answer = await self.services.offload(digest_answer, event, prices.provenance, now)
+            else:
+                values = watched_values(prices.closes, event)
+                answer = await self.services.offload(alert_answer, event, preset, values, prices.provenance, now)
+        except Exception as exc:  # nothing was posted: record why, rather than leave the claims hanging
+            log.exception("Could not render the alert %s; not sent", event.key)
+            for due in dues:
+                await self.storage.run(self.storage.finish, due.key, error=f"could not render the alert: {exc}")
+            return
         # Posting to many channels takes minutes (the global rate limit): the cycle only
         # hands the claimed alerts over, and is free for the next tick.
         for due in dues:
@@ -116,7 +122,15 @@ class AlertDelivery:
                 await self.storage.run(self.storage.pause, sub.id, reason)
                 await self.storage.run(self.storage.finish, due.key, error=reason)
                 return
-            except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            except discord.HTTPException as exc:
+                if exc.status < 500 and exc.status != 429:  # a 400 or 401 answers the same again: not retried
+                    log.error("Alert to channel %d refused (%s); not retried", sub.channel_id, exc)
+                    await self.storage.run(self.storage.finish, due.key, error=f"refused by Discord: {exc}")
+                    return
+                last_error = exc
+                log.warning("Alert to channel %d failed (%s); will retry", sub.channel_id, exc)
+                continue
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 last_error = exc
                 log.warning("Alert to channel %d failed (%s); will retry", sub.channel_id, exc)
                 continue

@@ -42,6 +42,8 @@ FakeDiscord()                            start(), stop(), url, gateway_url, env(
     await inject_autocomplete(name, options, *, user_id=USER_ID, channel_id=None) -> Interaction
     fail_next(method, path_regex, status, times=1, retry_after=0.3, *, lost_response=False)
     set_channel_status(channel_id, status | None)
+    hold(method, path_regex) -> asyncio.Event   matching REST requests wait (logged, status 0) until
+                                         it is set, then are handled as usual; stop() sets it
     await drop_gateway(code=4000);  await send_reconnect()
 Interaction: id, token, type (2 | 4), name, user_id, channel_id, payload (INTERACTION_CREATE's d),
     sent_at, callback (Request),
@@ -432,6 +434,7 @@ class FakeDiscord:
         self._recent_channel_posts: collections.deque[float] = collections.deque()
         self._failures: list[_Failure] = []
         self._channel_status: dict[int, int] = {}
+        self._holds: list[tuple[str, str, asyncio.Event]] = []
         self._extra_channels: dict[int, bool] = {}  # channel id -> listed in GUILD_CREATE; in order added
         self._ws: web.WebSocketResponse | None = None
         self._session_id: str | None = None
@@ -455,6 +458,8 @@ class FakeDiscord:
         self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
 
     async def stop(self) -> None:
+        for *_, release in self._holds:
+            release.set()
         if self._ws is not None:
             await self._ws.close(code=1001)
         if self._runner is not None:
@@ -507,6 +512,14 @@ class FakeDiscord:
         if len(builtin) + sum(extra.values()) > MAX_GUILD_CHANNELS:
             raise ValueError(f"a guild has at most {MAX_GUILD_CHANNELS} channels; list fewer (listed=False)")
         self._extra_channels = extra
+
+    def hold(self, method: str, path_regex: str) -> asyncio.Event:
+        """Keep REST requests matching method and re.search(path_regex, path) waiting, unanswered,
+        until the returned event is set: a slow Discord. They are in ``requests`` on arrival (status 0)
+        and take effect only when released, even if the client gave up meanwhile."""
+        release = asyncio.Event()
+        self._holds.append((method.upper(), path_regex, release))
+        return release
 
     def set_channel_status(self, channel_id: int, status: int | None) -> None:
         """Make POST /channels/{channel_id}/messages answer `status` (403, 404) until cleared."""
@@ -924,6 +937,9 @@ class FakeDiscord:
         payload, uploads = await _read_body(request)
         req = Request(request.method, request.path, dict(request.query), payload, time.perf_counter(), uploads)
         self.requests.append(req)
+        for method, path_regex, release in self._holds:
+            if method == req.method and re.search(path_regex, req.path):
+                await release.wait()
         api_path = "/" + request.match_info["tail"]
         route, match = next(
             ((r, m) for r in self._routes if r.method == req.method and (m := r.pattern.fullmatch(api_path))),

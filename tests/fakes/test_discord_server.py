@@ -275,8 +275,24 @@ async def test_extra_text_channels(fake: FakeDiscord, patched: None) -> None:
             await client.get_partial_messageable(unlisted[2]).send("nope")
         with pytest.raises(discord.NotFound):
             await client.get_partial_messageable(unlisted[0] - 1).send("nowhere")
-    assert [(m.channel_id, m.content) for m in fake.channel_messages(unlisted[1])] == [(unlisted[1], f"to {unlisted[1]}")]
+    [message] = fake.channel_messages(unlisted[1])
+    assert (message.channel_id, message.content) == (unlisted[1], f"to {unlisted[1]}")
     assert len(fake.channel_messages()) == 3
     with pytest.raises(ValueError, match="at most 500 channels"):
         fake.add_text_channels(range(2_000, 2_500), listed=True)  # 3 built-in + 1 + 500 listed
     fake.add_text_channels(range(2_000, 2_496), listed=True)  # refused whole: now exactly 500
+
+
+async def test_held_requests_wait_for_release(fake: FakeDiscord, client: PingClient) -> None:
+    release = fake.hold("POST", r"^/api/v10/channels/\d+/messages$")
+    sending = asyncio.create_task(client.get_partial_messageable(FakeDiscord.CHANNEL_ID).send("slow"))
+    async with asyncio.timeout(TIMEOUT):
+        while not fake.find_requests("POST", r"^/api/v10/channels/"):
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    assert not sending.done() and fake.channel_messages() == []
+    assert fake.find_requests("POST", r"^/api/v10/channels/")[0].status == 0  # arrived, not answered
+    assert (await client.fetch_channel(FakeDiscord.CHANNEL_ID)).id == FakeDiscord.CHANNEL_ID  # others are not held
+    release.set()
+    message = await asyncio.wait_for(sending, TIMEOUT)
+    assert [m.id for m in fake.channel_messages()] == [message.id]

@@ -38,6 +38,7 @@ MANAGE_GUILD = 0x20
 CHANNEL, FORBIDDEN = FakeDiscord.CHANNEL_ID, FakeDiscord.OTHER_CHANNEL_ID
 OTHER, THIRD, ROLE = FakeDiscord.OTHER_CHANNEL_ID, FakeDiscord.THIRD_CHANNEL_ID, FakeDiscord.ROLE_ID  # OTHER: FORBIDDEN
 RETRY_AFTER = 0.5  # the injected 429's
+DIGESTS = 1_300_000_000_000_000_099  # a fourth text channel, for the daily digest
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
@@ -64,9 +65,9 @@ def subscriber(fake: FakeDiscord, home) -> BotProcess:
     return start_bot(fake, home, as_of=CALM, MARKETBOT_WORKERS="0")
 
 
-async def subscribe(fake: FakeDiscord, channel_id: int, permissions: int, **options: int) -> Message:
-    """/alerts subscribe rule:kre, run in channel_id; options: channel, role (snowflakes)."""
-    chosen = [{"name": "rule", "value": "kre"}, *({"name": k, "value": v} for k, v in options.items())]
+async def subscribe(fake: FakeDiscord, channel_id: int, permissions: int, rule: str = "kre", **options: int) -> Message:
+    """/alerts subscribe rule:<rule>, run in channel_id; options: channel, role (snowflakes)."""
+    chosen = [{"name": "rule", "value": rule}, *({"name": k, "value": v} for k, v in options.items())]
     interaction = await fake.inject_command(
         "alerts", [{"name": "subscribe", "options": chosen}], permissions=permissions, channel_id=channel_id
     )
@@ -137,6 +138,7 @@ async def test_subscribe_alert_once_restart_and_pause(fake, home):
 class Delivery:
     since: float  # when this scenario started (the fake's clock: time.perf_counter)
     role_reply: Message  # the answer to /alerts subscribe channel:THIRD role:ROLE
+    digest_reply: Message  # the answer to /alerts subscribe rule:digest channel:DIGESTS
     listing: str  # /alerts list before the cycle
     log: str  # both processes'
 
@@ -149,11 +151,13 @@ async def delivery(fake, tmp_path_factory) -> Delivery:
     home = tmp_path_factory.mktemp("alerts-delivery")
     fake.set_channel_status(OTHER, None)  # the first test forbade it
     since = time.perf_counter()
+    fake.add_text_channels([DIGESTS], listed=True)  # in GUILD_CREATE, as every channel of a real guild
     bot = await connected(fake, subscriber(fake, home))
     try:
         for channel in (CHANNEL, OTHER):
             assert "Subscribed: kre" in (await subscribe(fake, channel, permissions=MANAGE_GUILD)).content
         role_reply = await subscribe(fake, CHANNEL, permissions=MANAGE_GUILD, channel=THIRD, role=ROLE)
+        digest_reply = await subscribe(fake, CHANNEL, permissions=MANAGE_GUILD, rule="digest", channel=DIGESTS)
         listing = await list_subscriptions(fake)
     finally:
         assert await bot.stop() == 0  # while it runs, it is the database's alert evaluator: the check would stand by
@@ -164,7 +168,7 @@ async def delivery(fake, tmp_path_factory) -> Delivery:
     check = start_bot(fake, home)
     await check.start("alerts", "check")
     assert await check.wait(TIMEOUT) == 0, check.log
-    return Delivery(since, role_reply, listing, check.log)
+    return Delivery(since, role_reply, digest_reply, listing, check.log)
 
 
 def posts_to(fake: FakeDiscord, channel_id: int, since: float):
@@ -202,5 +206,20 @@ async def test_429_and_500_are_resent_once_without_holding_up_other_channels(fak
     assert posts[THIRD][0].at < min(posts[CHANNEL][1].at, posts[OTHER][1].at)
     assert max(p[0].at for p in posts.values()) - min(p[0].at for p in posts.values()) < RETRY_AFTER
     # discord.py absorbed both: our own retry (5 s later at the earliest) never started
-    assert "3 alerts delivered or attempted" in delivery.log
+    assert "1 digests, 4 alerts delivered or attempted" in delivery.log
+
+
+async def test_the_daily_digest_is_posted_once_after_the_settled_session(fake, delivery):
+    assert delivery.digest_reply.ephemeral and "Subscribed: digest" in delivery.digest_reply.content
+    # The subscribing bot (as of a calm day) may have posted that day's digest too: only 2023-03-13's counts here.
+    [digest] = [m for m in alerts_in(fake, DIGESTS, delivery.since)
+                if m.embeds[0]["title"] == "Daily digest · 2023-03-13"]  # fmt: skip
+    embed = digest.embeds[0]
+    assert embed["description"].startswith(
+        "2023-03-13: ^RUT/^GSPC -1.5% (z -2.1), KRE -12.3% (z -4.9), bank stress severe; 2 alerts.")  # fmt: skip
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Alerts today (standard)"].splitlines()[1].startswith("KRE fell 12.3% on 2023-03-13, a 4.9σ move")
+    assert "Bank stress: severe (8 points)" in fields and fields["Rates"].startswith("10-year 3.52% (-18 bp)")
+    assert digest.attachment_names == [] and digest.content == ""  # compact: no chart, no ping
+    assert "As of close 2023-03-13" in embed["footer"]["text"]
     assert "will retry" not in delivery.log and "Traceback" not in delivery.log, delivery.log

@@ -10,7 +10,7 @@ computed is left out with its reason; the rest still goes out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -23,6 +23,8 @@ T = TypeVar("T")
 
 RULE = LEVEL = "digest"
 SYMBOLS = (*alerts.INDEXES, *alerts.STAND_INS, *banks.SYMBOLS, *rates.SYMBOLS)
+# What each part reads beyond the alert rules' symbols, fetched separately so one failing does not drop the other.
+PART_SYMBOLS = {"banks": banks.SYMBOLS, "rates": rates.SYMBOLS}
 
 
 @dataclass(frozen=True)
@@ -62,23 +64,24 @@ class Digest:
 
 
 def daily_digest(closes: pd.DataFrame, session: pd.Timestamp, preset: str = "standard",
-                 banks_and_rates_unavailable: str | None = None) -> Digest:  # fmt: skip
+                 unavailable: Mapping[str, str] | None = None) -> Digest:  # fmt: skip
     """The digest of ``session`` from the closes up to it.
 
-    ``banks_and_rates_unavailable``: why the bank and rates data could not be had
-    (their fetch failed); those parts are then left out with that reason.
+    ``unavailable``: why the data of a part could not be had (its fetch failed), by
+    part: "banks" or "rates"; that part is then left out with that reason.
     """
-    return daily_digests(closes, session, (preset,), banks_and_rates_unavailable)[preset]
+    return daily_digests(closes, session, (preset,), unavailable)[preset]
 
 
 def daily_digests(closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable[str],
-                  banks_and_rates_unavailable: str | None = None) -> dict[str, Digest]:  # fmt: skip
+                  unavailable: Mapping[str, str] | None = None) -> dict[str, Digest]:  # fmt: skip
     """The digest at each of ``presets``: the market figures once, the alerts listed at each sensitivity."""
     presets = list(dict.fromkeys(presets))
     for preset in presets:
         if preset not in alerts.PRESETS:
             raise InvalidInput(f"Unknown alert preset `{preset}`: choose {', '.join(alerts.PRESETS)}.")
     session = pd.Timestamp(session)
+    unavailable = unavailable or {}
     missing: list[str] = []
 
     def part(name: str, compute: Callable[[], T], unavailable: str | None = None) -> T | None:
@@ -93,8 +96,8 @@ def daily_digests(closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable
 
     ratio = part("Small vs large caps", lambda: alerts.day_move(closes, "ratio", session))
     kre = part("KRE", lambda: alerts.day_move(closes, "kre", session))
-    stress = part("Bank stress", lambda: banks.bank_stress(closes, session), banks_and_rates_unavailable)
-    yields = part("Rates", lambda: _rates(closes, session), banks_and_rates_unavailable)
+    stress = part("Bank stress", lambda: banks.bank_stress(closes, session), unavailable.get("banks"))
+    yields = part("Rates", lambda: _rates(closes, session), unavailable.get("rates"))
     market_missing = tuple(missing)
     digests = {}
     for preset in presets:

@@ -8,7 +8,9 @@ sent with a nonce derived from its key, so the resend after a crash between
 sending and recording is refused by Discord as a duplicate.
 
 After a settled session, digest subscriptions get the session's digest,
-delivered the same way under the key (subscription, "digest", session, "digest").
+delivered the same way under the key (subscription, "digest", session, "digest");
+its bank and rates data are fetched then, each on its own, so one failing
+leaves only its part out.
 """
 
 from __future__ import annotations
@@ -66,11 +68,12 @@ class CycleReport:
     events: list[rules.AlertEvent] = field(default_factory=list)
     digests: int = 0  # digests composed (one per sensitivity in use)
     standby: bool = False  # another process is this database's alert evaluator
-    claimed: int = 0
+    claimed: int = 0  # alerts and digests claimed and handed to delivery
     skipped: list[str] = field(default_factory=list)  # why a rule could not be judged
 
 
-# Delivers the claimed alerts of one event or digest (rendered once) to its subscriptions.
+# Renders one event or digest once and hands its claimed alerts over for posting;
+# returns before anything is posted (bot.alert_delivery), or when a test's stand-in has.
 Deliver = Callable[[rules.AlertEvent | Digest, str, Prices, list[Due]], Awaitable[None]]
 
 
@@ -86,9 +89,20 @@ class AlertCycle:
         async with self._lock:
             return await self._run(mode)
 
+    async def wait_idle(self) -> None:
+        """Until no cycle is running (at shutdown)."""
+        async with self._lock:
+            pass
+
     async def _run(self, mode: Mode) -> CycleReport:
         report = CycleReport(mode)
-        if not await self.storage.run(self.storage.is_evaluator):
+        try:
+            evaluator = await self.storage.run(self.storage.is_evaluator)
+        except MarketbotError as exc:  # e.g. the lock file cannot be created: say so, every cycle
+            log.error("Alert cycle skipped: %s", exc)
+            report.skipped.append(str(exc))
+            return report
+        if not evaluator:
             report.standby = True
             report.skipped.append(STANDBY)
             if not self._standby_logged:  # once, not every tick
@@ -136,15 +150,17 @@ class AlertCycle:
 
     async def _digests(self, session: pd.Timestamp, prices: Prices, readers: list[Subscription], report: CycleReport) -> None:
         """The settled session's digest, once per sensitivity in use; missing parts are said, not fatal."""
-        unavailable = None
-        try:
-            prices = await self.market.closes(list(digests.SYMBOLS))
-        except MarketbotError as exc:
-            log.warning("Digest of %s without bank stress and rates: %s", session.date(), exc)
-            unavailable = str(exc)
+        frames, unavailable = [prices.closes], {}
+        for part, symbols in digests.PART_SYMBOLS.items():
+            try:
+                frames.append((await self.market.closes(list(symbols))).closes)
+            except MarketbotError as exc:
+                log.warning("Digest of %s without %s: %s", session.date(), part, exc)
+                unavailable[part] = str(exc)
         groups = {preset: group for (_, preset), group in _by_preset(readers).items()}
-        closes = prices.closes.loc[:session]
-        composed = await asyncio.to_thread(digests.daily_digests, closes, session, groups, unavailable)
+        closes = pd.concat(frames, axis=1).loc[:session]
+        prices = Prices(closes.loc[:, ~closes.columns.duplicated()], prices.provenance)
+        composed = await asyncio.to_thread(digests.daily_digests, prices.closes, session, groups, unavailable)
         for preset, digest in composed.items():
             if digest.empty:
                 report.skipped.append(f"digest of {session.date()}: " + "; ".join(digest.missing))

@@ -9,6 +9,7 @@ reason (repeated 403/404s count toward Discord's IP ban), shown by /alerts list.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import aiohttp
@@ -82,6 +83,7 @@ class AlertDelivery:
         _, pending = await asyncio.wait(set(self._sending), timeout=timeout)
         for task in pending:
             task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)  # let their storage calls finish before it closes
         return len(pending)
 
     async def post_sample(self, channel_id: int, role_id: int | None) -> None:
@@ -104,8 +106,10 @@ class AlertDelivery:
     async def _send(self, answer: Answer, due: Due) -> None:
         try:
             await self._send_with_retries(answer, due)
-        except Exception:  # a task of its own: nobody else would see it
+        except Exception as exc:  # a task of its own: nobody else would see it
             log.exception("Alert %s to channel %d failed unexpectedly", due.key, due.subscription.channel_id)
+            with contextlib.suppress(Exception):  # record it, so it does not stay claimed (in flight) for good
+                await self.storage.run(self.storage.finish, due.key, error=f"failed unexpectedly: {exc!r}")
 
     async def _send_with_retries(self, answer: Answer, due: Due) -> None:
         sub = due.subscription

@@ -66,13 +66,18 @@ class AlertScheduler:
         )
         self.scheduler.start()
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        """No new cycle; the one running finishes its claims and hand-offs (cancelling it could strand them)."""
         if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.pause()
+            await self.cycle.wait_idle()
             self.scheduler.shutdown(wait=False)
 
     async def tick(self) -> CycleReport | None:
         try:
             done = await self.storage.run(self.storage.get_meta, SETTLED_KEY)
+            if done and await self.storage.run(self.storage.unfinished_elsewhere, done):
+                done = None  # a restart cut that session's posts short: judge it again, which resends them
             mode = cycle_mode(self.clock(), self.market.source.live, self.market.last_session(), done)
             if mode is None:
                 return None

@@ -88,7 +88,7 @@ class MarketBot(Bot):
         log.info("Connected as %s to %d guilds; data: %s", self.user, len(self.guilds), self.services.market.describe())
 
     async def close(self) -> None:
-        self.alert_scheduler.shutdown()
+        await self.alert_scheduler.shutdown()
         # Finish what is under way before the connection closes: answers people wait for, alerts being sent.
         unanswered, unsent = await asyncio.gather(self.responder.drain(DRAIN_SECONDS), self.delivery.drain(DRAIN_SECONDS))
         if unanswered:

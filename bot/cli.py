@@ -109,7 +109,7 @@ def _connect(settings: Settings, job: str, guild: int | None) -> int:
     if report is not None:
         session = report.session.date() if report.session is not None else "none"
         print(f"alert check ({report.mode}, session {session}): {len(report.events)} events, "
-              f"{report.digests} digests, {report.claimed} alerts delivered or attempted")  # fmt: skip
+              f"{report.digests} digest(s) composed, {report.claimed} posts (alerts and digests) sent or attempted")  # fmt: skip
         for event in report.events:
             print(f"  {event.rule} {event.level}: {event.headline}")
         for reason in report.skipped:

@@ -86,6 +86,7 @@ class Storage:
         # One alert evaluator per database: an OS lock on a file beside it, which the OS
         # releases when the holding process dies (see is_evaluator).
         self._evaluator = FileLock(path.with_name(path.name + ".alerts.lock"), thread_local=False)
+        self._closed = False
         self._migrate()
 
     @property
@@ -121,8 +122,9 @@ class Storage:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._db.close()
-        self._evaluator.release(force=True)
+            self._evaluator.release(force=True)
 
     def is_evaluator(self) -> bool:
         """Whether this Storage is the database's one alert evaluator (the only one that claims alerts).
@@ -133,11 +135,18 @@ class Storage:
         can only be a dead run's.
         """
         with self._lock:  # two threads of this run asking at once must not both try the file
+            if self._closed:
+                return False
             if not self._evaluator.is_locked:
                 try:
                     self._evaluator.acquire(timeout=0)
                 except Timeout:
                     return False
+                except OSError as exc:
+                    raise MarketbotError(
+                        f"Cannot use the alert lock file {self._evaluator.lock_file}: {exc.strerror or exc}. "
+                        "Check that MARKETBOT_DB's folder is writable."
+                    ) from None
             return True
 
     # -- meta: small named values (e.g. the hash of the last synced command set) --
@@ -295,6 +304,16 @@ class Storage:
                 (state, _now(), message_id, error, *key),
             )
         )
+
+    def unfinished_elsewhere(self, session: str) -> int:
+        """Alerts of ``session`` claimed by another (so a dead) run and never finished: a crash
+        came after they were handed to delivery. Judging the session again resends them."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM deliveries WHERE session = ? AND state = 'claimed' AND claimed_by != ?",
+                (session, self.run_id),
+            ).fetchone()
+        return row[0]
 
     def last_deliveries(self, subscription_ids: Iterable[int]) -> dict[int, Delivery]:
         """Each subscription's most recent alert, for /alerts list."""

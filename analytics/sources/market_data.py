@@ -142,7 +142,7 @@ class MarketData:
         failures: dict[str, MarketbotError] = {}
         if any(s not in self._latest or now - self._latest[s].at > LATEST_TTL for s in symbols):
             failures = await self._ensure_fresh(symbols, force=True)
-        now = self.clock()
+        # Fresh: observed within LATEST_TTL of this call (a refresh just made stamps its own start).
         live = {s: p for s in symbols if (p := self._latest.get(s)) is not None and now - p.at <= LATEST_TTL}
         if not live and failures:  # say why there is nothing, rather than "no live prices"
             raise next(iter(failures.values()))

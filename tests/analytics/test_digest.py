@@ -225,12 +225,14 @@ def test_without_bank_columns_stress_is_left_out_and_the_rest_stays(without_bank
     assert digest.headline == "Digest for 2023-03-13, ^RUT/^GSPC -1.5%, KRE -12.3%, 2 alerts"
 
 
-def test_bank_and_rates_data_unavailable_leaves_those_parts_out_with_the_reason(closes, without_banks):
+def test_bank_and_rates_data_unavailable_leaves_those_parts_out_with_the_reason(closes, without_banks, march_13):
     why = "Yahoo Finance cannot be reached right now."
-    digest = daily_digest(closes, MARCH_13, banks_and_rates_unavailable=why)
+    digest = daily_digest(closes, MARCH_13, unavailable={"banks": why, "rates": why})
     assert digest.missing == (f"Bank stress: {why}", f"Rates: {why}")
+    only_rates = daily_digest(closes, MARCH_13, unavailable={"rates": why})
+    assert only_rates.missing == (f"Rates: {why}",) and only_rates.stress == march_13["standard"].stress
     assert digest.rates is None and digest.stress is None and digest.ratio is not None and not digest.empty
-    assert daily_digest(without_banks, MARCH_13, banks_and_rates_unavailable=why).missing == digest.missing
+    assert daily_digest(without_banks, MARCH_13, unavailable={"banks": why, "rates": why}).missing == digest.missing
 
 
 def test_digests_at_several_presets_share_the_market_figures(closes):

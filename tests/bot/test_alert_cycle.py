@@ -18,6 +18,7 @@ from analytics.errors import DataUnavailable, Unreachable
 from analytics.sources.base import Fetched
 from analytics.sources.market_data import MarketData
 from bot.alert_cycle import AlertCycle, Due, nonce_for
+from bot.alert_schedule import SETTLED_KEY, AlertScheduler
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.wiring import build_market_data
@@ -345,3 +346,35 @@ async def test_the_ratio_rule_on_a_calm_day_fires_nothing(storage):
     assert report.session == T("2023-06-13") and report.skipped == []
     assert report.events == [] and report.claimed == 0 and deliver.calls == []
     assert market.upstream_calls == 1
+
+
+async def test_a_restart_resends_a_settled_sessions_alerts_handed_off_but_never_posted(storage, db_path):
+    """The settled session is marked judged when its alerts are handed off; a crash before they are
+    posted leaves them claimed by a dead run, so the next run judges the session again and resends."""
+    subscribe(storage)
+    crashed, market = Recorder(None), market_at(MARCH_13)  # handed off, never posted
+    schedule = AlertScheduler(AlertCycle(market, storage, crashed), storage, market, 300, lambda: NOW)
+    assert (await schedule.tick()).claimed == 1 and storage.get_meta(SETTLED_KEY) == "2023-03-13"
+    assert await schedule.tick() is None  # this run: judged once
+
+    storage.close()  # the crash
+    restarted = Storage(db_path)
+    try:
+        again, market = Recorder(restarted), market_at(MARCH_13)
+        schedule = AlertScheduler(AlertCycle(market, restarted, again), restarted, market, 300, lambda: NOW)
+        assert (await schedule.tick()).claimed == 1
+        assert [d.nonce for d in again.dues] == [d.nonce for d in crashed.dues]  # Discord refuses a duplicate
+        assert await schedule.tick() is None and restarted.unfinished_elsewhere("2023-03-13") == 0
+    finally:
+        restarted.close()
+    assert [r[4] for r in sent_keys(storage)] == ["sent"]
+
+
+async def test_an_unusable_lock_file_skips_the_cycle_and_says_why(storage, db_path):
+    subscribe(storage)
+    (db_path.parent / f"{db_path.name}.alerts.lock").mkdir()  # not a file
+    deliver = Recorder(storage)
+    report = await AlertCycle(market_at(MARCH_13), storage, deliver).run("settled")
+    assert deliver.calls == [] and report.claimed == 0
+    assert len(report.skipped) == 1 and report.skipped[0].startswith("Cannot use the alert lock file")
+    assert "MARKETBOT_DB" in report.skipped[0]

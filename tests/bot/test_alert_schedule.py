@@ -104,6 +104,9 @@ class CycleFake:
             raise self.error
         return self.report if self.report is not None else CycleReport(mode, session=T("2023-03-13"))
 
+    async def wait_idle(self):
+        self.waited_idle = True
+
 
 @pytest.fixture
 def storage(tmp_path):
@@ -164,7 +167,7 @@ async def test_start_adds_the_job_and_runs_it_at_once(storage, market):
         next_run = sched.scheduler.get_job(JOB_ID).next_run_time
         assert dt.timedelta(seconds=115) < next_run - before < dt.timedelta(seconds=125)
     finally:
-        sched.shutdown()
+        await sched.shutdown()
         await drain_loop()
     assert not sched.scheduler.running
     assert cycle.modes == ["settled"]
@@ -172,14 +175,14 @@ async def test_start_adds_the_job_and_runs_it_at_once(storage, market):
 
 async def test_shutdown_before_start_or_twice_is_harmless(storage, market):
     sched = scheduler(CycleFake(), storage, market)
-    sched.shutdown()  # never started
+    await sched.shutdown()  # never started
     finished = start_watching(sched)
     assert sched.scheduler.running
     await asyncio.wait_for(finished.wait(), 5)  # the first run is over: nothing in flight to cancel
-    sched.shutdown()
+    await sched.shutdown()
     await drain_loop()
     assert not sched.scheduler.running
-    sched.shutdown()  # already stopped
+    await sched.shutdown()  # already stopped
 
 
 async def test_a_settled_tick_runs_once_per_session(storage, market):
@@ -249,6 +252,6 @@ async def test_a_failing_job_run_does_not_stop_the_scheduler(storage, market):
         assert outcomes == [EVENT_JOB_EXECUTED]  # tick caught it: APScheduler saw a normal run
         assert sched.scheduler.running and sched.scheduler.get_job(JOB_ID) is not None
     finally:
-        sched.shutdown()
+        await sched.shutdown()
         await drain_loop()
     assert not sched.scheduler.running

@@ -206,7 +206,7 @@ async def test_429_and_500_are_resent_once_without_holding_up_other_channels(fak
     assert posts[THIRD][0].at < min(posts[CHANNEL][1].at, posts[OTHER][1].at)
     assert max(p[0].at for p in posts.values()) - min(p[0].at for p in posts.values()) < RETRY_AFTER
     # discord.py absorbed both: our own retry (5 s later at the earliest) never started
-    assert "1 digests, 4 alerts delivered or attempted" in delivery.log
+    assert "1 digest(s) composed, 4 posts (alerts and digests) sent or attempted" in delivery.log
 
 
 async def test_the_daily_digest_is_posted_once_after_the_settled_session(fake, delivery):

@@ -84,9 +84,9 @@ def daily_digests(closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable
     unavailable = unavailable or {}
     missing: list[str] = []
 
-    def part(name: str, compute: Callable[[], T], unavailable: str | None = None) -> T | None:
-        if unavailable:
-            missing.append(f"{name}: {unavailable}")
+    def part(name: str, compute: Callable[[], T], no_data: str | None = None) -> T | None:
+        if no_data:  # its fetch failed: say why, compute nothing
+            missing.append(f"{name}: {no_data}")
             return None
         try:
             return compute()

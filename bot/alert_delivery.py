@@ -2,8 +2,9 @@
 
 discord.py already waits out 429s and retries 5xx a few times; on top of that a
 channel whose send still fails with a 5xx, a 429 or a network error is retried
-with backoff without holding up the others (any other 4xx would answer the same). A channel that is gone or forbidden pauses its subscription with the
-reason (repeated 403/404s count toward Discord's IP ban), shown by /alerts list.
+with backoff without holding up the others (any other 4xx would answer the same).
+A channel that is gone or forbidden pauses its subscription with the reason
+(repeated 403/404s count toward Discord's IP ban), shown by /alerts list.
 """
 
 from __future__ import annotations
@@ -126,15 +127,12 @@ class AlertDelivery:
                 await self.storage.run(self.storage.pause, sub.id, reason)
                 await self.storage.run(self.storage.finish, due.key, error=reason)
                 return
-            except discord.HTTPException as exc:
-                if exc.status < 500 and exc.status != 429:  # a 400 or 401 answers the same again: not retried
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+                if isinstance(exc, discord.HTTPException) and exc.status < 500 and exc.status != 429:
+                    # a 400 or 401 would answer the same again: not retried
                     log.error("Alert to channel %d refused (%s); not retried", sub.channel_id, exc)
                     await self.storage.run(self.storage.finish, due.key, error=f"refused by Discord: {exc}")
                     return
-                last_error = exc
-                log.warning("Alert to channel %d failed (%s); will retry", sub.channel_id, exc)
-                continue
-            except (aiohttp.ClientError, TimeoutError) as exc:
                 last_error = exc
                 log.warning("Alert to channel %d failed (%s); will retry", sub.channel_id, exc)
                 continue

@@ -105,7 +105,7 @@ class CycleFake:
         return self.report if self.report is not None else CycleReport(mode, session=T("2023-03-13"))
 
     async def wait_idle(self):
-        self.waited_idle = True
+        """Never busy between runs: nothing to wait for."""
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from analytics import banks as stress
 from analytics.charts import banks_chart
 from analytics.sources.base import Prices
 from analytics.windows import parse_date, snap_to_sessions
+from commands import credit as credit_split
 from commands import format as fmt
 from commands.answer import Answer
 from commands.catalog import DESCRIPTIONS
@@ -24,7 +25,8 @@ CHART_SPAN = pd.DateOffset(years=1)
 async def handle(services: Services, as_of: str = "") -> Answer:
     """KRE's moves and drawdown, KRE/SPY and KRE/XLF, breadth, and a stated stress level."""
     prices = await services.market.closes(list(stress.SYMBOLS))
-    return await services.offload(_answer, prices, as_of, services.clock())
+    credit = await credit_split.inputs_or_reason(services)
+    return await services.offload(_answer, prices, as_of, services.clock(), credit)
 
 
 def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestamp, list[str]]:
@@ -54,8 +56,9 @@ def _ratio_line(r: stress.RatioCheck) -> str:
     return f"20d {fmt.pct(r.change_20d)} · percentile {r.percentile:.1f} · {fmt.pct(r.vs_record_low)} above record low ({fmt.day(r.record_low_date)})"
 
 
-def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
+def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices, Prices] | str = "") -> Answer:
     session, notes = _session(prices, as_of, now)
+    credit_field, credit_data = credit_split.banks_field(credit or "no credit data was fetched", session)
     report = stress.bank_report(prices.closes, session)
     today, then = report.now, report.march_2023
     lines_now = _stress_lines(today)
@@ -72,6 +75,7 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
             "\n".join(f"{p.label}: {_rule_value(p)} → {p.points}" for p in today.rule) + f"\n{stress.RULE_TEXT}",
         )
     )
+    fields.append(credit_field)
     if notes:
         fields.append(("Date", " ".join(notes)))
     summary = (
@@ -89,7 +93,7 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
         fields=tuple(fields),
         footer=footer(prices.provenance, symbols, now, as_of=session) + f" · Basket: {today.breadth.banks} regional banks",
         data={"command": "banks", **provenance_data(prices.provenance, session), "now": _data(today),
-              "march_2023": _data(then) if then is not None else None},
+              "march_2023": _data(then) if then is not None else None, "credit_or_rates": credit_data},
         chart=banks_chart(prices.closes, session - CHART_SPAN, session),
         chart_name="banks.png",
     )

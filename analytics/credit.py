@@ -233,6 +233,7 @@ class CreditMove:
 
 
 CREDIT_WITH_Z = 1.0
+CREDIT_MOVE_SYMBOLS = (KRE, HYG, IEF, BKLN)
 
 
 def credit_moved(closes: pd.DataFrame, session: pd.Timestamp) -> CreditMove:
@@ -250,3 +251,10 @@ def credit_moved(closes: pd.DataFrame, session: pd.Timestamp) -> CreditMove:
     bkln = z(history[BKLN]) if BKLN in history.columns else None
     same = [c for c in (ratio, bkln) if c is not None and c * kre > 0 and abs(c) >= CREDIT_WITH_Z]
     return CreditMove(session, kre, ratio, bkln, bool(same))
+
+
+def credit_line(move: CreditMove) -> str:
+    """One line for an alert or the digest, e.g. ``Credit moved with KRE (z -4.9): HYG/IEF z -2.6, BKLN z -5.9.``"""
+    parts = f"HYG/IEF z {move.hyg_ief_z:+.1f}" + (f", BKLN z {move.bkln_z:+.1f}" if move.bkln_z is not None else "")
+    verb = "moved with" if move.moved_with else "did not move with"
+    return f"Credit {verb} KRE (z {move.kre_z:+.1f}): {parts} (same direction and |z| ≥ {CREDIT_WITH_Z:g} counts)."

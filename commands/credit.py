@@ -10,6 +10,7 @@ from analytics import credit as cr
 from analytics.charts import credit_chart
 from analytics.errors import DataUnavailable, InvalidInput, MarketbotError
 from analytics.sources.base import Prices
+from analytics.sources.snapshot import LATER_BASIS, LATER_BASIS_NOTE
 from analytics.windows import parse_date, snap_to_sessions
 from commands import format as fmt
 from commands.answer import Answer
@@ -79,6 +80,9 @@ def _answer(
     summary = f"{_span(report.now)}: {verdict(report.now)}" + (f" ({episodes})" if episodes else "") + "."
     text = footer(prices.provenance, list(cr.SYMBOLS), now, window=_span(report.now), as_of=session)
     text += f" · Yields: {fred.provenance.describe(now)}"
+    later = [s for s in cr.SYMBOLS if s in LATER_BASIS]
+    if later and not prices.provenance.live:
+        text += f" · {', '.join(later)}: {LATER_BASIS_NOTE}"
     return Answer(
         command="credit",
         title="Credit or rates?",
@@ -95,6 +99,7 @@ def _answer(
             "now": split_data(report.now),
             "episodes": [split_data(s) for s in report.episodes],
             "missing": [oas_note] if oas_note else [],
+            "basis_note": {s: LATER_BASIS_NOTE for s in later} if not prices.provenance.live else {},
         },  # fmt: skip
         chart=credit_chart(prices.closes, fred.closes, min(CHART_START, session - CHART_SPAN), session,
                            [(s, e) for _, s, e in cr.EPISODES]),

@@ -225,3 +225,20 @@ def test_credit_moved_uses_the_alert_zscores(all_closes):
     assert got.hyg_ief_z == pytest.approx(float(to_move_zscores((h["HYG"] / h["IEF"]).dropna()).iloc[-1]), rel=1e-12)
     assert got.bkln_z == pytest.approx(float(to_move_zscores(h["BKLN"]).iloc[-1]), rel=1e-12)
     assert got.moved_with == any(z * got.kre_z > 0 and abs(z) >= 1 for z in (got.hyg_ief_z, got.bkln_z))
+
+
+def test_digest_credit_line(all_closes, closes):
+    from analytics.digest import daily_digest
+
+    day = T("2023-03-13")
+    digest = daily_digest(all_closes, day)
+    assert digest.credit == credit.credit_moved(all_closes, day)
+    assert digest.credit_line == (
+        f"Credit moved with KRE (z {digest.credit.kre_z:+.1f}): HYG/IEF z {digest.credit.hyg_ief_z:+.1f}, "
+        f"BKLN z {digest.credit.bkln_z:+.1f} (same direction and |z| ≥ 1 counts)."
+    )
+    assert "Credit" not in " ".join(digest.missing)
+    # A frame without the credit ETFs did not ask for the line; a failed credit fetch is said.
+    assert daily_digest(closes, day).credit is None
+    failed = daily_digest(closes, day, unavailable={"credit": "Yahoo Finance cannot be reached right now."})
+    assert failed.credit_line is None and "Credit: Yahoo Finance cannot be reached right now." in failed.missing

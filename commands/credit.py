@@ -218,6 +218,6 @@ class Credit(CommandCog):
         self,
         interaction: discord.Interaction,
         as_of: app_commands.Range[str, 1, 20] = "",
-        window: app_commands.Range[int, 1, cr.MAX_WINDOW] = cr.DEFAULT_WINDOW,
+        window: app_commands.Range[str, 1, 5] = str(cr.DEFAULT_WINDOW),
     ) -> None:
-        await self.responder.answer(interaction, handle, as_of=as_of, window=str(window))
+        await self.responder.answer(interaction, handle, as_of=as_of, window=window)

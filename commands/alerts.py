@@ -17,9 +17,10 @@ from analytics.errors import InvalidInput
 from analytics.rates import SYMBOLS as RATE_SYMBOLS
 from analytics.rates import Rates, Yield
 from analytics.sources.base import Prices, Provenance
-from analytics.windows import resolve_window
+from analytics.symbols import echo_text
+from analytics.windows import check_window, resolve_window
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.autocomplete import anchor_choices, end_anchor_choices
 from commands.errors import Refused
 from commands.footer import footer, provenance_data
@@ -177,13 +178,22 @@ def _rates_line(r: Rates, session: pd.Timestamp) -> str:
 # -- /alerts replay (anyone; also `marketbot ask alerts replay`) ---------------------------
 
 
+def validate_replay(today: pd.Timestamp, rule: str, start: str, end: str, preset: str) -> tuple[str, str]:
+    """The rule and preset, normalised, and the window's text checked; no data needed."""
+    if rule.strip().lower() not in rules.RULES:
+        raise InvalidInput(f"Replay works for the rules {', '.join(rules.RULES)}; `{echo_text(rule.strip())}` is not one.")
+    if preset.strip().lower() not in rules.PRESETS:
+        raise InvalidInput(
+            f"The preset (sensitivity) is one of {', '.join(rules.PRESETS)}; `{echo_text(preset.strip())}` is not one."
+        )
+    check_window(start, end, today)
+    return rule.strip().lower(), preset.strip().lower()
+
+
+@checked_by(validate_replay)
 async def replay(services: Services, rule: str = "kre", start: str = "1y", end: str = "", preset: str = "standard") -> Answer:
     """The sessions a rule would have fired on, with the figures, to judge thresholds before subscribing."""
-    rule, preset = rule.strip().lower(), preset.strip().lower()
-    if rule not in rules.RULES:
-        raise InvalidInput(f"Replay works for the rules {', '.join(rules.RULES)}; `{rule[:20]}` is not one.")
-    if preset not in rules.PRESETS:
-        raise InvalidInput(f"Sensitivity is one of {', '.join(rules.PRESETS)}.")
+    rule, preset = validate_replay(services.clock(), rule, start, end, preset)
     prices = await services.market.closes(list(SYMBOLS))
     return await services.offload(_replay_answer, prices, rule, preset, start, end, services.clock())
 

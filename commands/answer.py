@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from collections.abc import Awaitable, Callable
@@ -45,3 +46,29 @@ def _json_ready(value: Any) -> Any:
 
 # A command handler: ``await handler(services, **options)`` -> Answer.
 Handler = Callable[..., Awaitable[Answer]]
+
+# A command's check of its options: ``validate(today, **options)`` raises the user's
+# error for everything that can be judged without market data and returns the
+# options parsed. Pure and quick: the bot runs it before deferring, so bad input
+# is answered privately at once and nothing public is shown; the handler runs it too.
+Validator = Callable[..., Any]
+
+
+def checked_by(validate: Validator) -> Callable[[Handler], Handler]:
+    """Attach a command's option check to its handler (``handler.validate``)."""
+
+    def attach(handler: Handler) -> Handler:
+        handler.validate = validate  # type: ignore[attr-defined]
+        return handler
+
+    return attach
+
+
+def check_options(handler: Handler, today: Any, options: dict[str, str]) -> None:
+    """Run ``handler``'s option check on the options as the handler would see them (defaults filled in)."""
+    validate = getattr(handler, "validate", None)
+    if validate is None:  # a command without options
+        return
+    bound = inspect.signature(handler).bind_partial(**options)
+    bound.apply_defaults()
+    validate(today, **{name: value for name, value in bound.arguments.items() if name != "services"})

@@ -8,13 +8,13 @@ from discord import app_commands
 
 from analytics.charts import compare_chart
 from analytics.compare import Comparison, Leg, aligned_pair, compare
-from analytics.errors import InvalidInput
+from analytics.errors import InvalidInput, InvalidSymbol
 from analytics.frames import history_name
 from analytics.sources.base import Prices
 from analytics.symbols import display_name, normalize_symbol, price_basis
-from analytics.windows import resolve_window
+from analytics.windows import check_window, resolve_window
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.autocomplete import anchor_choices, end_anchor_choices, one_symbol_choices
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
@@ -23,11 +23,24 @@ from commands.respond import CommandCog
 from commands.services import Services
 
 
+def validate(today: pd.Timestamp, a: str, b: str, start: str, end: str) -> tuple[str, str]:
+    """The two symbols, checked and normalised, and the window's text checked; no data needed."""
+    symbols = []
+    for side, text in (("a", a), ("b", b)):
+        try:
+            symbols.append(normalize_symbol(text))
+        except InvalidSymbol as exc:
+            raise InvalidSymbol(f"{side}: {exc}") from None
+    if symbols[0] == symbols[1]:
+        raise InvalidInput("Pick two different symbols to compare.")
+    check_window(start, end, today)
+    return symbols[0], symbols[1]
+
+
+@checked_by(validate)
 async def handle(services: Services, a: str = "^RUT", b: str = "^GSPC", start: str = "1y", end: str = "") -> Answer:
     """Returns, spread, the a/b ratio and where it stands, correlation, drawdowns."""
-    a, b = normalize_symbol(a), normalize_symbol(b)
-    if a == b:
-        raise InvalidInput("Pick two different symbols to compare.")
+    a, b = validate(services.clock(), a, b, start, end)
     prices = await services.market.closes([a, b])
     return await services.offload(_answer, prices, a, b, start, end, services.clock())
 

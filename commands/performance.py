@@ -11,9 +11,9 @@ from analytics.frames import history_name
 from analytics.performance import performance
 from analytics.sources.base import Prices
 from analytics.symbols import display_name, parse_symbol_list, price_basis
-from analytics.windows import resolve_window
+from analytics.windows import check_window, resolve_window
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.autocomplete import anchor_choices, end_anchor_choices, symbol_choices
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
@@ -24,11 +24,19 @@ from commands.services import Services
 MAX_SYMBOLS = 10
 
 
+def validate(today: pd.Timestamp, symbols: str, start: str, end: str) -> list[str]:
+    """The symbols, checked and normalised, and the window's text checked; no data needed."""
+    wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
+    check_window(start, end, today)
+    return wanted
+
+
+@checked_by(validate)
 async def handle(
     services: Services, symbols: str = "NVDA META GOOGL MSFT ^GSPC ^RUT", start: str = "1y", end: str = ""
 ) -> Answer:
     """Start and end close, return and max drawdown of each symbol, sorted by return."""
-    wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
+    wanted = validate(services.clock(), symbols, start, end)
     prices = await services.market.closes(wanted)
     return await services.offload(_answer, prices, wanted, start, end, services.clock())
 

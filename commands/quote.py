@@ -8,7 +8,7 @@ from discord import app_commands
 from analytics.quote import quote
 from analytics.symbols import display_name, parse_symbol_list, price_basis
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.autocomplete import symbol_choices
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
@@ -19,9 +19,15 @@ from commands.services import Services
 MAX_SYMBOLS = 10
 
 
+def validate(today: object, symbols: str) -> list[str]:
+    """The symbols, checked and normalised (no date to check: a quote is of the last close)."""
+    return parse_symbol_list(symbols, MAX_SYMBOLS)
+
+
+@checked_by(validate)
 async def handle(services: Services, symbols: str = "^RUT ^GSPC KRE") -> Answer:
     """Last close, day change, 52-week range and year-to-date return."""
-    wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
+    wanted = validate(services.clock(), symbols)
     prices = await services.market.closes(wanted)
     quotes = [quote(s, prices.closes[s]) for s in wanted]
     fields = tuple(

@@ -74,7 +74,7 @@ def test_price_basis():
 )
 def test_aliases_become_the_yahoo_symbol(text, symbol):
     assert normalize_symbol(text) == symbol
-    assert parse_symbol_list(f"{text} KRE", 5) == [symbol, "KRE"]
+    assert parse_symbol_list(f"{text} XLF", 5) == [symbol, "XLF"]
 
 
 def test_closest_symbols_suggest_known_ones():

@@ -8,7 +8,7 @@ from discord import app_commands
 
 from analytics.charts import compare_chart
 from analytics.compare import Comparison, Leg, aligned_pair, compare
-from analytics.errors import InvalidInput, InvalidSymbol
+from analytics.errors import InvalidInput, InvalidSymbol, MarketbotError
 from analytics.frames import history_name
 from analytics.sources.base import Prices
 from analytics.symbols import display_name, normalize_symbol, price_basis
@@ -41,7 +41,10 @@ def validate(today: pd.Timestamp, a: str, b: str, start: str, end: str) -> tuple
 async def handle(services: Services, a: str = "^RUT", b: str = "^GSPC", start: str = "1y", end: str = "") -> Answer:
     """Returns, spread, the a/b ratio and where it stands, correlation, drawdowns."""
     a, b = validate(services.clock(), a, b, start, end)
-    prices = await services.market.closes([a, b])
+    prices = await services.market.closes([a, b], partial=True)  # raises when neither side can be had
+    for side, symbol in (("a", a), ("b", b)):
+        if symbol in prices.missing:  # say which side failed
+            raise MarketbotError(f"{side}: {prices.missing[symbol]}")
     return await services.offload(_answer, prices, a, b, start, end, services.clock())
 
 

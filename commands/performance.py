@@ -37,12 +37,14 @@ async def handle(
 ) -> Answer:
     """Start and end close, return and max drawdown of each symbol, sorted by return."""
     wanted = validate(services.clock(), symbols, start, end)
-    prices = await services.market.closes(wanted)
+    # One symbol that cannot be had leaves the rest answered; the answer names it and why.
+    prices = await services.market.closes(wanted, partial=True)
     return await services.offload(_answer, prices, wanted, start, end, services.clock())
 
 
 def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Timestamp) -> Answer:
-    closes = prices.closes[wanted]
+    shown = [s for s in wanted if s not in prices.missing]
+    closes = prices.closes[shown]
     # Sessions where every symbol traded, so the window is the same for all.
     window = resolve_window(start, end, closes.dropna().index, now, history_name=history_name(closes))
     rows = performance(closes, window)
@@ -51,6 +53,7 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
         f"Best: {display_name(best.symbol)} {fmt.pct(best.return_)}"
         + (f"; worst: {display_name(worst.symbol)} {fmt.pct(worst.return_)}" if len(rows) > 1 else "")
         + f" ({window.label()})"
+        + (f"; not shown: {', '.join(prices.missing)}" if prices.missing else "")
     )
     fields = [
         (
@@ -59,6 +62,8 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
         )
         for i, row in enumerate(rows, 1)
     ]
+    if prices.missing:
+        fields.append(("Not shown", fmt.not_shown(prices.missing)))
     if window.notes:
         fields.append(("Dates", " ".join(window.notes)))
     data = {
@@ -79,13 +84,14 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
             }
             for row in rows
         ],
+        "missing": fmt.missing_data(prices.missing),
     }
     return Answer(
         command="performance",
         title="Performance",
         summary=summary,
         fields=tuple(fields),
-        footer=footer(prices.provenance, wanted, now, window.label(), window.end),
+        footer=footer(prices.provenance, shown, now, window.label(), window.end),
         data=data,
         chart=performance_chart(rows, window.label()),
         chart_name="performance.png",

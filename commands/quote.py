@@ -28,18 +28,23 @@ def validate(today: object, symbols: str) -> list[str]:
 async def handle(services: Services, symbols: str = "^RUT ^GSPC KRE") -> Answer:
     """Last close, day change, 52-week range and year-to-date return."""
     wanted = validate(services.clock(), symbols)
-    prices = await services.market.closes(wanted)
-    quotes = [quote(s, prices.closes[s]) for s in wanted]
-    fields = tuple(
+    # One symbol that cannot be had leaves the rest answered; the answer names it and why.
+    prices = await services.market.closes(wanted, partial=True)
+    shown = [s for s in wanted if s not in prices.missing]
+    quotes = [quote(s, prices.closes[s]) for s in shown]
+    fields = [
         (
             f"{display_name(q.symbol)} ({q.symbol})",
             f"{fmt.price(q.close)} ({fmt.pct(q.day_change)} day) · 52w {fmt.price(q.low_52w)}–{fmt.price(q.high_52w)}"
             f" · YTD {fmt.pct(q.ytd_return)}",
         )
         for q in quotes
-    )
+    ]
     lead = quotes[0]
     summary = f"{display_name(lead.symbol)} closed at {fmt.price(lead.close)} ({fmt.pct(lead.day_change)}) on {fmt.day(lead.as_of)}."
+    if prices.missing:
+        summary += f" Not shown: {', '.join(prices.missing)}."
+        fields.append(("Not shown", fmt.not_shown(prices.missing)))
     data = {
         "command": "quote",
         **provenance_data(prices.provenance),
@@ -58,13 +63,14 @@ async def handle(services: Services, symbols: str = "^RUT ^GSPC KRE") -> Answer:
             }
             for q in quotes
         ],
+        "missing": fmt.missing_data(prices.missing),
     }
     return Answer(
         command="quote",
         title="Quote",
         summary=summary,
-        fields=fields,
-        footer=footer(prices.provenance, wanted, services.clock()),
+        fields=tuple(fields),
+        footer=footer(prices.provenance, shown, services.clock()),
         data=data,
     )
 

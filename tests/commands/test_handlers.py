@@ -90,7 +90,7 @@ async def test_every_command_prints_json_with_its_provenance(services):
 @pytest.mark.parametrize(
     ("command", "options", "error", "fragment"),
     [
-        ("compare", ["a:ZZZZ"], UnknownSymbol, "ZZZZ"),
+        ("compare", ["a:ZZZZ"], MarketbotError, "a: `ZZZZ`"),
         ("compare", ["a:@everyone"], InvalidSymbol, "not a valid symbol"),
         ("compare", ["a:KRE", "b:kre"], InvalidInput, "two different"),
         ("compare", ["start:2024-02-30"], InvalidInput, "not a real date"),

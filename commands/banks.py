@@ -47,7 +47,7 @@ def _stress_lines(s: stress.BankStress) -> dict[str, str]:
     return {
         "KRE": f"{fmt.price(s.kre_close)} · 1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}",
         "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · " + (
-            f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} days since {fmt.day(s.move_rank_since)}"
+            f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} sessions since {fmt.day(s.move_rank_since)}"
             if s.move_rank else "unchanged"
         ),
         "Drawdown": f"{fmt.pct(s.kre_drawdown_52w)} from 52-week high",

@@ -22,6 +22,8 @@ from commands.respond import CommandCog
 from commands.services import Services
 
 MAX_SYMBOLS = 10
+# Rows that are not total returns say so: an index's level leaves its dividends out.
+BASIS_MARK = {"price": ", price only", "yield": ", a yield"}
 
 
 def validate(today: pd.Timestamp, symbols: str, start: str, end: str) -> list[str]:
@@ -57,7 +59,7 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
     )
     fields = [
         (
-            f"{i}. {display_name(row.symbol)} ({row.symbol})",
+            f"{i}. {display_name(row.symbol)} ({row.symbol}{BASIS_MARK.get(price_basis(row.symbol), '')})",
             f"{fmt.pct(row.return_)} · {fmt.price(row.start_close)} → {fmt.price(row.end_close)} · max drawdown {fmt.pct(row.max_drawdown)}",
         )
         for i, row in enumerate(rows, 1)
@@ -71,7 +73,7 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
         **provenance_data(prices.provenance, window.end),
         "start": window.start.date().isoformat(),
         "end": window.end.date().isoformat(),
-        "notes": list(window.notes),
+        "date_notes": list(window.notes),
         "rows": [
             {
                 "symbol": row.symbol,

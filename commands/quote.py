@@ -48,7 +48,7 @@ async def handle(services: Services, symbols: str = "^RUT ^GSPC KRE") -> Answer:
     data = {
         "command": "quote",
         **provenance_data(prices.provenance),
-        "quotes": [
+        "rows": [
             {
                 "symbol": q.symbol,
                 "name": display_name(q.symbol),

@@ -28,8 +28,8 @@ async def test_performance_answers_the_good_symbols_and_names_the_unknown_one(se
 
 async def test_quote_answers_the_good_symbols_and_names_the_unknown_one(services, raw_closes):
     answer = await ask(services, "quote", ["symbols:ZZZZ KRE"])
-    assert [q["symbol"] for q in answer.data["quotes"]] == ["KRE"]
-    assert answer.data["quotes"][0]["close"] == raw_closes["KRE"].dropna().iloc[-1]
+    assert [q["symbol"] for q in answer.data["rows"]] == ["KRE"]
+    assert answer.data["rows"][0]["close"] == raw_closes["KRE"].dropna().iloc[-1]
     assert answer.data["missing"][0]["symbol"] == "ZZZZ"
     assert answer.summary.startswith("SPDR S&P Regional Banking ETF closed at 71.90") and "Not shown: ZZZZ." in answer.summary
     assert "Not shown" in dict(answer.fields)
@@ -71,7 +71,7 @@ async def test_performance_over_yahoo_answers_the_rest(live, replay, raw_closes)
 
 async def test_quote_over_yahoo_answers_the_rest(live):
     answer = await ask(live, "quote", ["symbols:ZZZZ KRE"])
-    assert [q["symbol"] for q in answer.data["quotes"]] == ["KRE"]
+    assert [q["symbol"] for q in answer.data["rows"]] == ["KRE"]
     assert answer.data["missing"][0]["symbol"] == "ZZZZ"
 
 

@@ -168,6 +168,12 @@ async def test_an_error_found_after_fetching_is_private_and_its_placeholder_remo
     assert private.content.startswith("b: ") and "ZZZZ" in private.content
     assert "Traceback" not in private.content
     await _original_deleted(fake, interaction)  # times out (fails) if the placeholder stays
+    # Public, briefly: the "thinking" message, settled with a neutral line and deleted before the reason was sent.
+    [public] = [m for m in interaction.messages if not m.ephemeral]
+    assert public.kind == "edit" and public.content == "Answered privately." and public.deleted
+    assert private.kind == "followup" and private.id != interaction.original_id
+    deleted_at = next(r.at for r in fake.requests if r.method == "DELETE" and interaction.token in r.path)
+    assert deleted_at <= private.at
 
 
 async def test_cooldown_answers_privately_at_once(fake, bot):

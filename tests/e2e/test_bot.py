@@ -125,6 +125,17 @@ async def test_every_command_answers_with_an_embed(fake, bot, command, options, 
         assert "image" not in embed and message.attachment_names == []
 
 
+async def test_a_long_replay_lists_what_its_headings_say_within_discords_limits(fake, bot):
+    replay = {"name": "replay", "type": 1, "options": [option("rule", "ratio"), option("start", "2020-01-01"),
+                                                       option("end", "2020-12-31"), option("sensitivity", "sensitive")]}  # fmt: skip
+    _, message = await ask(fake, "alerts", replay)
+    [embed] = message.embeds  # the fake refuses an embed over Discord's limits
+    listed = [f for f in embed["fields"] if f["name"].startswith("Latest 25 of 55 events")]
+    assert len(listed) > 1 and sum(f["value"].count("\n") + 1 for f in listed) == 25
+    assert embed["description"].startswith("The ratio rule (sensitive) would have fired 55 times from 2020-01-02 to 2020-12-31")
+    assert "Window: 2020-01-02 → 2020-12-31" in embed["footer"]["text"]
+
+
 async def test_autocomplete_is_answered_from_local_data_in_time(fake, bot):
     interaction = await fake.inject_autocomplete("compare", [option("a", "KR") | {"focused": True}])
     callback = await interaction.deferred(3.0)

@@ -136,6 +136,15 @@ async def test_a_long_replay_lists_what_its_headings_say_within_discords_limits(
     assert "Window: 2020-01-02 → 2020-12-31" in embed["footer"]["text"]
 
 
+async def test_one_unknown_symbol_leaves_the_rest_answered_in_public(fake, bot):
+    _, message = await ask(fake, "performance", option("symbols", "SPY ZZZZ IWM"))
+    [embed] = message.embeds
+    assert not message.ephemeral and embed["title"] == "Performance"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Not shown"] == "`ZZZZ` is not in the offline snapshot."
+    assert sum(name.endswith(("(SPY)", "(IWM)")) for name in fields) == 2
+
+
 async def test_autocomplete_is_answered_from_local_data_in_time(fake, bot):
     interaction = await fake.inject_autocomplete("compare", [option("a", "KR") | {"focused": True}])
     callback = await interaction.deferred(3.0)

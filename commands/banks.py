@@ -9,10 +9,10 @@ from discord import app_commands
 from analytics import banks as stress
 from analytics.charts import banks_chart
 from analytics.sources.base import Prices
-from analytics.windows import parse_date, snap_to_sessions
+from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
 from commands import credit as credit_split
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
@@ -22,8 +22,15 @@ from commands.services import Services
 CHART_SPAN = pd.DateOffset(years=1)
 
 
+def validate(today: pd.Timestamp, as_of: str) -> pd.Timestamp | None:
+    """The day asked for (a date or a named day such as svb, not in the future), or None for the last close."""
+    return fixed_day(as_of, "as_of", today, AS_OF_WORDS) if as_of.strip() else None
+
+
+@checked_by(validate)
 async def handle(services: Services, as_of: str = "") -> Answer:
     """KRE's moves and drawdown, KRE/SPY and KRE/XLF, breadth, and a stated stress level."""
+    validate(services.clock(), as_of)
     prices = await services.market.closes(list(stress.SYMBOLS))
     credit = await credit_split.inputs_or_reason(services)
     return await services.offload(_answer, prices, as_of, services.clock(), credit)
@@ -34,7 +41,7 @@ def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestam
     notes: list[str] = []
     if not as_of.strip():
         return kre[-1], notes
-    return snap_to_sessions(parse_date(as_of, "as_of"), kre, now, "as_of", notes, "KRE's history"), notes
+    return snap_to_sessions(validate(now, as_of), kre, now, "as_of", notes, "KRE's history"), notes
 
 
 def _stress_lines(s: stress.BankStress) -> dict[str, str]:
@@ -42,7 +49,7 @@ def _stress_lines(s: stress.BankStress) -> dict[str, str]:
     return {
         "KRE": f"{fmt.price(s.kre_close)} · 1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}",
         "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · " + (
-            f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} days since {fmt.day(s.move_rank_since)}"
+            f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} sessions since {fmt.day(s.move_rank_since)}"
             if s.move_rank else "unchanged"
         ),
         "Drawdown": f"{fmt.pct(s.kre_drawdown_52w)} from 52-week high",

@@ -2,6 +2,7 @@ import pytest
 
 from analytics.errors import InvalidInput, InvalidSymbol
 from analytics.symbols import (
+    closest_symbols,
     known_symbols,
     normalize_symbol,
     parse_symbol_list,
@@ -63,3 +64,22 @@ def test_price_basis():
     assert price_basis("^GSPC") == "price"
     assert price_basis("^TNX") == "yield"
     assert price_basis("KRE") == "total return"
+
+
+@pytest.mark.parametrize(
+    ("text", "symbol"),
+    [("SPX", "^GSPC"), ("spx", "^GSPC"), ("RUT", "^RUT"), ("NDX", "^NDX"), ("COMP", "^IXIC"), ("IXIC", "^IXIC"),
+     ("VIX", "^VIX"), ("TNX", "^TNX"), ("IRX", "^IRX"), ("DJIA", "^DJI"), ("BRK.B", "BRK-B"), ("bf.a", "BF-A"),
+     ("$KRE", "KRE"), ("$spx", "^GSPC"), ("RY.TO", "RY.TO")],
+)
+def test_aliases_become_the_yahoo_symbol(text, symbol):
+    assert normalize_symbol(text) == symbol
+    assert parse_symbol_list(f"{text} XLF", 5) == [symbol, "XLF"]
+
+
+def test_closest_symbols_suggest_known_ones():
+    assert closest_symbols("GSPX") == ["^GSPC", "GS"]
+    assert closest_symbols("KREE") == ["KRE"]
+    assert closest_symbols("KRE") != ["KRE"]  # never the symbol itself
+    assert closest_symbols("ZZZZ") == []
+    assert closest_symbols("SPYY", among=["SPY", "KRE"]) == ["SPY"]

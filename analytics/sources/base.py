@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -80,7 +81,12 @@ def _age(delta: pd.Timedelta) -> str:
 
 @dataclass(frozen=True)
 class Prices:
-    """A close frame and where it came from."""
+    """A close frame, where it came from, and the symbols asked for but not delivered.
+
+    ``missing`` maps each such symbol to the error saying why (only with
+    ``MarketData.closes(..., partial=True)``; otherwise a failure raises).
+    """
 
     closes: pd.DataFrame
     provenance: Provenance
+    missing: Mapping[str, MarketbotError] = field(default_factory=dict)

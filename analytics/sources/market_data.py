@@ -25,6 +25,7 @@ import pandas as pd
 from analytics.errors import (
     DataUnavailable,
     MarketbotError,
+    NotInSnapshot,
     RateLimited,
     Unreachable,
     UnknownSymbol,
@@ -103,32 +104,47 @@ class MarketData:
         symbols: Sequence[str],
         start: pd.Timestamp | None = None,
         end: pd.Timestamp | None = None,
+        *,
+        partial: bool = False,
     ) -> Prices:
-        """Settled closes of ``symbols`` (a close frame) from ``start`` to ``end`` inclusive."""
+        """Settled closes of ``symbols`` (a close frame) from ``start`` to ``end`` inclusive.
+
+        ``partial=False``: a symbol that cannot be had raises its error.
+        ``partial=True``: such symbols are left out of the frame and listed in
+        ``Prices.missing`` with their errors; it raises only when none could be had.
+        """
         symbols = list(dict.fromkeys(normalize_symbol(s) for s in symbols))
         failures = await self._ensure_fresh(symbols, force=False)
-        for symbol in symbols:
-            if isinstance(failures.get(symbol), UnknownSymbol):
-                raise failures[symbol]
-        missing = [s for s in symbols if s not in self._entries]
-        if missing:
-            error = failures[missing[0]]
-            if self.fallback is None:
-                raise error
-            return await self._from_fallback(symbols, start, end, error)
-
-        entries = [self._entries[s] for s in symbols]
-        frame = close_frame({s: e.closes for s, e in zip(symbols, entries)}, symbols)
-        stale = [failures[s] for s in symbols if s in failures]
+        have = [s for s in symbols if s in self._entries]
+        lacking = {s: failures[s] for s in symbols if s not in self._entries}
+        # A symbol Yahoo positively does not have is not looked for in the fallback.
+        retry = [s for s in lacking if not isinstance(lacking[s], UnknownSymbol)]
+        if retry and self.fallback is not None:
+            fallback = await self._from_fallback([s for s in symbols if s not in lacking or s in retry], start, end, lacking)
+            if fallback is not None and len(fallback.closes.columns) > len(have):
+                missing = {**{s: lacking[s] for s in lacking if s not in retry}, **fallback.missing}
+                return self._finish(symbols, dataclasses.replace(fallback, missing=missing), partial)
+        if not have:
+            raise lacking[symbols[0]]
+        entries = {s: self._entries[s] for s in have}
+        frame = close_frame({s: e.closes for s, e in entries.items()}, have)
+        stale = [failures[s] for s in have if s in failures]
         provenance = Provenance(
             source=self.source.name,
             last_session=frame.index[-1],
-            fetched_at=min(e.checked_at for e in entries),
+            fetched_at=min(e.checked_at for e in entries.values()),
             live=self.source.live,
             stale=bool(stale),
-            note=str(stale[0]).rstrip(".") if stale else "",
+            note=_reason(stale[0]) if stale else "",
         )
-        return Prices(frame.loc[start:end], provenance)
+        return self._finish(symbols, Prices(frame.loc[start:end], provenance, lacking), partial)
+
+    @staticmethod
+    def _finish(symbols: list[str], prices: Prices, partial: bool) -> Prices:
+        """Raise the first missing symbol's error unless partial answers are wanted."""
+        if prices.missing and not partial:
+            raise prices.missing[next(s for s in symbols if s in prices.missing)]
+        return prices
 
     async def latest(self, symbols: Sequence[str]) -> dict[str, LatestPrice]:
         """Live prices of today's unsettled bar, where the source has them.
@@ -204,8 +220,10 @@ class MarketData:
         self, symbols: list[str], now: pd.Timestamp, target: pd.Timestamp, force: bool
     ) -> _Refresh:
         if not self.breaker.allows(now):
-            error = self.breaker.last_error or DataUnavailable(f"{self.source.name} is unavailable.")
-            return _Refresh(errors={s: error for s in symbols})
+            error = self.breaker.last_error
+            if not isinstance(error, UpstreamError):
+                error = UpstreamError(f"{self.source.name} is unavailable.")
+            return _Refresh(errors={s: error.for_symbol(s) for s in symbols})
         stored = {s: self._entries[s].closes for s in symbols if s in self._entries}
         async with self._fetch_slots:
             result = await asyncio.to_thread(self._fetch_blocking, symbols, stored, now, target, force)
@@ -295,15 +313,28 @@ class MarketData:
         symbols: list[str],
         start: pd.Timestamp | None,
         end: pd.Timestamp | None,
-        error: MarketbotError,
-    ) -> Prices:
+        failures: dict[str, MarketbotError],
+    ) -> Prices | None:
+        """What the fallback has of ``symbols``, its note saying why the primary failed; None if nothing."""
         assert self.fallback is not None
+        first = next(iter(failures.values()))
         try:
-            prices = await self.fallback.closes(symbols, start, end)
+            prices = await self.fallback.closes(symbols, start, end, partial=True)
         except MarketbotError:
-            raise error from None  # the primary failure is the one to explain
-        note = str(error).rstrip(".")
-        return dataclasses.replace(prices, provenance=dataclasses.replace(prices.provenance, note=note))
+            return None
+        missing: dict[str, MarketbotError] = {}
+        for symbol, error in prices.missing.items():
+            why = failures.get(symbol, first)
+            if isinstance(error, NotInSnapshot):  # say both halves: not offline, and why not online
+                error = NotInSnapshot(symbol, _reason(why), error.suggestions)
+            missing[symbol] = error
+        provenance = dataclasses.replace(prices.provenance, note=_reason(first))
+        return Prices(prices.closes, provenance, missing)
+
+
+def _reason(error: MarketbotError) -> str:
+    """What failed, without the symbol: a provenance note."""
+    return (error.reason if isinstance(error, UpstreamError) else str(error)).rstrip(".")
 
 
 def _overlap_agrees(old: pd.Series, new: pd.Series) -> bool:

@@ -15,9 +15,10 @@ from importlib import resources
 import pandas as pd
 
 from analytics import frames
-from analytics.errors import InvalidInput, UnknownSymbol
+from analytics.errors import InvalidInput, NotInSnapshot
 from analytics.sessions import snap_to_session
 from analytics.sources.base import Fetched
+from analytics.symbols import closest_symbols
 
 SNAPSHOT_FILE = "data/prices_daily.csv.gz"
 CREDIT_FILE = "data/credit_daily.csv.gz"
@@ -99,9 +100,7 @@ class SnapshotSource:
         closes, errors = {}, {}
         for symbol in symbols:
             if symbol not in self._closes.columns:
-                errors[symbol] = UnknownSymbol(
-                    symbol, f"not in the offline snapshot ({len(self._closes.columns)} symbols; try `/about`)."
-                )
+                errors[symbol] = NotInSnapshot(symbol, suggestions=closest_symbols(symbol, self._closes.columns))
                 continue
             series = self._closes[symbol].loc[start:].dropna()
             closes[symbol] = series

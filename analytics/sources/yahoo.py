@@ -27,13 +27,14 @@ from yfinance.data import YfData
 
 from analytics.errors import (
     MarketbotError,
+    NotOnYahoo,
     RateLimited,
     Unreachable,
-    UnknownSymbol,
     UpstreamError,
 )
 from analytics.sessions import last_settled_session, to_session_date
 from analytics.sources.base import Fetched, LatestPrice
+from analytics.symbols import closest_symbols
 
 log = logging.getLogger(__name__)
 # yfinance's own pandas deprecations are not ours to act on; keep them out of our logs.
@@ -170,16 +171,15 @@ def _reason_for(symbol: str, messages: list[str]) -> str:
 
 
 def _classify(reason: str, symbol: str | None) -> MarketbotError:
-    what = f" for {symbol}" if symbol else ""
     if any(m in reason for m in _RATE_LIMIT_MARKERS):
-        return RateLimited(f"Yahoo Finance is rate limiting us{what}; try again in a few minutes.", symbol)
+        return RateLimited("Yahoo Finance is rate limiting us; try again in a few minutes.", symbol)
     if any(m in reason for m in _UNREACHABLE_MARKERS):
         return Unreachable("Yahoo Finance cannot be reached right now.", symbol)
     if any(m in reason for m in _TIMEOUT_MARKERS):
-        return UpstreamError(f"Yahoo Finance timed out{what}.", symbol)
+        return UpstreamError("Yahoo Finance timed out.", symbol)
     if symbol and any(m in reason for m in _NOT_FOUND_MARKERS):
-        return UnknownSymbol(symbol, "Yahoo Finance has no prices for it.")
+        return NotOnYahoo(symbol, suggestions=closest_symbols(symbol))
     if not reason:  # all-NaN rows arrive without a word from yfinance
-        return UpstreamError(f"Yahoo Finance returned no prices{what}.", symbol)
-    log.warning("Yahoo Finance failed%s: %s", what, reason[:500])
-    return UpstreamError(f"Yahoo Finance returned an error{what}; try again shortly.", symbol)
+        return UpstreamError("Yahoo Finance returned no prices.", symbol)
+    log.warning("Yahoo Finance failed%s: %s", f" for {symbol}" if symbol else "", reason[:500])
+    return UpstreamError("Yahoo Finance returned an error; try again shortly.", symbol)

@@ -35,7 +35,7 @@ def test_ask_bad_input_is_one_line_on_stderr(capsys):
     assert main(["ask", "compare", "a:NOPE!"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("marketbot: `NOPE!` is not a valid symbol")
+    assert captured.err.startswith("marketbot: a: `NOPE!` is not a valid symbol")
     assert "Traceback" not in captured.err
 
 
@@ -43,7 +43,7 @@ def test_as_of_replays_the_past(monkeypatch, capsys):
     monkeypatch.setenv("MARKETBOT_AS_OF", "2023-03-13")
     assert main(["ask", "quote", "symbols:KRE", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["last_session"] == "2023-03-13" and data["quotes"][0]["session"] == "2023-03-13"
+    assert data["last_session"] == "2023-03-13" and data["rows"][0]["session"] == "2023-03-13"
 
 
 def test_snapshot_export_round_trips(tmp_path, capsys):

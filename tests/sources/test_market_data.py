@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
-from analytics.errors import InvalidSymbol, Unreachable, UnknownSymbol
+from analytics.errors import InvalidSymbol, NotInSnapshot, NotOnYahoo, Unreachable, UnknownSymbol, UpstreamError
 from analytics.sources.bar_store import BarStore
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
@@ -88,7 +88,7 @@ async def test_outage_serves_stale_data_and_says_so(market, replay, clock):
     text = prices.provenance.describe(clock())
     assert text == (
         "Yahoo Finance, last session 2026-02-19, STALE: last updated 24 h 0 min ago "
-        "(Yahoo Finance returned an error for KRE; try again shortly)"
+        "(Yahoo Finance returned an error; try again shortly)"
     )
 
 
@@ -172,7 +172,7 @@ async def test_restart_during_an_outage_serves_the_disk_as_stale(replay, clock, 
     moved(clock, replay, AFTER_CLOSE)
     replay.fail_next("503", times=None)
     prices = await MarketData(yahoo, store=BarStore(tmp_path / "bars"), clock=clock).closes(["KRE"])
-    assert prices.provenance.stale and prices.provenance.note == "Yahoo Finance returned an error for KRE; try again shortly"
+    assert prices.provenance.stale and prices.provenance.note == "Yahoo Finance returned an error; try again shortly"
     assert prices.closes.index[-1] == pd.Timestamp("2026-02-19")
 
 
@@ -227,3 +227,53 @@ async def test_cancelled_fetch_does_not_strand_waiters(market):
     result = await asyncio.wait_for(second, timeout=30)
     assert result.closes.index[-1] == pd.Timestamp("2026-02-20")
     assert market.upstream_calls == 1  # the shared fetch ran to the end once
+
+
+# -- partial answers: what could be had, and why the rest could not ----------------------------
+
+
+async def test_partial_answer_from_yahoo_names_the_unknown_symbol(market, snapshot):
+    prices = await market.closes(["KRE", "ZZZZ"], partial=True)
+    assert list(prices.closes.columns) == ["KRE"]
+    pd.testing.assert_series_equal(prices.closes["KRE"], snapshot.closes["KRE"].dropna(), check_names=False, check_exact=True)
+    error = prices.missing["ZZZZ"]
+    assert isinstance(error, NotOnYahoo) and error.symbol == "ZZZZ"
+    assert str(error) == "Yahoo Finance has no symbol `ZZZZ`."
+    assert prices.provenance.source == "Yahoo Finance"
+
+
+async def test_partial_answer_offline_says_not_in_snapshot_and_why(yahoo, replay, clock, snapshot):
+    market = MarketData(yahoo, fallback=MarketData(SnapshotSource(), clock=clock), clock=clock)
+    replay.fail_next("connection", times=None)
+    prices = await market.closes(["SPY", "ZZZZ", "GSPX"], partial=True)
+    assert list(prices.closes.columns) == ["SPY"]
+    assert prices.provenance.source == "snapshot"
+    assert str(prices.missing["ZZZZ"]) == (
+        "`ZZZZ` is not in the offline snapshot, and Yahoo Finance cannot be reached right now."
+    )
+    assert str(prices.missing["GSPX"]) == (
+        "`GSPX` is not in the offline snapshot, and Yahoo Finance cannot be reached right now. "
+        "Closest symbols in the snapshot: `^GSPC`."
+    )
+    assert {s: e.symbol for s, e in prices.missing.items()} == {"ZZZZ": "ZZZZ", "GSPX": "GSPX"}
+    with pytest.raises(NotInSnapshot, match="`ZZZZ` is not in the offline snapshot"):
+        await market.closes(["SPY", "ZZZZ"])  # not partial: the missing symbol's error
+
+
+async def test_partial_raises_only_when_nothing_could_be_had():
+    market = MarketData(SnapshotSource())
+    with pytest.raises(NotInSnapshot, match="`ZZZZ`") as info:
+        await market.closes(["ZZZZ", "YYYY"], partial=True)
+    assert info.value.symbol == "ZZZZ"
+    prices = await market.closes(["ZZZZ", "KRE"], partial=True)
+    assert list(prices.closes.columns) == ["KRE"] and list(prices.missing) == ["ZZZZ"]
+    assert (await market.closes(["KRE"])).missing == {}
+
+
+async def test_per_symbol_upstream_errors_name_the_symbol(market, replay):
+    replay.fail_next("500", "ZION", times=None)
+    prices = await market.closes(["KRE", "ZION"], partial=True)
+    assert list(prices.closes.columns) == ["KRE"]
+    error = prices.missing["ZION"]
+    assert isinstance(error, UpstreamError) and error.symbol == "ZION"
+    assert str(error) == "No prices for `ZION`: Yahoo Finance returned an error; try again shortly."

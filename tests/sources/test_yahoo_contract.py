@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.errors import RateLimited, Unreachable, UnknownSymbol, UpstreamError
+from analytics.errors import NotOnYahoo, RateLimited, Unreachable, UnknownSymbol, UpstreamError
 from analytics.sources.yahoo import YahooSource
 from tests.sources.conftest import AFTER_CLOSE
 
@@ -54,7 +54,7 @@ def test_one_429_is_absorbed_by_yfinance_retry(yahoo, replay):
         ("connection", 1, Unreachable, "cannot be reached"),
         ("empty", 1, UpstreamError, "returned an error"),
         ("nan", 1, UpstreamError, "returned no prices"),
-        ("unknown", 2, UnknownSymbol, "Unknown symbol `KRE`"),
+        ("unknown", 2, NotOnYahoo, "Yahoo Finance has no symbol `KRE`"),
     ],
 )
 def test_each_fault_becomes_a_per_symbol_error(yahoo, replay, kind, times, error, message):

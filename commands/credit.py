@@ -11,9 +11,9 @@ from analytics.charts import credit_chart
 from analytics.errors import DataUnavailable, InvalidInput, MarketbotError
 from analytics.sources.base import Prices
 from analytics.sources.snapshot import LATER_BASIS, LATER_BASIS_NOTE
-from analytics.windows import parse_date, snap_to_sessions
+from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
@@ -24,10 +24,15 @@ CHART_START = pd.Timestamp("2022-09-01")  # the chart spans both episodes
 CHART_SPAN = pd.DateOffset(years=1)  # at least this much before an earlier as-of
 
 
+def validate(today: pd.Timestamp, as_of: str, window: str) -> tuple[pd.Timestamp | None, int]:
+    """The day asked for (None: the last close) and the window's length in sessions."""
+    return (fixed_day(as_of, "as_of", today, AS_OF_WORDS) if as_of.strip() else None), parse_window(window)
+
+
+@checked_by(validate)
 async def handle(services: Services, as_of: str = "", window: str = str(cr.DEFAULT_WINDOW)) -> Answer:
     """The split for the ``window`` sessions ending at ``as_of``, beside March 2023 and October 2025."""
-    sessions = parse_window(window)
-    day = parse_date(as_of, "as_of") if as_of.strip() else None
+    day, sessions = validate(services.clock(), as_of, window)
     prices, fred, oas_note = await fetch(services)
     return await services.offload(_answer, prices, fred, oas_note, day, sessions, services.clock())
 

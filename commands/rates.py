@@ -10,9 +10,9 @@ from discord import app_commands
 from analytics import rates as r
 from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
-from analytics.windows import parse_date, snap_to_sessions
+from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import light_cooldown
@@ -20,11 +20,17 @@ from commands.respond import CommandCog
 from commands.services import Services
 
 
+def validate(today: pd.Timestamp, as_of: str) -> pd.Timestamp | None:
+    """The day asked for (a date or a named day such as svb, not in the future), or None for the last close."""
+    return fixed_day(as_of, "as_of", today, AS_OF_WORDS) if as_of.strip() else None
+
+
+@checked_by(validate)
 async def handle(services: Services, as_of: str = "") -> Answer:
     """Yields, their 1- and 3-month changes, the 10y-3m spread and the bill's move in 25 bp steps;
     the policy rate, the 2-year yield and the cuts they imply; the next meeting's odds when live."""
     now = services.clock()
-    day = parse_date(as_of, "as_of") if as_of.strip() else None  # bad input fails before any fetch
+    day = validate(now, as_of)  # bad input fails before any fetch
     prices = await services.market.closes(list(r.SYMBOLS))
     fred, fred_note = await _fred(services)
     future, future_note = (None, "") if day is not None else await _future(services)

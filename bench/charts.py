@@ -2,7 +2,9 @@
 
 Each case runs the command's own answer function once on the bundled snapshot, captures
 the arguments it passes to its chart function, then renders that chart N more times:
-median and p95 per case, PNG size and pixel size.
+wall-clock median and p95 per case, the median CPU time of this process (what the render
+costs when other processes compete for the cores), the PNG's size and pixels, and the
+load average (the machine is shared: wall times grow with it).
 
 Run: python bench/charts.py [--runs N]
 Target (2-core machine): a two-panel chart (compare, banks, history) under 60 ms median.
@@ -11,6 +13,7 @@ Target (2-core machine): a two-panel chart (compare, banks, history) under 60 ms
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import struct
 import sys
@@ -84,21 +87,24 @@ def main() -> None:
     closes = load_snapshot().closes
     prices = Prices(closes, Provenance("snapshot", closes.index[-1], NOW, live=False))
     print(f"{runs} renders per chart after a first (cold) one; snapshot through {closes.index[-1].date()}")
-    print(f"{'chart':<40} {'cold':>8} {'median':>8} {'p95':>8} {'PNG':>8}  pixels")
+    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    print(f"{'chart':<40} {'cold':>8} {'median':>8} {'p95':>8} {'cpu p50':>8} {'PNG':>8}  pixels")
     for name, build in cases(prices).items():
         chart, args, kwargs = build()  # the first render happens inside the answer (cold)
         started = time.perf_counter()
         png = chart(*args, **kwargs)
         cold = time.perf_counter() - started
-        samples = []
+        samples, cpu = [], []
         for _ in range(runs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             png = chart(*args, **kwargs)
             samples.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
         samples.sort()
         p95 = samples[min(int(round(len(samples) * 0.95)), len(samples)) - 1]
         width, height = png_size(png)
         print(f"{name:<40} {cold * 1000:6.1f}ms {statistics.median(samples) * 1000:6.1f}ms {p95 * 1000:6.1f}ms "
+              f"{statistics.median(cpu) * 1000:6.1f}ms "
               f"{len(png) / 1024:6.0f}kB  {width}x{height}")
 
 

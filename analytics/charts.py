@@ -21,7 +21,7 @@ import math
 import struct
 import textwrap
 import threading
-import zlib
+import zlib  # the CRC of each PNG chunk
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +37,7 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 from matplotlib.ticker import FixedFormatter, FixedLocator, Formatter, FuncFormatter, LogLocator, NullFormatter, NullLocator
 from PIL import Image
+from zlib_ng import zlib_ng
 
 from analytics.compare import Comparison
 from analytics.history import LongRun
@@ -99,26 +100,27 @@ def _figure(rows: int = 1, heights: tuple[int, ...] = (1,), *, right: float = 0.
 
 
 def _png(fig: Figure) -> bytes:
-    """The figure drawn, as an RGB PNG that records its DPI.
+    """The figure drawn, as a PNG (8-bit RGBA, opaque) that records its DPI.
 
-    Written here rather than by Pillow (``savefig``), which tries every PNG row filter on every row
-    and costs twice as much: each row is filtered with "up" (the difference from the row above: zero
-    across flat backgrounds and grid lines) and the whole compressed by zlib at level 1. About 150-250 kB
+    Encoded here rather than by ``savefig`` (Pillow tries every PNG row filter on every row: four
+    times the cost). Agg's RGBA buffer is used as it is (dropping alpha would copy every pixel); each
+    row is filtered with "up", the difference from the row above, which is zero across backgrounds and
+    grid lines; zlib-ng deflates at level 2, 3x faster than zlib's level 1 and smaller. About 150-250 kB
     at 1600x1000, far under Discord's 10 MB."""
     canvas = fig.canvas
     canvas.draw()
     width, height = canvas.get_width_height()
-    rgb = np.asarray(canvas.buffer_rgba())[:, :, :3].reshape(height, width * 3)
-    rows = np.empty((height, width * 3 + 1), np.uint8)
+    pixels = np.asarray(canvas.buffer_rgba()).reshape(height, width * 4)
+    rows = np.empty((height, 1 + width * 4), np.uint8)
     rows[:, 0] = 2  # filter type "up"
-    rows[0, 1:] = rgb[0]
-    np.subtract(rgb[1:], rgb[:-1], out=rows[1:, 1:])
+    rows[0, 1:] = pixels[0]
+    np.subtract(pixels[1:], pixels[:-1], out=rows[1:, 1:])
     per_metre = round(fig.dpi / 0.0254)
     return b"".join((
         b"\x89PNG\r\n\x1a\n",
-        _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),  # 8-bit RGB
+        _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
         _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-        _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+        _chunk(b"IDAT", zlib_ng.compress(rows, 2)),
         _chunk(b"IEND", b""),
     ))  # fmt: skip
 

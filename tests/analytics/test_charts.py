@@ -208,6 +208,7 @@ def test_lines_and_bars_pass_the_3_to_1_graphics_contrast_and_avoid_red_against_
     fig = figures[name]
     colours = {to_hex(line.get_color()) for line in fig.findobj(Line2D) if line.get_visible() and len(line.get_xdata())}
     colours |= {to_hex(p.get_facecolor()) for ax in fig.axes for p in ax.patches}
+    colours |= {to_hex(c) for ax in fig.axes for coll in ax.collections for c in coll.get_facecolors()}
     colours -= {charts.GRID, charts.PANEL, charts.BACKGROUND}  # grid lines are meant to recede
     for colour in colours:
         assert contrast(colour, charts.PANEL) >= 3, colour
@@ -441,3 +442,16 @@ def test_close_anchor_labels_do_not_overlap(figures):
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_text() in ("Oct 2022 low", "SVB")]
     assert len(boxes) == 2 and not boxes_overlap(*boxes)
+
+
+def test_history_bars_are_the_calendar_year_spreads(raw_closes, figures):
+    pair = raw_closes[["^RUT", "^GSPC"]].dropna()
+    year_end = pair.groupby(pair.index.year).tail(1)
+    returns = (year_end / year_end.shift(1) - 1).iloc[1:-1]  # full years: 1988 to 2025
+    expected = ((returns["^RUT"] - returns["^GSPC"]) * 100).to_numpy()
+    top = figures["history"].axes[0]
+    (bars,) = [c for c in top.collections if len(c.get_paths()) > 1]
+    heights = [path.vertices[1, 1] for path in bars.get_paths()]
+    assert heights == pytest.approx(list(expected), rel=1e-9)
+    colours = [to_hex(c) for c in bars.get_facecolors()]
+    assert colours == [charts.GAIN if v >= 0 else charts.LOSS for v in expected]

@@ -185,15 +185,15 @@ class _Template:
             ax.set_autoscale_on(True)
 
 
-_pool: dict[_Layout, list[_Template]] = {}
+_pool: dict[Callable[..., None], list[_Template]] = {}  # per drawing: axes keep their units (dates)
 _pool_lock = threading.Lock()
 
 
 def _render(layout: _Layout, draw: Callable[..., None], *args: Any, **kwargs: Any) -> bytes:
-    """Draw into a pooled template of ``layout`` and return the PNG. Thread-safe: a template is used by one
-    render at a time; a burst builds as many as run at once. A render that fails drops its template."""
+    """``draw`` into a pooled template of ``layout`` and return the PNG. Thread-safe: a template is used by
+    one render at a time; a burst builds as many as run at once. A render that fails drops its template."""
     with _pool_lock:
-        free = _pool.setdefault(layout, [])
+        free = _pool.setdefault(draw, [])
         template = free.pop() if free else None
     if template is None:
         template = _Template.build(layout)
@@ -202,7 +202,7 @@ def _render(layout: _Layout, draw: Callable[..., None], *args: Any, **kwargs: An
     draw(template.fig, template.axes, *args, **kwargs)
     png = _png(template.fig)
     with _pool_lock:
-        _pool[layout].append(template)
+        _pool[draw].append(template)
     return png
 
 
@@ -253,7 +253,8 @@ def _value_axis(ax: Axes, values: Iterable[np.ndarray]) -> bool:
     if log:
         ax.set_yscale("log")
         decades = math.log10(high / low)
-        ax.yaxis.set_major_locator(LogLocator(subs=(1.0,) if decades > 3 else (1.0, 3.0) if decades > 1.5 else (1.0, 2.0, 5.0)))
+        subs = (1.0,) if decades > 3 else (1.0, 3.0) if decades > 1.5 else (1.0, 2.0, 5.0)  # 3 to 6 ticks
+        ax.yaxis.set_major_locator(LogLocator(subs=subs))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.yaxis.set_minor_formatter(NullFormatter())
     ax.yaxis.set_major_formatter(FuncFormatter(_plain) if log else _Ticks())

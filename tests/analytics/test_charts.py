@@ -152,7 +152,7 @@ def test_a_reused_template_draws_the_same_bytes_as_a_fresh_one(closes):
     charts.compare_chart(*nvda, caption=LONG_CAPTION)
     charts.history_chart(*history_args(closes), caption=CAPTION)
     assert charts.compare_chart(*month, caption=CAPTION) == fresh
-    assert len(charts._pool[charts._COMPARE]) == 1  # one template served all three compare charts
+    assert len(charts._pool[charts._draw_compare]) == 1  # one template served all three compare charts
 
 
 def test_templates_are_safe_across_threads(closes):
@@ -374,7 +374,8 @@ def test_history_says_what_the_colours_mean_and_marks_the_year_to_date(raw_close
     ytd = pair.iloc[-1] / pair.loc[:"2025-12-31"].iloc[-1] - 1
     last = top.patches[-1]
     assert last.get_height() == pytest.approx((ytd["^RUT"] - ytd["^GSPC"]) * 100, rel=1e-9)
-    assert last.get_hatch() == "///" and to_hex(last.get_facecolor()) == (charts.GAIN if ytd["^RUT"] > ytd["^GSPC"] else charts.LOSS)
+    assert last.get_hatch() == "///"
+    assert to_hex(last.get_facecolor()) == (charts.GAIN if ytd["^RUT"] > ytd["^GSPC"] else charts.LOSS)
     ticks = [t.get_text() for t in top.get_yticklabels()]
     assert "0" in ticks and not {"+0 pp", "-0 pp", "−0 pp"} & set(ticks)
 
@@ -455,3 +456,13 @@ def test_history_bars_are_the_calendar_year_spreads(raw_closes, figures):
     assert heights == pytest.approx(list(expected), rel=1e-9)
     colours = [to_hex(c) for c in bars.get_facecolors()]
     assert colours == [charts.GAIN if v >= 0 else charts.LOSS for v in expected]
+
+
+def test_a_render_that_fails_gives_no_template_back():
+    def broken(fig, axes):
+        axes[0].plot([1, 2], [3, 4])
+        raise ValueError("no data")
+
+    with pytest.raises(ValueError):
+        charts._render(charts._ALERT, broken)
+    assert charts._pool.get(broken, []) == []  # a half-drawn figure is never reused

@@ -72,7 +72,7 @@ def alert_answer(event: rules.AlertEvent, preset: str, values: pd.Series, proven
         fields=tuple(fields),
         footer=footer(provenance, symbols, now, as_of=event.session),
         data={"command": "alert", **provenance_data(provenance, event.session), **event_data(event)},
-        chart=alert_chart(values, event.session, event.series.split(" ")[0]),
+        chart=alert_chart(values, event.session, event.series.split(" ")[0], caption=footer(provenance, symbols, now, as_of=event.session)),
         chart_name="alert.png",
     )
 

@@ -101,7 +101,7 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices,
         footer=footer(prices.provenance, symbols, now, as_of=session) + f" · Basket: {today.breadth.banks} regional banks",
         data={"command": "banks", **provenance_data(prices.provenance, session), "now": _data(today),
               "march_2023": _data(then) if then is not None else None, "credit_or_rates": credit_data},
-        chart=banks_chart(prices.closes, session - CHART_SPAN, session),
+        chart=banks_chart(prices.closes, session - CHART_SPAN, session, caption=footer(prices.provenance, symbols, now, as_of=session)),
         chart_name="banks.png",
     )
 

@@ -88,7 +88,7 @@ def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timest
         fields=tuple(fields),
         footer=footer(prices.provenance, [a, b], now, window.label(), window.end),
         data=_data(result, prices, basis),
-        chart=compare_chart(pair, result),
+        chart=compare_chart(pair, result, caption=footer(prices.provenance, [a, b], now, as_of=window.end)),
         chart_name="compare.png",
     )
 

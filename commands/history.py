@@ -72,7 +72,7 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
         summary=summary,
         fields=fields,
         footer=footer(prices.provenance, [A, B], now, f"{result.first.date()} → {result.as_of.date()}", result.as_of),
-        chart=history_chart(pair, result),
+        chart=history_chart(pair, result, caption=footer(prices.provenance, [A, B], now, as_of=result.as_of)),
         chart_name="history.png",
         data=data,
     )

@@ -95,7 +95,7 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
         fields=tuple(fields),
         footer=footer(prices.provenance, shown, now, window.label(), window.end),
         data=data,
-        chart=performance_chart(rows, window.label()),
+        chart=performance_chart(rows, window.label(), caption=footer(prices.provenance, wanted, now, as_of=window.end)),
         chart_name="performance.png",
     )
 

@@ -32,7 +32,7 @@ async def test_compare_matches_the_data(services, raw_closes):
     assert "Data: snapshot data, last session 2026-02-20" in answer.footer
     assert "Basis: price (^RUT, ^GSPC)" in answer.footer
     assert "Window: 2022-10-12 → 2025-10-21" in answer.footer
-    assert png_size(answer.chart) == (800, 500)
+    assert png_size(answer.chart) == (1600, 1000)
     json.loads(answer.to_json())
 
 
@@ -53,7 +53,7 @@ async def test_performance_sorted_with_exact_returns(services, raw_closes):
     nvda = raw_closes["NVDA"].loc["2025-10-21"] / raw_closes["NVDA"].loc["2022-10-12"] - 1
     assert rows[0]["return_pct"] == pytest.approx(nvda * 100, rel=1e-12)
     assert answer.to_text().count("max drawdown") == 3
-    assert png_size(answer.chart) == (800, 500)
+    assert png_size(answer.chart) == (1600, 1000)
 
 
 async def test_quote(services, raw_closes):
@@ -74,7 +74,7 @@ async def test_history_rates_and_banks_answer(services):
     banks = await ask(services, "banks", ["as_of:2023-03-13"])
     assert banks.data["now"]["level"] == "severe" and banks.data["as_of"] == "2023-03-13"
     assert banks.summary.startswith("Regional-bank stress is SEVERE on 2023-03-13")
-    assert png_size(banks.chart) == (800, 500)
+    assert png_size(banks.chart) == (1600, 1000)
 
 
 async def test_every_command_prints_json_with_its_provenance(services):

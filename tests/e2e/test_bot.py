@@ -94,7 +94,7 @@ async def test_compare_is_deferred_then_answered_with_figures_embed_and_chart(fa
     assert "Basis: price (^RUT, ^GSPC)" in footer and "Window: 2022-10-12 → 2025-10-21" in footer
     assert embed["image"]["url"] == "attachment://compare.png"
     assert message.attachment_names == ["compare.png"]
-    assert png_size(message.files["compare.png"]) == (800, 500)
+    assert png_size(message.files["compare.png"]) == (1600, 1000)
     assert not message.ephemeral
     assert message.payload.get("allowed_mentions") == {"parse": []}
 

@@ -1,0 +1,468 @@
+"""analytics.charts on the real snapshot, by properties of the PNG and of the drawn figure.
+
+Each chart is drawn the way its command draws it; the figure is inspected after a full draw:
+size and dpi, scale, where every tick label lands, the last-value labels against numbers
+computed here from the raw closes, the caption, the anchors, and the contrast of every colour
+against Discord's dark theme (WCAG 2 relative luminance).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex, to_rgb
+from matplotlib.dates import num2date
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from PIL import Image
+
+from analytics import charts
+from analytics.compare import aligned_pair, compare
+from analytics.history import long_run
+from analytics.performance import performance
+from analytics.windows import resolve_window
+
+from ._helpers import NOW, T
+
+CAPTION = "Data: snapshot data, last session 2026-02-20 · Basis: price (^RUT, ^GSPC) · As of close 2026-02-20"
+LONG_CAPTION = ("Data: Yahoo Finance, last session 2026-02-20, STALE: last updated 3 h 5 min ago (served from cache) · "
+                "Basis: total return (NVDA, META, GOOGL, MSFT, AAPL, AMZN, AVGO, TSLA); price (^GSPC, ^RUT) · "
+                "As of close 2026-02-20")  # fmt: skip
+TEN = ["NVDA", "META", "GOOGL", "MSFT", "AAPL", "AMZN", "AVGO", "TSLA", "^GSPC", "^RUT"]
+
+
+# -- building the charts as the commands do ---------------------------------------------------
+
+
+def compare_args(closes: pd.DataFrame, a: str, b: str, start: str, end: str = "") -> tuple:
+    pair = aligned_pair(closes, a, b)
+    return pair, compare(pair, resolve_window(start, end, pair.index, NOW))
+
+
+def performance_args(closes: pd.DataFrame, symbols: list[str], start: str, end: str = "") -> tuple:
+    frame = closes[symbols]
+    window = resolve_window(start, end, frame.dropna().index, NOW)
+    return performance(frame, window), window.label()
+
+
+def banks_args(closes: pd.DataFrame, session: str) -> tuple:
+    day = T(session)
+    return closes, day - pd.DateOffset(years=1), day
+
+
+def history_args(closes: pd.DataFrame) -> tuple:
+    pair = aligned_pair(closes, "^RUT", "^GSPC")
+    return pair, long_run(pair)
+
+
+def alert_args(closes: pd.DataFrame, session: str) -> tuple:
+    return closes["KRE"], T(session), "KRE"
+
+
+def drawn(kind: str, *args: object, caption: str = CAPTION) -> Figure:
+    """A fresh figure with the chart's own layout and drawing, fully drawn."""
+    layout, draw = charts.DRAWINGS[kind]
+    fig, axes = charts._new_figure(layout)
+    draw(fig, axes, *args, caption)
+    fig.canvas.draw()
+    return fig
+
+
+CASES = {
+    "compare 1y": ("compare", lambda c: compare_args(c, "^RUT", "^GSPC", "1y")),
+    "compare 1m": ("compare", lambda c: compare_args(c, "^RUT", "^GSPC", "1m")),
+    "compare NVDA max": ("compare", lambda c: compare_args(c, "NVDA", "^GSPC", "max")),
+    "compare oct-2022-low": ("compare", lambda c: compare_args(c, "^RUT", "^GSPC", "oct-2022-low", "2025-10-21")),
+    "performance 10": ("performance", lambda c: performance_args(c, TEN, "oct-2022-low")),
+    "performance losses": ("performance", lambda c: performance_args(c, ["KRE", "SPY", "XLF"], "2023-01-03", "2023-05-04")),
+    "banks": ("banks", lambda c: banks_args(c, "2026-02-20")),
+    "banks 2023-03-13": ("banks", lambda c: banks_args(c, "2023-03-13")),
+    "history": ("history", history_args),
+    "alert": ("alert", lambda c: alert_args(c, "2023-03-13")),
+}
+
+
+@pytest.fixture(scope="module")
+def figures(closes) -> dict[str, Figure]:
+    return {name: drawn(kind, *build(closes)) for name, (kind, build) in CASES.items()}
+
+
+def texts(fig: Figure) -> list[Text]:
+    """Every visible, non-empty text artist of the figure."""
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def strings(fig: Figure) -> list[str]:
+    return [t.get_text() for t in texts(fig)]
+
+
+# -- size, dpi, encoding ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_every_chart_is_a_1600x1000_png_at_200_dpi(closes, name):
+    kind, build = CASES[name]
+    png = getattr(charts, f"{kind}_chart")(*build(closes), caption=CAPTION)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()  # decodes every row: the hand-written encoder's output is a valid PNG
+        assert image.size == (1600, 1000) and image.mode == "RGBA"
+        assert image.info["dpi"] == pytest.approx((200, 200), abs=0.01)
+        pixels = np.asarray(image)
+    assert (pixels[:, :, 3] == 255).all()  # opaque
+    assert to_hex(pixels[0, 0, :3] / 255) == to_hex(pixels[-1, -1, :3] / 255) == charts.BACKGROUND  # corner to corner
+    assert len(png) < 1_000_000  # far under Discord's 10 MB
+
+
+def test_a_render_draws_the_same_pixels_as_the_figure_it_drew(closes):
+    args = compare_args(closes, "^RUT", "^GSPC", "1y")
+    fig = drawn("compare", *args)
+    expected = np.asarray(fig.canvas.buffer_rgba())
+    with Image.open(io.BytesIO(charts.compare_chart(*args, caption=CAPTION))) as image:
+        assert np.array_equal(np.asarray(image), expected)
+
+
+def test_to_jpeg_reencodes_a_chart(closes):
+    png = charts.alert_chart(*alert_args(closes, "2023-03-13"), caption=CAPTION)
+    jpeg = charts.to_jpeg(png)
+    assert jpeg[:3] == b"\xff\xd8\xff"
+    with Image.open(io.BytesIO(jpeg)) as image:
+        assert image.format == "JPEG" and image.size == (1600, 1000)
+        assert image.info["dpi"] == pytest.approx((200, 200), abs=0.01)
+        # Same picture: the mean absolute difference from the PNG is a few levels at most.
+        with Image.open(io.BytesIO(png)) as original:
+            diff = np.abs(np.asarray(image, dtype=int) - np.asarray(original.convert("RGB"), dtype=int)).mean()
+    assert diff < 3
+
+
+# -- pooled templates: reuse draws exactly what a fresh figure draws, in any thread ----------------
+
+
+def test_a_reused_template_draws_the_same_bytes_as_a_fresh_one(closes):
+    nvda = compare_args(closes, "NVDA", "^GSPC", "max")  # log scale, anchors
+    month = compare_args(closes, "^RUT", "^GSPC", "1m")  # linear, none
+    charts._pool.clear()
+    fresh = charts.compare_chart(*month, caption=CAPTION)
+    charts.compare_chart(*nvda, caption=LONG_CAPTION)
+    charts.history_chart(*history_args(closes), caption=CAPTION)
+    assert charts.compare_chart(*month, caption=CAPTION) == fresh
+    assert len(charts._pool[charts._draw_compare]) == 1  # one template served all three compare charts
+
+
+def test_templates_are_safe_across_threads(closes):
+    jobs = [
+        (charts.compare_chart, compare_args(closes, "^RUT", "^GSPC", start))
+        for start in ("1m", "3m", "1y", "svb", "oct-2022-low", "max")
+    ] + [(charts.banks_chart, banks_args(closes, day)) for day in ("2023-03-13", "2024-06-28", "2026-02-20")]
+    serial = [chart(*args, caption=CAPTION) for chart, args in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(2):
+            assert list(pool.map(lambda job: job[0](*job[1], caption=CAPTION), jobs)) == serial
+
+
+def test_the_helpers_for_other_charts_still_work():
+    fig, (ax,) = charts._figure()
+    ax.plot([0, 1], [1, 2], color=charts.BLUE)
+    charts._title(fig, "Title", "subtitle")
+    with Image.open(io.BytesIO(charts._png(fig))) as image:
+        assert image.size == (1600, 1000)
+    assert {"Title", "subtitle"} <= set(strings(fig))
+
+
+# -- type, colours, contrast ------------------------------------------------------------------
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_is_computed_as_wcag_defines_it():
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_every_text_passes_wcag_aa_on_the_canvas_and_the_panel(figures, name):
+    for text in texts(figures[name]):
+        colour = to_hex(text.get_color())
+        for ground in (charts.BACKGROUND, charts.PANEL):
+            assert contrast(colour, ground) >= 4.5, (text.get_text(), colour, ground)
+        assert text.get_fontsize() >= 9.5  # the caption is the smallest; ticks are 12 pt at 200 dpi
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_lines_and_bars_pass_the_3_to_1_graphics_contrast_and_avoid_red_against_green(figures, name):
+    fig = figures[name]
+    colours = {to_hex(line.get_color()) for line in fig.findobj(Line2D) if line.get_visible() and len(line.get_xdata())}
+    colours |= {to_hex(p.get_facecolor()) for ax in fig.axes for p in ax.patches}
+    colours |= {to_hex(c) for ax in fig.axes for coll in ax.collections for c in coll.get_facecolors()}
+    colours -= {charts.GRID, charts.PANEL, charts.BACKGROUND}  # grid lines are meant to recede
+    for colour in colours:
+        assert contrast(colour, charts.PANEL) >= 3, colour
+    assert not {"#23a55a", "#f23f43"} & colours  # Discord's green and red, the old gains/losses pair
+
+
+def test_gains_are_blue_and_losses_orange(figures):
+    fig = figures["performance losses"]
+    (ax,) = fig.axes
+    by_value = {round(p.get_width(), 6): to_hex(p.get_facecolor()) for p in ax.patches}
+    assert set(by_value.values()) == {charts.GAIN, charts.LOSS}  # the window has both
+    assert all(colour == (charts.GAIN if width >= 0 else charts.LOSS) for width, colour in by_value.items())
+    assert (charts.GAIN, charts.LOSS) == (charts.BLUE, charts.ORANGE)
+
+
+# -- ticks inside the canvas and apart -----------------------------------------------------------
+
+
+def drawn_ticklabels(axis) -> list[Text]:
+    """The tick labels a draw shows: ticks outside the view keep a label object but are not drawn."""
+    low, high = sorted(axis.get_view_interval())
+    span = high - low
+    return [label for loc, label in zip(axis.get_majorticklocs(), axis.get_majorticklabels())
+            if low - 1e-9 * span <= loc <= high + 1e-9 * span and label.get_visible() and label.get_text()]  # fmt: skip
+
+
+def boxes_overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_tick_labels_are_inside_the_canvas_and_never_overlap(figures, name):
+    fig = figures[name]
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.bbox
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = drawn_ticklabels(axis)
+            boxes = [t.get_window_extent(renderer) for t in labels]
+            for box in boxes:
+                assert canvas.x0 <= box.x0 and box.x1 <= canvas.x1 and canvas.y0 <= box.y0 and box.y1 <= canvas.y1
+            for (la, a), (lb, b) in itertools.combinations(zip(labels, boxes), 2):
+                assert not boxes_overlap(a, b), (la.get_text(), lb.get_text())
+    assert len(drawn_ticklabels(fig.axes[-1].xaxis)) >= 3
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_every_text_is_inside_the_canvas(figures, name):
+    fig = figures[name]
+    renderer = fig.canvas.get_renderer()
+    ticks = {id(t) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis) for t in axis.get_majorticklabels()}
+    shown = [t for ax in fig.axes for axis in (ax.xaxis, ax.yaxis) for t in drawn_ticklabels(axis)]
+    for text in [t for t in texts(fig) if id(t) not in ticks] + shown:
+        box = text.get_window_extent(renderer)
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 and fig.bbox.y0 <= box.y0 and box.y1 <= fig.bbox.y1, \
+            text.get_text()  # fmt: skip
+
+
+def test_a_month_of_dates_reads_as_days_and_months_not_overlapping_full_dates(figures):
+    labels = [t.get_text() for t in figures["compare 1m"].axes[-1].get_xticklabels()]
+    assert "Feb" in labels and all(len(label) <= 4 for label in labels), labels
+
+
+def test_linear_ticks_are_written_exactly(figures):
+    formatter = charts._Ticks()
+    formatter.set_locs([40, 42.5, 45, 47.5])
+    assert [formatter(v) for v in (40, 42.5, 47.5)] == ["40.0", "42.5", "47.5"]
+    formatter.set_locs([-0.0, 1000, 2000])
+    assert [formatter(v) for v in (-0.0, 2000)] == ["0", "2,000"]
+    for name in CASES:
+        for ax in figures[name].axes:
+            axis = ax.xaxis if name.startswith("performance") else ax.yaxis
+            if axis.get_scale() == "linear":
+                labels = [t.get_text() for t in axis.get_majorticklabels()]
+                numbers = [float(s.replace(",", "").replace("%", "").replace(" pp", "")) for s in labels if s]
+                assert np.allclose(numbers, [v for v, s in zip(axis.get_majorticklocs(), labels) if s], atol=1e-9), labels
+
+
+# -- scale -------------------------------------------------------------------------------------
+
+
+def test_log_scale_when_a_panel_spans_more_than_10x(closes, figures):
+    nvda = closes[["NVDA", "^GSPC"]].dropna()
+    rebased = nvda / nvda.iloc[0] * 100
+    assert rebased.max().max() / rebased.min().min() > 10  # the condition, computed here
+    top, bottom = figures["compare NVDA max"].axes
+    assert top.get_yscale() == "log" and bottom.get_yscale() == "log"
+    assert "log" in top.get_ylabel()
+    # ^GSPC is no longer flat: its line spans a good part of the panel's height.
+    gspc = top.lines[1].get_ydata()
+    low, high = top.get_ylim()
+    assert np.log(gspc.max() / gspc.min()) / np.log(high / low) > 0.2
+
+
+def test_linear_scale_within_10x(figures):
+    for name in ("compare 1y", "compare 1m", "banks", "history", "alert"):
+        assert {ax.get_yscale() for ax in figures[name].axes} == {"linear"}, name
+
+
+# -- last-value labels -------------------------------------------------------------------------
+
+
+def annotations(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def test_compare_labels_each_line_end_with_its_return_and_the_ratio(raw_closes, figures):
+    both = raw_closes[["^RUT", "^GSPC"]].dropna().loc["2022-10-12":"2025-10-21"]
+    rut, spx = (both.iloc[-1] / both.iloc[0] - 1) * 100
+    top, bottom = figures["compare oct-2022-low"].axes
+    assert f"^RUT {rut:+,.1f}%" in annotations(top) and f"^GSPC {spx:+,.1f}%" in annotations(top)
+    assert f"{both['^RUT'].iloc[-1] / both['^GSPC'].iloc[-1]:.4f}" in annotations(bottom)
+    assert (f"^RUT {rut:+,.1f}%", f"^GSPC {spx:+,.1f}%") == ("^RUT +47.4%", "^GSPC +88.3%")
+
+
+def test_line_end_labels_sit_right_of_the_plot_and_apart(figures):
+    fig = figures["compare 1m"]  # the two returns end 1 pp apart: close together
+    renderer = fig.canvas.get_renderer()
+    top = fig.axes[0]
+    ends = [t for t in top.texts if t.get_text().startswith("^")]
+    assert len(ends) == 2
+    boxes = [t.get_window_extent(renderer) for t in ends]
+    assert not boxes_overlap(*boxes)
+    assert all(box.x0 >= top.bbox.x1 for box in boxes)
+
+
+def test_banks_labels_the_drawdown_and_ratio(raw_closes, figures):
+    kre = raw_closes["KRE"].dropna().loc[:"2023-03-13"]
+    peak = kre.loc[T("2023-03-13") - pd.Timedelta(days=364):].max()
+    drawdown = (kre.iloc[-1] / peak - 1) * 100
+    ratio = raw_closes.loc["2023-03-13", "KRE"] / raw_closes.loc["2023-03-13", "SPY"]
+    top, bottom = figures["banks 2023-03-13"].axes
+    assert f"{drawdown:+.1f}%" in annotations(top) and f"{ratio:.4f}" in annotations(bottom)
+
+
+def test_alert_labels_the_session_close(raw_closes, figures):
+    (ax,) = figures["alert"].axes
+    assert f"{raw_closes.loc['2023-03-13', 'KRE']:,.2f}" in annotations(ax)
+
+
+def test_performance_labels_each_bar_with_its_return(raw_closes, figures):
+    (ax,) = figures["performance 10"].axes
+    frame = raw_closes[TEN].dropna()
+    frame = frame.loc["2022-10-12":]
+    returns = (frame.iloc[-1] / frame.iloc[0] - 1) * 100
+    assert sorted(annotations(ax)) == sorted(f"{r:+,.1f}%" for r in returns)
+    # best at the top: the tick labels, bottom to top, in order of return
+    order = [t.get_text() for t in ax.get_yticklabels()]
+    assert order == list(returns.sort_values().index)
+
+
+# -- history -----------------------------------------------------------------------------------
+
+
+def test_history_says_what_the_colours_mean_and_marks_the_year_to_date(raw_closes, figures):
+    fig = figures["history"]
+    top, _ = fig.axes
+    legend = [t.get_text() for t in top.get_legend().get_texts()]
+    assert legend == ["^RUT ahead", "^GSPC ahead", "2026 year to date"]
+    assert "YTD" in annotations(top)
+    # 2026 to date, from the raw closes: ^RUT ahead, so the hatched bar is blue.
+    pair = raw_closes[["^RUT", "^GSPC"]].dropna()
+    ytd = pair.iloc[-1] / pair.loc[:"2025-12-31"].iloc[-1] - 1
+    last = top.patches[-1]
+    assert last.get_height() == pytest.approx((ytd["^RUT"] - ytd["^GSPC"]) * 100, rel=1e-9)
+    assert last.get_hatch() == "///"
+    assert to_hex(last.get_facecolor()) == (charts.GAIN if ytd["^RUT"] > ytd["^GSPC"] else charts.LOSS)
+    ticks = [t.get_text() for t in top.get_yticklabels()]
+    assert "0" in ticks and not {"+0 pp", "-0 pp", "−0 pp"} & set(ticks)
+
+
+# -- caption -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_caption_is_printed_in_the_image(figures, name):
+    assert CAPTION in strings(figures[name])
+
+
+def test_a_long_caption_wraps_and_lifts_the_plots(closes):
+    args = compare_args(closes, "^RUT", "^GSPC", "1y")
+    short, long = drawn("compare", *args), drawn("compare", *args, caption=LONG_CAPTION)
+    (caption,) = [t for t in texts(long) if t.get_text().startswith("Data: Yahoo")]
+    assert caption.get_text().replace("\n", " ") == LONG_CAPTION and caption.get_text().count("\n") == 1
+    assert long.axes[-1].get_position().y0 > short.axes[-1].get_position().y0
+    renderer = long.canvas.get_renderer()
+    tick_boxes = [t.get_window_extent(renderer) for t in long.axes[-1].get_xticklabels() if t.get_text()]
+    assert not any(boxes_overlap(caption.get_window_extent(renderer), box) for box in tick_boxes)
+
+
+def test_no_caption_draws_none(closes):
+    fig = drawn("alert", *alert_args(closes, "2023-03-13"), caption="")
+    assert not [s for s in strings(fig) if s.startswith("Data:")]
+
+
+# -- anchors -----------------------------------------------------------------------------------
+
+
+def anchor_lines(ax) -> set[pd.Timestamp]:
+    """The days of the vertical lines spanning the panel (axvline: one x, y from 0 to 1 in axes terms)."""
+    vertical = [line for line in ax.lines if len(set(line.get_xdata())) == 1 and list(line.get_ydata()) == [0, 1]]
+    return {pd.Timestamp(line.get_xdata()[0]) if not isinstance(line.get_xdata()[0], float)
+            else pd.Timestamp(num2date(line.get_xdata()[0])).tz_localize(None) for line in vertical}  # fmt: skip
+
+
+OCT_LOW, SVB = T("2022-10-12"), T("2023-03-08")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("compare oct-2022-low", {OCT_LOW, SVB}),  # the window starts at the October low
+        ("compare NVDA max", {OCT_LOW, SVB}),
+        ("banks 2023-03-13", {OCT_LOW, SVB}),
+        ("alert", {OCT_LOW, SVB}),
+        ("history", {OCT_LOW, SVB}),
+        ("compare 1y", set()),
+        ("compare 1m", set()),
+        ("banks", set()),
+    ],
+)
+def test_anchors_are_marked_when_in_range_and_only_then(figures, name, expected):
+    fig = figures[name]
+    for ax in fig.axes:
+        assert anchor_lines(ax) == expected
+    labels = {"Oct 2022 low": OCT_LOW, "SVB": SVB}
+    assert {day for label, day in labels.items() if label in annotations(fig.axes[0])} == expected
+
+
+def test_close_anchor_labels_do_not_overlap(figures):
+    fig = figures["history"]  # five months apart on a 39-year axis
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_text() in ("Oct 2022 low", "SVB")]
+    assert len(boxes) == 2 and not boxes_overlap(*boxes)
+
+
+def test_history_bars_are_the_calendar_year_spreads(raw_closes, figures):
+    pair = raw_closes[["^RUT", "^GSPC"]].dropna()
+    year_end = pair.groupby(pair.index.year).tail(1)
+    returns = (year_end / year_end.shift(1) - 1).iloc[1:-1]  # full years: 1988 to 2025
+    expected = ((returns["^RUT"] - returns["^GSPC"]) * 100).to_numpy()
+    top = figures["history"].axes[0]
+    (bars,) = [c for c in top.collections if len(c.get_paths()) > 1]
+    heights = [path.vertices[1, 1] for path in bars.get_paths()]
+    assert heights == pytest.approx(list(expected), rel=1e-9)
+    colours = [to_hex(c) for c in bars.get_facecolors()]
+    assert colours == [charts.GAIN if v >= 0 else charts.LOSS for v in expected]
+
+
+def test_a_render_that_fails_gives_no_template_back():
+    def broken(fig, axes):
+        axes[0].plot([1, 2], [3, 4])
+        raise ValueError("no data")
+
+    with pytest.raises(ValueError):
+        charts._render(charts._ALERT, broken)
+    assert charts._pool.get(broken, []) == []  # a half-drawn figure is never reused

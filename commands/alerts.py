@@ -177,9 +177,9 @@ def _rates_line(r: Rates, session: pd.Timestamp) -> str:
 # -- /alerts replay (anyone; also `marketbot ask alerts replay`) ---------------------------
 
 
-async def replay(services: Services, rule: str = "kre", start: str = "1y", end: str = "", preset: str = "standard") -> Answer:
+async def replay(services: Services, rule: str = "kre", start: str = "1y", end: str = "", sensitivity: str = "standard") -> Answer:
     """The sessions a rule would have fired on, with the figures, to judge thresholds before subscribing."""
-    rule, preset = rule.strip().lower(), preset.strip().lower()
+    rule, preset = rule.strip().lower(), sensitivity.strip().lower()
     if rule not in rules.RULES:
         raise InvalidInput(f"Replay works for the rules {', '.join(rules.RULES)}; `{rule[:20]}` is not one.")
     if preset not in rules.PRESETS:
@@ -343,7 +343,7 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
         rule="ratio or kre",
         start="A date or an anchor (default 1y)",
         end="A date (default: the last close)",
-        sensitivity="default standard",
+        sensitivity="How unusual a move must be (default standard)",
     )
     @app_commands.choices(rule=REPLAY_OPTIONS, sensitivity=SENSITIVITY)
     @app_commands.autocomplete(start=anchor_choices, end=end_anchor_choices)
@@ -351,7 +351,7 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
     async def replay_(self, interaction: discord.Interaction, rule: str = "kre",
                       start: app_commands.Range[str, 1, 20] = "1y", end: app_commands.Range[str, 1, 20] = "",
                       sensitivity: str = "standard") -> None:  # fmt: skip
-        await self.responder.answer(interaction, replay, rule=rule, start=start, end=end, preset=sensitivity)
+        await self.responder.answer(interaction, replay, rule=rule, start=start, end=end, sensitivity=sensitivity)
 
 
 def role_warning(role: discord.Role | None, bot_permissions: discord.Permissions) -> str:

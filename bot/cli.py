@@ -173,6 +173,8 @@ def _ask_main(argv: list[str]) -> int:
         return asyncio.run(_ask(settings, request, args))
     except MarketbotError as exc:
         return fail(str(exc))
+    except BrokenPipeError:
+        raise  # main's: nobody is reading any more
     except Exception as exc:  # a bug: one line here, the traceback with MARKETBOT_LOG_LEVEL=DEBUG
         log.debug("marketbot ask %s failed", command, exc_info=True)
         return fail(f"unexpected error ({type(exc).__name__}: {exc}); MARKETBOT_LOG_LEVEL=DEBUG shows where.")

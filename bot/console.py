@@ -261,7 +261,8 @@ def commands_help() -> str:
 def command_help(name: str) -> str:
     """`marketbot ask compare --help`: usage, what it does, each option with its default and choices."""
     command, _ = resolve_command(name.split())
-    lines = [f"usage: marketbot ask {command.name} [name:value ...] [--json] [--chart FILE]", "", command.description, ""]
+    takes = " [name:value ...]" if command.options else ""
+    lines = [f"usage: marketbot ask {command.name}{takes} [--json] [--chart FILE]", "", command.description, ""]
     if not command.options:
         lines.append(f"{command.name} takes no options.")
     else:

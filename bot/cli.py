@@ -13,12 +13,16 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from analytics.errors import MarketbotError
 from bot.settings import Settings
 from commands.catalog import package_version
+
+if TYPE_CHECKING:
+    from bot import console  # imported when asked: it loads every command
 
 log = logging.getLogger("marketbot")
 
@@ -153,10 +157,10 @@ def _ask_main(argv: list[str]) -> int:
     words = [args.command, *args.options] if args.command else []
     command = " ".join(w.lower() for w in words[:1]) or None
     try:
-        if args.help or not words:
-            if args.help and words:
-                print(console.command_help(" ".join(words[:2]) if len(words) > 1 and ":" not in words[1] else words[0]))
-                return 0
+        if args.help and words:
+            print(console.command_help(words))
+            return 0
+        if not words:  # nothing asked yet: say what can be asked
             if as_json and not args.help:
                 return fail("Name a command (`marketbot ask --help` lists them).", 2)
             parser = _ask_parser()
@@ -180,7 +184,7 @@ def _ask_main(argv: list[str]) -> int:
         return fail(f"unexpected error ({type(exc).__name__}: {exc}); MARKETBOT_LOG_LEVEL=DEBUG shows where.")
 
 
-async def _ask(settings: Settings, request, args: argparse.Namespace) -> int:
+async def _ask(settings: Settings, request: console.Request, args: argparse.Namespace) -> int:
     from bot import console
     from bot.wiring import build_services
 

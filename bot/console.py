@@ -15,12 +15,16 @@ import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analytics.errors import InvalidInput, MarketbotError
 from commands.answer import Answer
 from commands.catalog import slash_commands
 from commands.registry import HANDLERS
 from commands.services import Services
+
+if TYPE_CHECKING:
+    from discord import app_commands
 
 CHART_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
@@ -71,7 +75,7 @@ def terminal_commands() -> dict[str, Command]:
     return found
 
 
-def _choice(choice) -> str:
+def _choice(choice: app_commands.Choice) -> str:
     value = str(choice.value)
     return choice.name if choice.name.startswith(value) else f"{value}: {choice.name}"
 
@@ -235,10 +239,11 @@ def _to_jpeg(png: bytes) -> bytes:
     from PIL import Image  # matplotlib's own dependency
 
     image = Image.open(io.BytesIO(png))
-    flat = Image.new("RGB", image.size, "white")  # JPEG has no transparency
-    flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-    out = io.BytesIO()
     dpi = image.info.get("dpi")
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", image.size, "white")  # JPEG has no transparency
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    out = io.BytesIO()
     flat.save(out, "JPEG", quality=92, **({"dpi": tuple(round(d) for d in dpi)} if dpi else {}))
     return out.getvalue()
 
@@ -258,9 +263,9 @@ def commands_help() -> str:
     return "\n".join(lines)
 
 
-def command_help(name: str) -> str:
+def command_help(words: list[str]) -> str:
     """`marketbot ask compare --help`: usage, what it does, each option with its default and choices."""
-    command, _ = resolve_command(name.split())
+    command, _ = resolve_command(words)
     takes = " [name:value ...]" if command.options else ""
     lines = [f"usage: marketbot ask {command.name}{takes} [--json] [--chart FILE]", "", command.description, ""]
     if not command.options:

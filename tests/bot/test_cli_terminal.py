@@ -94,9 +94,10 @@ def test_ask_help_lists_every_command_with_its_slash_description(runs):
     assert lines[0] == "usage: marketbot ask COMMAND [name:value ...] [--json] [--chart FILE]"
     listed = lines[lines.index("commands:") + 1 :]
     slash = slash_commands()
+    width = max(map(len, HANDLERS)) + 2
     for name in HANDLERS:  # the registry's commands, described by their cogs
-        assert f"  {name.ljust(15)}{slash[name].description}" in listed
-    assert listed[len(HANDLERS) - 1] == "  alerts replay  The days a rule would have fired, to judge it before subscribing"
+        assert f"  {name.ljust(width)}{slash[name].description}" in listed
+    assert f"  {'alerts replay'.ljust(width)}The days a rule would have fired, to judge it before subscribing" in listed
     assert "In Discord only: /alerts subscribe, /alerts unsubscribe, /alerts list, /alerts test." in lines
 
 

@@ -132,7 +132,9 @@ def _main(argv: list[str]) -> int:
         job = {"run": "serve", "sync": "sync", "alerts": "check"}[args.verb]
         return _connect(settings, job, guild=getattr(args, "guild", None))
     except MarketbotError as exc:
-        print(f"marketbot: {exc}", file=sys.stderr)
+        from bot.console import for_terminal
+
+        print(f"marketbot: {for_terminal(str(exc))}", file=sys.stderr)
         return 1
 
 
@@ -232,7 +234,14 @@ def _setting_problem(error: dict) -> str:
 async def _export(settings: Settings, path: Path, symbols: str | None) -> int:
     from bot.snapshot_export import export
 
-    rows = await export(settings, path, symbols)
+    if path.is_dir():
+        raise MarketbotError(f"{path} is a folder: name a file in it, e.g. {path / 'prices.csv'}.")
+    if not path.parent.is_dir():
+        raise MarketbotError(f"The folder {path.parent} does not exist; create it or pick another.")
+    try:
+        rows = await export(settings, path, symbols)
+    except OSError as exc:
+        raise MarketbotError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     print(f"wrote {rows} rows to {path}")
     return 0
 

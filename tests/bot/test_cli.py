@@ -198,3 +198,15 @@ def test_bad_settings_are_one_line_each_and_json_with_json(monkeypatch, capsys):
         "fix it in the environment or .env.",
         "command": "quote",
     }
+
+
+def test_snapshot_export_mistakes_are_one_line(capsys, tmp_path):
+    assert main(["snapshot", "export", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == f"marketbot: {tmp_path} is a folder: name a file in it, e.g. {tmp_path / 'prices.csv'}.\n"
+    assert main(["snapshot", "export", str(tmp_path / "no" / "prices.csv")]) == 1
+    assert capsys.readouterr().err == f"marketbot: The folder {tmp_path / 'no'} does not exist; create it or pick another.\n"
+    assert main(["snapshot", "export", str(tmp_path / "prices.csv"), "--symbols", "ZZZZ"]) == 1
+    assert capsys.readouterr().err == (
+        "marketbot: Unknown symbol `ZZZZ`: not in the offline snapshot (47 symbols; try `marketbot ask about`).\n"
+    )
+    assert not (tmp_path / "prices.csv").exists()

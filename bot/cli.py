@@ -157,6 +157,8 @@ def _ask_main(argv: list[str]) -> int:
     except UsageError as exc:
         return fail(f"{exc} (`marketbot ask --help`).", 2)
     words = [args.command, *args.options] if args.command else []
+    if words[:1] and words[0].lower() == "help":  # `marketbot ask help compare` means --help
+        args.help, words = True, words[1:]
     command = " ".join(w.lower() for w in words[:1]) or None
     try:
         if args.help and words:

@@ -210,3 +210,14 @@ def test_snapshot_export_mistakes_are_one_line(capsys, tmp_path):
         "marketbot: Unknown symbol `ZZZZ`: not in the offline snapshot (47 symbols; try `marketbot ask about`).\n"
     )
     assert not (tmp_path / "prices.csv").exists()
+
+
+def test_help_as_a_word(capsys):
+    assert main(["ask", "compare", "--help"]) == 0
+    flag = capsys.readouterr().out
+    assert main(["ask", "help", "Compare"]) == 0
+    assert capsys.readouterr().out == flag
+    assert main(["ask", "--help"]) == 0
+    listing = capsys.readouterr().out
+    assert main(["ask", "help"]) == 0
+    assert capsys.readouterr().out == listing

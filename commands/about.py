@@ -21,28 +21,23 @@ FIELD_MAX = 1024  # Discord's limit for a field's value
 KINDS = {"index": "indices", "rate": "yields", "etf": "ETFs", "stock": "stocks"}
 
 
-def snapshot_contents() -> tuple[list[str], str]:
+def _snapshot_contents() -> tuple[list[str], str]:
     """The bundled snapshot's symbols and its last session (reads it: run off the loop)."""
     closes = load_snapshot().closes
     return list(closes.columns), closes.index[-1].date().isoformat()
 
 
-def symbols_text(symbols: list[str], last: str) -> str:
+def _symbols_text(symbols: list[str], last: str) -> str:
     known = known_symbols()
-    by_kind: dict[str, list[str]] = {}
+    by_kind: dict[str, list[str]] = {label: [] for label in KINDS.values()}  # in KINDS' order
     for symbol in symbols:
         kind = known[symbol].kind if symbol in known else "other"
         by_kind.setdefault(KINDS.get(kind, kind), []).append(symbol)
-    groups = " · ".join(f"{kind}: {' '.join(sorted(found))}" for kind, found in sorted(by_kind.items(), key=_kind_order))
+    groups = " · ".join(f"{kind}: {' '.join(sorted(found))}" for kind, found in by_kind.items() if found)
     return f"{len(symbols)} in the offline snapshot (through {last}): {groups}. Live from Yahoo: any Yahoo symbol."
 
 
-def _kind_order(item: tuple[str, list[str]]) -> int:
-    order = list(KINDS.values())
-    return order.index(item[0]) if item[0] in order else len(order)
-
-
-def command_fields() -> list[tuple[str, str]]:
+def _command_fields() -> list[tuple[str, str]]:
     """Every slash command, groups (/alerts) in a field of their own; hints written `/name` as everywhere."""
     groups: dict[str, list[str]] = {}
     for name, command in slash_commands().items():
@@ -69,10 +64,10 @@ async def handle(services: Services) -> Answer:
     """The source's health and freshness (checked by reading the S&P 500), the commands, the symbols, the version."""
     market = services.market
     now = services.clock()
-    symbols, last = await services.offload(snapshot_contents)
+    symbols, last = await services.offload(_snapshot_contents)
     fields = [
-        *command_fields(),
-        ("Symbols", symbols_text(symbols, last)),
+        *_command_fields(),
+        ("Symbols", _symbols_text(symbols, last)),
         ("Basis", BASIS),
         ("Version", package_version()),
     ]

@@ -180,22 +180,24 @@ def _rates_line(r: Rates, session: pd.Timestamp) -> str:
 # -- /alerts replay (anyone; also `marketbot ask alerts replay`) ---------------------------
 
 
-def validate_replay(today: pd.Timestamp, rule: str, start: str, end: str, preset: str) -> tuple[str, str]:
-    """The rule and preset, normalised, and the window's text checked; no data needed."""
+def validate_replay(today: pd.Timestamp, rule: str, start: str, end: str, sensitivity: str) -> tuple[str, str]:
+    """The rule and sensitivity (the preset), normalised, and the window's text checked; no data needed."""
     if rule.strip().lower() not in rules.RULES:
         raise InvalidInput(f"Replay works for the rules {', '.join(rules.RULES)}; `{echo_text(rule.strip())}` is not one.")
-    if preset.strip().lower() not in rules.PRESETS:
+    if sensitivity.strip().lower() not in rules.PRESETS:
         raise InvalidInput(
-            f"The preset (sensitivity) is one of {', '.join(rules.PRESETS)}; `{echo_text(preset.strip())}` is not one."
+            f"Sensitivity is one of {', '.join(rules.PRESETS)}; `{echo_text(sensitivity.strip())}` is not one."
         )
     check_window(start, end, today)
-    return rule.strip().lower(), preset.strip().lower()
+    return rule.strip().lower(), sensitivity.strip().lower()
 
 
 @checked_by(validate_replay)
-async def replay(services: Services, rule: str = "kre", start: str = "1y", end: str = "", preset: str = "standard") -> Answer:
+async def replay(
+    services: Services, rule: str = "kre", start: str = "1y", end: str = "", sensitivity: str = "standard"
+) -> Answer:
     """The sessions a rule would have fired on, with the figures, to judge thresholds before subscribing."""
-    rule, preset = validate_replay(services.clock(), rule, start, end, preset)
+    rule, preset = validate_replay(services.clock(), rule, start, end, sensitivity)
     prices = await services.market.closes(list(SYMBOLS))
     return await services.offload(_replay_answer, prices, rule, preset, start, end, services.clock())
 
@@ -384,7 +386,7 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
         rule="ratio or kre",
         start="A date or an anchor (default 1y)",
         end="A date (default: the last close)",
-        sensitivity="default standard",
+        sensitivity="How unusual a move must be (default standard)",
     )
     @app_commands.choices(rule=REPLAY_OPTIONS, sensitivity=SENSITIVITY)
     @app_commands.autocomplete(start=anchor_choices, end=end_anchor_choices)
@@ -392,7 +394,7 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
     async def replay_(self, interaction: discord.Interaction, rule: str = "kre",
                       start: app_commands.Range[str, 1, 20] = "1y", end: app_commands.Range[str, 1, 20] = "",
                       sensitivity: str = "standard") -> None:  # fmt: skip
-        await self.responder.answer(interaction, replay, rule=rule, start=start, end=end, preset=sensitivity)
+        await self.responder.answer(interaction, replay, rule=rule, start=start, end=end, sensitivity=sensitivity)
 
 
 def role_warning(role: discord.Role | None, bot_permissions: discord.Permissions) -> str:

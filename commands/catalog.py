@@ -1,6 +1,12 @@
-"""What each command does, in one line: its Discord description and its /about entry."""
+"""What each command does, in one line: its Discord description, its /about entry and its terminal help."""
 
 from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from discord import app_commands
 
 DESCRIPTIONS: dict[str, str] = {
     "compare": "Two symbols since a date: returns, spread, their ratio in its history, drawdowns, chart",
@@ -12,3 +18,42 @@ DESCRIPTIONS: dict[str, str] = {
     "credit": "Credit or rates? KRE's move split into credit (HYG/IEF) and the 2-year yield, vs 2023 and Oct 2025",
     "about": "Where marketbot's data comes from, how fresh it is, and what each command does",
 }
+
+
+def slash_commands() -> dict[str, app_commands.Command]:
+    """Every slash command by its full name (``compare``, ``alerts replay``), read from the cogs themselves.
+
+    The cogs are the one source of names, descriptions and options: /about and
+    the terminal's help list whatever the registry holds.
+    """
+    from discord import app_commands
+
+    # Imported here: the cogs import this module for their descriptions.
+    from commands.alerts import Alerts  # the bot adds it itself (it needs storage), so COGS leaves it out
+    from commands.registry import COGS
+
+    found: dict[str, app_commands.Command] = {}
+    for cog in dict.fromkeys((*COGS, Alerts)):
+        group = cog.__cog_group_name__ if cog.__cog_is_app_commands_group__ else ""
+        for item in cog.__cog_app_commands__:
+            for command in item.walk_commands() if isinstance(item, app_commands.Group) else [item]:
+                found[f"{group} {command.qualified_name}".strip()] = command
+    return found
+
+
+def group_description(group: str) -> str:
+    """A command group's own description (``alerts``), or ''."""
+    from commands.alerts import Alerts
+    from commands.registry import COGS
+
+    for cog in dict.fromkeys((*COGS, Alerts)):
+        if cog.__cog_is_app_commands_group__ and cog.__cog_group_name__ == group:
+            return cog.__cog_group_description__
+    return ""
+
+
+def package_version() -> str:
+    try:
+        return version("marketbot")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"

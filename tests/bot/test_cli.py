@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from bot.cli import main
+from commands.registry import HANDLERS
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +77,150 @@ def test_run_without_network_fails_cleanly(monkeypatch, capsys):
 def test_sync_without_a_token_says_what_is_missing(capsys):
     assert main(["sync"]) == 2
     assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
+
+
+# -- discoverability (the subprocess versions are in test_cli_terminal.py) --
+
+
+def test_bare_ask_and_bare_verbs_show_their_help(capsys):
+    assert main(["ask"]) == 0
+    bare = capsys.readouterr()
+    assert main(["ask", "--help"]) == 0
+    assert capsys.readouterr().out == bare.out and bare.err == ""
+    assert bare.out.startswith("usage: marketbot ask COMMAND [name:value ...] [--json] [--chart FILE]\n")
+    assert "required" not in bare.out and "\ncommands:\n  compare " in bare.out
+    assert main(["alerts"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "usage: marketbot alerts [-h] VERB ..."
+    assert main(["snapshot"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "usage: marketbot snapshot [-h] VERB ..."
+
+
+def test_help_of_a_command_without_options(capsys):
+    assert main(["ask", "History", "--help"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:5] == [
+        "usage: marketbot ask history [--json] [--chart FILE]",
+        "",
+        "Russell 2000 vs S&P 500 by calendar year, and how often small caps won over 1/3/5 years",
+        "",
+        "history takes no options.",
+    ]
+
+
+def test_every_option_of_every_command_is_described_by_its_slash_command():
+    """One source of truth: a handler option Discord does not know (preset vs sensitivity) would show undescribed."""
+    from bot.console import terminal_commands
+
+    for command in terminal_commands().values():
+        assert command.description, command.name
+        for option in command.options:
+            assert option.description, f"{command.name} {option.name}"
+
+
+# -- option parsing --
+
+
+def ask_json(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(["ask", *argv, "--json"])
+    data = json.loads(capsys.readouterr().out)
+    data.pop("fetched_at", None)  # when the snapshot was read: differs between asks
+    return code, data
+
+
+def test_a_space_after_the_colon_case_and_order_do_not_matter(capsys):
+    code, plain = ask_json(capsys, "compare", "a:SPY", "start:2023-01-03", "end:2023-06-30")
+    assert code == 0 and (plain["start"], plain["end"], plain["a"]["symbol"]) == ("2023-01-03", "2023-06-30", "SPY")
+    for argv in (
+        ["compare", "a:SPY", "start:", "2023-01-03", "end:", "2023-06-30"],  # `start: 2023-01-03` in a shell
+        ["Compare", "A:spy", "START:2023-01-03", "End:2023-06-30"],
+    ):
+        assert ask_json(capsys, *argv) == (0, plain)
+    # An empty value followed by another option is that option's default, not the next word.
+    code, default_end = ask_json(capsys, "compare", "a:SPY", "end:", "start:2023-01-03")
+    assert code == 0 and default_end["end"] == "2026-02-20"
+    # Flags may come anywhere.
+    assert ask_json(capsys, "--json", "compare", "a:SPY", "--chart", "c.png", "start:2023-01-03", "end:2023-06-30") == (0, plain)
+
+
+def test_the_alerts_subcommand_takes_sensitivity_as_in_discord(capsys):
+    code, data = ask_json(capsys, "Alerts", "Replay", "rule:kre", "sensitivity:sensitive", "start:2023-03-01", "end:2023-03-31")
+    assert code == 0 and (data["command"], data["preset"], len(data["events"])) == ("alerts replay", "sensitive", 6)
+
+
+ALL = ", ".join(HANDLERS)  # compare, performance, ... alerts replay: the registry's order
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["compare", "a:SPY", "a:IWM"], "`a` is given twice (a:SPY and a:IWM); give it once."),
+        (["compare", "A:SPY", "a:", "IWM"], "`a` is given twice (a:SPY and a:IWM); give it once."),
+        (["history", "x:1"], "history takes no options (got `x:1`)."),
+        (["history", "extra"], "history takes no options (got `extra`)."),
+        (["quote", "KRE"], "`KRE` is not name:value: use name:value, e.g. `symbols:KRE` (options of quote: symbols)."),
+        (["compare", "strat:1y"], "`strat` is not an option of compare (did you mean `start`?). Its options: a, b, start, end."),
+        (["compre"], f"Unknown command `compre` (did you mean `compare`?). Commands: {ALL} (`marketbot ask --help`)."),
+        (["alerts"], "`alerts` needs a subcommand; the terminal answers `alerts replay`."),
+        (["alerts", "subscribe", "rule:kre"], f"`/alerts subscribe` works in Discord only; the terminal answers: {ALL}."),
+        (["compare", "--chart", "x.gif"], "--chart x.gif: name a .png or .jpg file (got `.gif`)."),
+        (["compare", "--chart", "."], "--chart . is a folder: name a file in it, e.g. chart.png."),
+        (["quote", "symbols:ZZZZ"], "Unknown symbol `ZZZZ`: not in the offline snapshot (47 symbols; try `marketbot ask about`)."),
+    ],
+)  # fmt: skip
+def test_mistakes_are_one_line_saying_what_to_change(capsys, argv, message):
+    assert main(["ask", *argv]) == 1
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"marketbot: {message}\n")
+    assert main(["ask", *argv, "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert json.loads(captured.out) == {"error": message, "command": argv[0].lower()}
+
+
+def test_an_answer_without_a_chart_is_printed_then_refused(capsys, tmp_path):
+    assert main(["ask", "rates", "--chart", str(tmp_path / "r.png")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("**") and captured.err == "marketbot: The rates answer has no chart: leave out --chart.\n"
+    assert not (tmp_path / "r.png").exists()
+    assert main(["ask", "rates", "--json", "--chart", str(tmp_path / "r.png")]) == 1
+    assert json.loads(capsys.readouterr().out) == {"error": "The rates answer has no chart: leave out --chart.", "command": "rates"}
+
+
+def test_bad_settings_are_one_line_each_and_json_with_json(monkeypatch, capsys):
+    monkeypatch.setenv("MARKETBOT_AS_OF", "2023-03-13")
+    monkeypatch.setenv("MARKETBOT_DATA_SOURCE", "yahoo")
+    assert main(["ask", "quote"]) == 2
+    assert capsys.readouterr().err == (
+        "marketbot: MARKETBOT_AS_OF replays the snapshot; it cannot be combined with MARKETBOT_DATA_SOURCE=yahoo.\n"
+    )
+    monkeypatch.setenv("MARKETBOT_AS_OF", "someday")
+    monkeypatch.setenv("MARKETBOT_DATA_SOURCE", "snapshot")
+    assert main(["ask", "quote", "--json"]) == 2
+    assert json.loads(capsys.readouterr().out) == {
+        "error": "MARKETBOT_AS_OF=someday: input should be a valid date or datetime, input is too short; "
+        "fix it in the environment or .env.",
+        "command": "quote",
+    }
+
+
+def test_snapshot_export_mistakes_are_one_line(capsys, tmp_path):
+    assert main(["snapshot", "export", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == f"marketbot: {tmp_path} is a folder: name a file in it, e.g. {tmp_path / 'prices.csv'}.\n"
+    assert main(["snapshot", "export", str(tmp_path / "no" / "prices.csv")]) == 1
+    assert capsys.readouterr().err == f"marketbot: The folder {tmp_path / 'no'} does not exist; create it or pick another.\n"
+    assert main(["snapshot", "export", str(tmp_path / "prices.csv"), "--symbols", "ZZZZ"]) == 1
+    assert capsys.readouterr().err == (
+        "marketbot: Unknown symbol `ZZZZ`: not in the offline snapshot (47 symbols; try `marketbot ask about`).\n"
+    )
+    assert not (tmp_path / "prices.csv").exists()
+
+
+def test_help_as_a_word(capsys):
+    assert main(["ask", "compare", "--help"]) == 0
+    flag = capsys.readouterr().out
+    assert main(["ask", "help", "Compare"]) == 0
+    assert capsys.readouterr().out == flag
+    assert main(["ask", "--help"]) == 0
+    listing = capsys.readouterr().out
+    assert main(["ask", "help"]) == 0
+    assert capsys.readouterr().out == listing

@@ -81,22 +81,22 @@ async def test_replay_figures_for_2023_03_09_match_an_independent_computation(kr
 
 async def test_replay_lists_no_event_before_the_requested_start(services):
     """Saturday 2023-03-11 snaps back to Friday as a return's base, but the judged days start on Monday."""
-    answer = await replay(services, rule="kre", start="2023-03-11", end="2023-03-13", preset="sensitive")
+    answer = await replay(services, rule="kre", start="2023-03-11", end="2023-03-13", sensitivity="sensitive")
     assert [e["date"] for e in answer.data["events"]] == ["2023-03-13"]
     assert answer.data["start"] == "2023-03-13" and "from 2023-03-13 to 2023-03-13" in answer.summary
-    friday = await replay(services, rule="kre", start="2023-03-10", end="2023-03-13", preset="sensitive")
+    friday = await replay(services, rule="kre", start="2023-03-10", end="2023-03-13", sensitivity="sensitive")
     assert [e["date"] for e in friday.data["events"]] == ["2023-03-10", "2023-03-13"]
 
 
 async def test_replay_ytd_judges_from_the_first_session_of_the_year(services):
-    answer = await replay(services, rule="kre", start="ytd", end="2023-03-13", preset="sensitive")
+    answer = await replay(services, rule="kre", start="ytd", end="2023-03-13", sensitivity="sensitive")
     assert answer.data["start"] == "2023-01-03"  # 2023-01-02 was a holiday; the base is 2022-12-30
     assert answer.data["events"][0]["date"] >= "2023-01-03"
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"rule": "spx"}, "Replay works for the rules"), ({"preset": "loud"}, r"The preset \(sensitivity\) is one of sensitive, standard, quiet; `loud`"),
+    [({"rule": "spx"}, "Replay works for the rules"), ({"sensitivity": "loud"}, "Sensitivity is one of sensitive, standard, quiet; `loud`"),
      ({"rule": ""}, "Replay works for the rules")],
 )  # fmt: skip
 async def test_replay_refuses_an_unknown_rule_or_preset(services, options, message):
@@ -106,7 +106,7 @@ async def test_replay_refuses_an_unknown_rule_or_preset(services, options, messa
 
 
 async def test_replay_options_are_normalised(services):
-    answer = await replay(services, rule=" KRE ", start="2023-03-01", end="2023-03-31", preset="Quiet")
+    answer = await replay(services, rule=" KRE ", start="2023-03-01", end="2023-03-31", sensitivity="Quiet")
     assert (answer.data["rule"], answer.data["preset"]) == ("kre", "quiet")
 
 

@@ -82,7 +82,7 @@ def headlines(monkeypatch) -> list[str]:
 
 
 async def test_replay_lists_as_many_events_as_its_headings_say(services, headlines):
-    answer = await ask(services, "alerts", ["replay", "rule:ratio", "start:2020-01-01", "end:2020-12-31", "preset:sensitive"])
+    answer = await ask(services, "alerts", ["replay", "rule:ratio", "start:2020-01-01", "end:2020-12-31", "sensitivity:sensitive"])
     events = answer.data["events"]
     assert len(events) == len(headlines) == 55  # more than are listed: the headings say so
     listed = [(name, value) for name, value in answer.fields if name.startswith("Latest")]

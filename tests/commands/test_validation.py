@@ -34,7 +34,7 @@ NOW = pd.Timestamp("2026-11-24 15:00Z")
         ("banks", {"as_of": "max"}, InvalidInput, "as_of `max` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb."),
         ("banks", {"as_of": "2026-12-01"}, InvalidInput, "as_of 2026-12-01 is in the future."),
         ("alerts replay", {"rule": "spx"}, InvalidInput, "Replay works for the rules ratio, kre; `spx` is not one."),
-        ("alerts replay", {"preset": "LOUD"}, InvalidInput, "`LOUD` is not one."),
+        ("alerts replay", {"sensitivity": "LOUD"}, InvalidInput, "`LOUD` is not one."),
         ("alerts replay", {"end": "ytd"}, InvalidInput, "`ytd` only works as a start."),
     ],
 )  # fmt: skip
@@ -58,7 +58,7 @@ def test_bad_options_are_refused_without_data(command, options, error, message):
         ("history", {}),
         ("rates", {}),
         ("about", {}),
-        ("alerts replay", {"rule": "Ratio", "preset": "quiet", "start": "max"}),
+        ("alerts replay", {"rule": "Ratio", "sensitivity": "quiet", "start": "max"}),
     ],
 )
 def test_good_options_pass(command, options):

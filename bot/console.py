@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
-import io
 import re
 import shutil
 import textwrap
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analytics.charts import to_jpeg
 from analytics.errors import InvalidInput, MarketbotError
 from commands.answer import Answer
 from commands.catalog import slash_commands
@@ -224,7 +224,7 @@ def write_chart(answer: Answer, path: Path) -> None:
     """The chart as PNG, or as JPEG for .jpg/.jpeg; each failure is one sentence saying what to change."""
     if answer.chart is None:
         raise MarketbotError(f"The {answer.command} answer has no chart: leave out --chart.")
-    data = answer.chart if CHART_FORMATS[path.suffix.lower()] == "PNG" else _to_jpeg(answer.chart)
+    data = answer.chart if CHART_FORMATS[path.suffix.lower()] == "PNG" else to_jpeg(answer.chart)
     try:
         path.write_bytes(data)
     except IsADirectoryError:
@@ -233,19 +233,6 @@ def write_chart(answer: Answer, path: Path) -> None:
         raise MarketbotError(f"--chart {path}: the folder {path.parent} does not exist; create it or pick another.") from None
     except OSError as exc:
         raise MarketbotError(f"--chart {path}: cannot write there ({exc.strerror or exc}).") from None
-
-
-def _to_jpeg(png: bytes) -> bytes:
-    from PIL import Image  # matplotlib's own dependency
-
-    image = Image.open(io.BytesIO(png))
-    dpi = image.info.get("dpi")
-    rgba = image.convert("RGBA")
-    flat = Image.new("RGB", image.size, "white")  # JPEG has no transparency
-    flat.paste(rgba, mask=rgba.getchannel("A"))
-    out = io.BytesIO()
-    flat.save(out, "JPEG", quality=92, **({"dpi": tuple(round(d) for d in dpi)} if dpi else {}))
-    return out.getvalue()
 
 
 # -- help --------------------------------------------------------------------------------

@@ -480,8 +480,11 @@ def _draw_alert(fig: Figure, axes: list[Axes], values: pd.Series, session: pd.Ti
     _title(fig, label, f"{first.date()} → {session.date()}")
 
 
+Episode = tuple[str, pd.Timestamp, pd.Timestamp]  # label, first and last session
+
+
 def credit_chart(closes: pd.DataFrame, fred: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                 episodes: Sequence[tuple[str, pd.Timestamp, pd.Timestamp]], *, caption: str = "") -> bytes:  # fmt: skip
+                 episodes: Sequence[Episode], *, caption: str = "") -> bytes:  # fmt: skip
     """KRE and the credit proxy HYG/IEF rebased to 100, and the 2-year yield (FRED DGS2, each session taking
     the latest value on or before it), over the sessions from ``start`` to ``end`` with all three closes; each
     (label, first, last) episode shaded where it falls in them and named in the subtitle."""
@@ -489,7 +492,7 @@ def credit_chart(closes: pd.DataFrame, fred: pd.DataFrame, start: pd.Timestamp, 
 
 
 def _draw_credit(fig: Figure, axes: list[Axes], closes: pd.DataFrame, fred: pd.DataFrame, start: pd.Timestamp,
-                 end: pd.Timestamp, episodes: Sequence[tuple[str, pd.Timestamp, pd.Timestamp]], caption: str) -> None:  # fmt: skip
+                 end: pd.Timestamp, episodes: Sequence[Episode], caption: str) -> None:  # fmt: skip
     kre_ax, credit_ax, rates_ax = axes
     inside = closes.loc[start:end, ["KRE", "HYG", "IEF"]].dropna()
     sessions = inside.index

@@ -7,7 +7,8 @@ costs when other processes compete for the cores), the PNG's size and pixels, an
 load average (the machine is shared: wall times grow with it).
 
 Run: python bench/charts.py [--runs N] [--only TEXT]
-Target (2-core machine): a two-panel chart (compare, banks, history) under 60 ms median.
+Target (2-core machine): a two-panel chart (compare, banks, history) under 60 ms median;
+credit draws three panels.
 """
 
 from __future__ import annotations

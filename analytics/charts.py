@@ -41,6 +41,7 @@ from PIL import Image
 from zlib_ng import zlib_ng
 
 from analytics.compare import Comparison
+from analytics.credit import to_session_values
 from analytics.history import LongRun
 from analytics.performance import PerformanceRow
 from analytics.symbols import display_name
@@ -325,6 +326,7 @@ _PERFORMANCE = _Layout(left=0.12, right=0.95)
 _BANKS = _Layout(rows=2, heights=(1, 1))
 _HISTORY = _Layout(rows=2, heights=(1, 1), top=0.80)
 _ALERT = _Layout()
+_CREDIT = _Layout(rows=3, heights=(3, 2, 2))
 
 
 def compare_chart(pair: pd.DataFrame, comparison: Comparison, *, caption: str = "") -> bytes:
@@ -478,6 +480,61 @@ def _draw_alert(fig: Figure, axes: list[Axes], values: pd.Series, session: pd.Ti
     _title(fig, label, f"{first.date()} → {session.date()}")
 
 
+Episode = tuple[str, pd.Timestamp, pd.Timestamp]  # label, first and last session
+
+
+def credit_chart(closes: pd.DataFrame, fred: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                 episodes: Sequence[Episode], *, caption: str = "") -> bytes:  # fmt: skip
+    """KRE and the credit proxy HYG/IEF rebased to 100, and the 2-year yield (FRED DGS2, each session taking
+    the latest value on or before it), over the sessions from ``start`` to ``end`` with all three closes; each
+    (label, first, last) episode shaded where it falls in them and named in the subtitle."""
+    return _render(_CREDIT, _draw_credit, closes, fred, start, end, episodes, caption)
+
+
+def _draw_credit(fig: Figure, axes: list[Axes], closes: pd.DataFrame, fred: pd.DataFrame, start: pd.Timestamp,
+                 end: pd.Timestamp, episodes: Sequence[Episode], caption: str) -> None:  # fmt: skip
+    kre_ax, credit_ax, rates_ax = axes
+    inside = closes.loc[start:end, ["KRE", "HYG", "IEF"]].dropna()
+    sessions = inside.index
+    first, last = sessions[0], sessions[-1]
+    kre = inside["KRE"] / inside["KRE"].iloc[0] * 100
+    proxy = inside["HYG"] / inside["IEF"]
+    proxy = proxy / proxy.iloc[0] * 100
+    dgs2 = to_session_values(fred["DGS2"], sessions).dropna()
+    ends = [
+        (kre_ax, kre, _pct(kre.iloc[-1] / 100 - 1), ORANGE),
+        (credit_ax, proxy, _pct(proxy.iloc[-1] / 100 - 1), BLUE),
+        (rates_ax, dgs2, f"{dgs2.iloc[-1]:.2f}%", YELLOW),
+    ]
+    _caption(fig, caption, _CREDIT, [text for _, _, text, _ in ends])
+    for ax, values, _, colour in ends:
+        ax.plot(values.index, values, color=colour, linewidth=1.8)
+    for ax in (kre_ax, credit_ax):
+        ax.axhline(100, color=MUTED, linewidth=1, linestyle="--")
+    _ylabel(kre_ax, "KRE" + (", log" if _value_axis(kre_ax, [kre.to_numpy()]) else ""))
+    _ylabel(credit_ax, "HYG/IEF" + (", log" if _value_axis(credit_ax, [proxy.to_numpy()]) else ""))
+    rates_ax.yaxis.set_major_formatter(_Ticks())  # linear always: a yield moves in basis points and can reach 0
+    _ylabel(rates_ax, "2-year, %")
+    shaded = []
+    # A few sessions are a hairline on a multi-year axis: a band is at least 1/60 of the axis wide, widened
+    # about its middle and kept inside the drawn sessions (never past the last: no days without data).
+    for label, episode_first, episode_last in episodes:
+        days = sessions[(sessions >= episode_first) & (sessions <= episode_last)]
+        if days.empty:
+            continue
+        shaded.append(label)
+        width = min(max(days[-1] - days[0], (last - first) / 60), last - first)
+        low = min(max(days[0] + (days[-1] - days[0] - width) / 2, first), last - width)
+        for ax in axes:
+            ax.axvspan(low, low + width, color=MUTED, alpha=0.22, linewidth=0, zorder=0.5)
+    _dates(rates_ax, first, last)
+    for ax, values, text, colour in ends:
+        _end_labels(ax, [(values.index[-1], values.iloc[-1], text, colour)])
+    _anchors(axes, first, last)
+    _title(fig, "Credit or rates? KRE, HYG/IEF and the 2-year yield",
+           f"{first.date()} → {last.date()}, rebased to 100" + (f" · shaded: {', '.join(shaded)}" if shaded else ""))
+
+
 # The drawing behind each chart, for tests that inspect the drawn figure.
 DRAWINGS: dict[str, tuple[_Layout, Callable[..., None]]] = {
     "compare": (_COMPARE, _draw_compare),
@@ -485,39 +542,6 @@ DRAWINGS: dict[str, tuple[_Layout, Callable[..., None]]] = {
     "banks": (_BANKS, _draw_banks),
     "history": (_HISTORY, _draw_history),
     "alert": (_ALERT, _draw_alert),
+    "credit": (_CREDIT, _draw_credit),
 }
 
-
-def credit_chart(
-    closes: pd.DataFrame,
-    fred: pd.DataFrame,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    episodes: list[tuple[pd.Timestamp, pd.Timestamp]],
-) -> bytes:
-    """KRE, the credit proxy HYG/IEF (both rebased to 100) and the 2-year yield, episodes shaded."""
-    kre_color, credit_color, rates_color, shade, muted = "#f28e2b", "#4e79a7", "#59a14f", "#e15759", "#8c8c8c"
-    inside = closes.loc[start:end, ["KRE", "HYG", "IEF"]].dropna()
-    rebased = inside / inside.iloc[0] * 100
-    proxy = inside["HYG"] / inside["IEF"]
-    proxy = proxy / proxy.iloc[0] * 100
-    dgs2 = fred["DGS2"].dropna()
-    dgs2 = dgs2[(dgs2.index >= inside.index[0]) & (dgs2.index <= inside.index[-1])]
-    fig, axes = _figure(3, (3, 2, 2))
-    axes[0].plot(rebased.index, rebased["KRE"], color=kre_color, linewidth=1.5, label="KRE (regional banks)")
-    axes[0].set_ylabel("KRE", color=muted)
-    axes[1].plot(proxy.index, proxy, color=credit_color, linewidth=1.5, label="HYG/IEF (credit proxy)")
-    axes[1].set_ylabel("HYG/IEF", color=muted)
-    axes[2].plot(dgs2.index, dgs2, color=rates_color, linewidth=1.5, label="2-year yield (DGS2)")
-    axes[2].set_ylabel("2-year, %", color=muted)
-    # A few sessions are a hairline on a multi-year axis: widen each band to at least 3 weeks.
-    pad = max((inside.index[-1] - inside.index[0]) / 120, pd.Timedelta(days=10))
-    for ax in axes:
-        for first, last in episodes:
-            if first <= inside.index[-1] and last >= inside.index[0]:
-                middle = first + (last - first) / 2
-                ax.axvspan(min(first, middle - pad), max(last, middle + pad), color=shade, alpha=0.3, linewidth=0)
-        ax.legend(loc="lower left", fontsize=9, framealpha=0.6)
-    days = f"{inside.index[0].date()} to {inside.index[-1].date()}"
-    _title(fig, "Credit or rates? KRE, HYG/IEF and the 2-year yield", f"{days}, rebased to 100; shaded: March 2023 and October 2025")
-    return _png(fig)

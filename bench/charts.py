@@ -6,8 +6,9 @@ wall-clock median and p95 per case, the median CPU time of this process (what th
 costs when other processes compete for the cores), the PNG's size and pixels, and the
 load average (the machine is shared: wall times grow with it).
 
-Run: python bench/charts.py [--runs N]
-Target (2-core machine): a two-panel chart (compare, banks, history) under 60 ms median.
+Run: python bench/charts.py [--runs N] [--only TEXT]
+Target (2-core machine): a two-panel chart (compare, banks, history) under 60 ms median;
+credit draws three panels.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ import pandas as pd  # noqa: E402
 
 from analytics import alerts as rules  # noqa: E402
 from analytics.sources.base import Prices, Provenance  # noqa: E402
-from analytics.sources.snapshot import load_snapshot  # noqa: E402
-from commands import alerts, banks, compare, history, performance  # noqa: E402
+from analytics.sources.snapshot import load_fred_snapshot, load_snapshot  # noqa: E402
+from commands import alerts, banks, compare, credit, history, performance  # noqa: E402
 
 NOW = pd.Timestamp("2026-02-23 15:00", tz="UTC")
 TEN = "NVDA META GOOGL MSFT AAPL AMZN AVGO TSLA ^GSPC ^RUT"
@@ -66,6 +67,12 @@ def cases(prices: Prices) -> dict[str, Callable[[], tuple[Callable[..., bytes], 
         values = alerts.watched_values(prices.closes, event)
         return captured(alerts, "alert_chart", lambda: alerts.alert_answer(event, "standard", values, prices.provenance, NOW))
 
+    def credit_at(day: str) -> Callable[[], tuple[Callable[..., bytes], tuple, dict]]:
+        fred_closes = load_fred_snapshot().closes
+        fred = Prices(fred_closes, Provenance("bundled FRED (DFF, DGS2)", fred_closes.index[-1], NOW, live=False))
+        session = pd.Timestamp(day) if day else None
+        return lambda: captured(credit, "credit_chart", lambda: credit._answer(prices, fred, "", session, 5, NOW))
+
     return {
         "compare ^RUT ^GSPC 1y (2 panels)": ask(compare, "compare_chart", "^RUT", "^GSPC", "1y", ""),
         "compare NVDA ^GSPC max (2 panels)": ask(compare, "compare_chart", "NVDA", "^GSPC", "max", ""),
@@ -77,19 +84,25 @@ def cases(prices: Prices) -> dict[str, Callable[[], tuple[Callable[..., bytes], 
         "banks as_of 2023-03-13 (2 panels)": ask(banks, "banks_chart", "2023-03-13"),
         "history ^RUT ^GSPC (2 panels)": lambda: captured(history, "history_chart", lambda: history._answer(prices, NOW)),
         "alert KRE 2023-03-13 (1 panel)": alert,
+        "credit last close (3 panels)": credit_at(""),
+        "credit as_of 2023-03-13 (3 panels)": credit_at("2023-03-13"),
     }  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="renders per chart after the first (default 30)")
-    runs = parser.parse_args().runs
+    parser.add_argument("--only", default="", help="only the charts whose name contains this text")
+    options = parser.parse_args()
+    runs = options.runs
     closes = load_snapshot().closes
     prices = Prices(closes, Provenance("snapshot", closes.index[-1], NOW, live=False))
     print(f"{runs} renders per chart after a first (cold) one; snapshot through {closes.index[-1].date()}")
     print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"{'chart':<40} {'cold':>8} {'median':>8} {'p95':>8} {'cpu p50':>8} {'PNG':>8}  pixels")
     for name, build in cases(prices).items():
+        if options.only not in name:
+            continue
         chart, args, kwargs = build()  # the first render happens inside the answer (cold)
         started = time.perf_counter()
         png = chart(*args, **kwargs)

@@ -106,8 +106,9 @@ def _answer(
             "missing": [oas_note] if oas_note else [],
             "basis_note": {s: LATER_BASIS_NOTE for s in later} if not prices.provenance.live else {},
         },  # fmt: skip
-        chart=credit_chart(prices.closes, fred.closes, min(CHART_START, session - CHART_SPAN), session,
-                           [(s, e) for _, s, e in cr.EPISODES]),
+        chart=credit_chart(prices.closes, fred.closes, min(CHART_START, session - CHART_SPAN), session, cr.EPISODES,
+                           caption=footer(prices.provenance, [cr.KRE, cr.HYG, cr.IEF], now, as_of=session)
+                           + f" · Yields: {fred.provenance.describe(now)}"),
         chart_name="credit.png",
     )
 

@@ -8,27 +8,30 @@ against Discord's dark theme (WCAG 2 relative luminance).
 
 from __future__ import annotations
 
+import colorsys
+import functools
 import io
 import itertools
 from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
 
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex, to_rgb
-from matplotlib.dates import num2date
+from matplotlib.dates import date2num, num2date
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from PIL import Image
 
-from analytics import charts
+from analytics import charts, credit
 from analytics.compare import aligned_pair, compare
 from analytics.history import long_run
 from analytics.performance import performance
 from analytics.windows import resolve_window
 
-from ._helpers import NOW, T
+from ._helpers import NOW, T, on_or_before
 
 CAPTION = "Data: snapshot data, last session 2026-02-20 · Basis: price (^RUT, ^GSPC) · As of close 2026-02-20"
 LONG_CAPTION = ("Data: Yahoo Finance, last session 2026-02-20, STALE: last updated 3 h 5 min ago (served from cache) · "
@@ -65,6 +68,23 @@ def alert_args(closes: pd.DataFrame, session: str) -> tuple:
     return closes["KRE"], T(session), "KRE"
 
 
+@functools.cache
+def packaged(name: str, key: str, value: str) -> pd.DataFrame:
+    """A packaged CSV (the credit ETFs, FRED) pivoted wide here with plain pandas."""
+    with (resources.files("analytics") / "data" / name).open("rb") as fh:
+        wide = pd.read_csv(fh, compression="gzip").pivot(index="date", columns=key, values=value)
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index, format="%Y-%m-%d")).as_unit("ns")
+    return wide.sort_index()
+
+
+def credit_args(closes: pd.DataFrame, session: str) -> tuple:
+    """As /credit draws it: from 2022-09-01 (or a year before an earlier session) to the session."""
+    day = T(session)
+    with_credit = closes.join(packaged("credit_daily.csv.gz", "symbol", "close"), how="left")
+    fred = packaged("fred_daily.csv.gz", "series", "value")
+    return with_credit, fred, min(T("2022-09-01"), day - pd.DateOffset(years=1)), day, credit.EPISODES
+
+
 def drawn(kind: str, *args: object, caption: str = CAPTION) -> Figure:
     """A fresh figure with the chart's own layout and drawing, fully drawn."""
     layout, draw = charts.DRAWINGS[kind]
@@ -85,6 +105,10 @@ CASES = {
     "banks 2023-03-13": ("banks", lambda c: banks_args(c, "2023-03-13")),
     "history": ("history", history_args),
     "alert": ("alert", lambda c: alert_args(c, "2023-03-13")),
+    "credit": ("credit", lambda c: credit_args(c, "2026-02-20")),
+    "credit 2023-03-13": ("credit", lambda c: credit_args(c, "2023-03-13")),
+    "credit 2025-10-21": ("credit", lambda c: credit_args(c, "2025-10-21")),
+    "credit 2019-06-28": ("credit", lambda c: credit_args(c, "2019-06-28")),  # neither episode nor anchor
 }
 
 
@@ -155,6 +179,15 @@ def test_a_reused_template_draws_the_same_bytes_as_a_fresh_one(closes):
     assert len(charts._pool[charts._draw_compare]) == 1  # one template served all three compare charts
 
 
+def test_a_reused_credit_template_keeps_no_band_or_label_from_the_last_render(closes):
+    quiet = credit_args(closes, "2019-06-28")
+    charts._pool.clear()
+    fresh = charts.credit_chart(*quiet, caption=CAPTION)
+    charts.credit_chart(*credit_args(closes, "2023-03-13"), caption=LONG_CAPTION)  # bands, anchors, two lines
+    assert charts.credit_chart(*quiet, caption=CAPTION) == fresh
+    assert len(charts._pool[charts._draw_credit]) == 1
+
+
 def test_templates_are_safe_across_threads(closes):
     jobs = [
         (charts.compare_chart, compare_args(closes, "^RUT", "^GSPC", start))
@@ -213,6 +246,16 @@ def test_lines_and_bars_pass_the_3_to_1_graphics_contrast_and_avoid_red_against_
     for colour in colours:
         assert contrast(colour, charts.PANEL) >= 3, colour
     assert not {"#23a55a", "#f23f43"} & colours  # Discord's green and red, the old gains/losses pair
+    hues = [hue for hue, saturation, _ in (colorsys.rgb_to_hsv(*to_rgb(c)) for c in colours) if saturation > 0.3]
+    red = any(h * 360 <= 20 or h * 360 >= 340 for h in hues)
+    green = any(80 <= h * 360 <= 150 for h in hues)
+    assert not (red and green), sorted(colours)  # no pure red against pure green (Okabe-Ito's are apart)
+
+
+def test_the_red_green_check_catches_a_red_against_green_pair():
+    hues = {c: colorsys.rgb_to_hsv(*to_rgb(c))[0] * 360 for c in ("#e15759", "#59a14f", charts.RED, charts.GREEN)}
+    assert hues["#e15759"] >= 340 and 80 <= hues["#59a14f"] <= 150  # the old credit chart's pair is caught
+    assert 20 < hues[charts.RED] < 340 and not 80 <= hues[charts.GREEN] <= 150  # vermillion and bluish green
 
 
 def test_gains_are_blue_and_losses_orange(figures):
@@ -304,7 +347,7 @@ def test_log_scale_when_a_panel_spans_more_than_10x(closes, figures):
 
 
 def test_linear_scale_within_10x(figures):
-    for name in ("compare 1y", "compare 1m", "banks", "history", "alert"):
+    for name in ("compare 1y", "compare 1m", "banks", "history", "alert", "credit", "credit 2019-06-28"):
         assert {ax.get_yscale() for ax in figures[name].axes} == {"linear"}, name
 
 
@@ -347,6 +390,89 @@ def test_banks_labels_the_drawdown_and_ratio(raw_closes, figures):
 def test_alert_labels_the_session_close(raw_closes, figures):
     (ax,) = figures["alert"].axes
     assert f"{raw_closes.loc['2023-03-13', 'KRE']:,.2f}" in annotations(ax)
+
+
+CREDIT_DAYS = {"credit": "2026-02-20", "credit 2023-03-13": "2023-03-13", "credit 2025-10-21": "2025-10-21",
+               "credit 2019-06-28": "2019-06-28"}  # fmt: skip
+
+
+def credit_expected(raw_closes: pd.DataFrame, name: str) -> tuple[pd.DataFrame, float, float, float]:
+    """The sessions the chart spans, from the raw files: those from its start to the session with KRE, HYG and
+    IEF closes; KRE's and HYG/IEF's change over them, and DGS2 on or before the last."""
+    day = T(CREDIT_DAYS[name])
+    etfs = packaged("credit_daily.csv.gz", "symbol", "close")[["HYG", "IEF"]]
+    rows = raw_closes[["KRE"]].join(etfs).loc[min(T("2022-09-01"), day - pd.DateOffset(years=1)) : day].dropna()
+    kre = rows["KRE"].iloc[-1] / rows["KRE"].iloc[0] - 1
+    proxy = (rows["HYG"].iloc[-1] / rows["IEF"].iloc[-1]) / (rows["HYG"].iloc[0] / rows["IEF"].iloc[0]) - 1
+    _, dgs2 = on_or_before(packaged("fred_daily.csv.gz", "series", "value")["DGS2"], rows.index[-1])
+    return rows, kre, proxy, dgs2
+
+
+@pytest.mark.parametrize("name", list(CREDIT_DAYS))
+def test_credit_labels_each_panel_end_with_its_last_value(raw_closes, figures, name):
+    rows, kre, proxy, dgs2 = credit_expected(raw_closes, name)
+    fig = figures[name]
+    kre_ax, credit_ax, rates_ax = fig.axes
+    labels = end_labels(fig)
+    assert [label.get_text() for label in labels] == [f"{kre * 100:+,.1f}%", f"{proxy * 100:+,.1f}%", f"{dgs2:.2f}%"]
+    for label in labels:  # at the last session
+        assert pd.Timestamp(label.xy[0]) == rows.index[-1]
+    assert [ax.get_ylabel() for ax in fig.axes] == ["KRE", "HYG/IEF", "2-year, %"]
+    # the lines: both ETFs rebased to 100 at the first session, the yield in percent on each session
+    assert kre_ax.lines[0].get_ydata()[0] == credit_ax.lines[0].get_ydata()[0] == 100
+    assert rates_ax.lines[0].get_ydata()[-1] == dgs2 and len(rates_ax.lines[0].get_xdata()) == len(rows)
+
+
+def end_labels(fig: Figure) -> list[Text]:
+    """Each panel's one text right of its plot: the last value."""
+    renderer = fig.canvas.get_renderer()
+    found = [[t for t in ax.texts if t.get_window_extent(renderer).x0 >= ax.bbox.x1] for ax in fig.axes]
+    assert [len(texts) for texts in found] == [1] * len(fig.axes)
+    return [texts[0] for texts in found]
+
+
+def test_credit_last_values_written_out(raw_closes, figures):
+    assert [t.get_text() for t in end_labels(figures["credit 2023-03-13"])] == ["-35.3%", "+4.6%", "4.03%"]
+    _, kre, proxy, dgs2 = credit_expected(raw_closes, "credit 2023-03-13")
+    assert (round(kre * 100, 1), round(proxy * 100, 1), dgs2) == (-35.3, 4.6, 4.03)
+
+
+def bands(ax) -> list[tuple[float, float]]:
+    """The shaded spans of a panel (axvspan rectangles) as (left, right) date numbers."""
+    return sorted((p.get_x(), p.get_x() + p.get_width()) for p in ax.patches)
+
+
+@pytest.mark.parametrize(
+    ("name", "shaded"),
+    [
+        ("credit", ["March 2023", "October 2025"]),
+        ("credit 2023-03-13", ["March 2023"]),  # the episode ends on the last session drawn
+        ("credit 2025-10-21", ["March 2023", "October 2025"]),  # four sessions after October 2025
+        ("credit 2019-06-28", []),
+    ],
+)
+def test_credit_shades_the_episodes_only_over_the_sessions_drawn(raw_closes, figures, name, shaded):
+    rows, *_ = credit_expected(raw_closes, name)
+    first, last = date2num(rows.index[0]), date2num(rows.index[-1])
+    fig = figures[name]
+    subtitle = [s for s in strings(fig) if "rebased to 100" in s]
+    assert subtitle == [f"{rows.index[0].date()} → {rows.index[-1].date()}, rebased to 100"
+                        + (f" · shaded: {', '.join(shaded)}" if shaded else "")]  # fmt: skip
+    episodes = {label: (start, end) for label, start, end in credit.EPISODES}
+    expected = []
+    for label in shaded:
+        days = rows.loc[episodes[label][0] : episodes[label][1]].index
+        expected.append((date2num(days[0]), date2num(days[-1])))
+    for ax in fig.axes:
+        drawn_bands = bands(ax)
+        assert len(drawn_bands) == len(expected)
+        for (left, right), (day_first, day_last) in zip(drawn_bands, expected):
+            assert first <= left and right <= last  # never past the data, at either end
+            assert left <= day_first and day_last <= right  # every session of the episode in the band
+            assert right - left >= (last - first) / 60 - 1e-9  # widened to be seen
+            assert to_hex(ax.patches[0].get_facecolor()) == charts.MUTED  # grey, not red
+    if name == "credit 2023-03-13":
+        assert bands(fig.axes[0])[0][1] == last  # widened back from the last session, not past it
 
 
 def test_performance_labels_each_bar_with_its_return(raw_closes, figures):
@@ -425,6 +551,10 @@ OCT_LOW, SVB = T("2022-10-12"), T("2023-03-08")
         ("banks 2023-03-13", {OCT_LOW, SVB}),
         ("alert", {OCT_LOW, SVB}),
         ("history", {OCT_LOW, SVB}),
+        ("credit", {OCT_LOW, SVB}),
+        ("credit 2023-03-13", {OCT_LOW, SVB}),
+        ("credit 2025-10-21", {OCT_LOW, SVB}),
+        ("credit 2019-06-28", set()),
         ("compare 1y", set()),
         ("compare 1m", set()),
         ("banks", set()),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from discord.ext.commands import Cog
 
-from commands import about, alerts, banks, compare, history, performance, quote, rates
+from commands import about, alerts, ask, banks, compare, history, performance, quote, rates
 from commands.answer import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -19,6 +19,7 @@ HANDLERS: dict[str, Handler] = {
     "rates": rates.handle,
     "about": about.handle,
     "alerts replay": alerts.replay,
+    "ask": ask.handle,
 }
 
 # Constructed with the Responder; the alerts cog also needs storage, so the bot adds it itself.
@@ -30,4 +31,5 @@ COGS: tuple[type[Cog], ...] = (
     banks.Banks,
     rates.Rates,
     about.About,
+    ask.Ask,
 )

@@ -115,15 +115,17 @@ class _Reading:
             apply(match)
             begin = text[: match.start()].count(" ")
             count = len(match.group(0).strip().split(" "))
-            for i in range(begin, min(begin + count, len(self.used))):
+            span = range(begin, min(begin + count, len(self.used)))
+            if all(self.used[i] for i in span):
+                return  # nothing left to use up: never loop on the same match
+            for i in span:
                 self.used[i] = True
 
 
 def _words(question: str) -> tuple[list[str], list[str]]:
     text = re.sub(r"\b[sS]\s*(?:&|and|n)\s*[pP]\b", "s&p", question.replace("’", "'"))
     original = _TOKEN.findall(text)
-    words = [_correct(w.lower().replace("'", "")) for w in original]
-    return original, _caps(words)
+    return _caps(original, [_correct(w.lower().replace("'", "")) for w in original])
 
 
 @functools.cache
@@ -145,37 +147,33 @@ def _correct(word: str) -> str:
     return close[0] if close else word
 
 
-def _caps(words: list[str]) -> list[str]:
-    """Every spelling of small caps as ``smallcaps``; large caps (or "large" beside small caps) as ``largecaps``."""
-    out: list[str] = []
+def _caps(original: list[str], words: list[str]) -> tuple[list[str], list[str]]:
+    """Every spelling of small caps as ``smallcaps``; large caps (or "large" beside small caps) as ``largecaps``.
+
+    Merged words keep their original text together, so the two lists stay aligned.
+    """
+    out: list[tuple[str, str]] = []
     i = 0
+    small_too = any(w.startswith("small") for w in words)
     while i < len(words):
         w = words[i]
         nxt = words[i + 1] if i + 1 < len(words) else ""
+        n, word = 1, w
         if w in ("small", "smaller", "smallcap", "smallcaps"):
-            skip = 1 if nxt in ("cap", "caps", "capitalization") else 0
-            after = words[i + 1 + skip] if i + 1 + skip < len(words) else ""
-            skip += 1 if after in ("stocks", "companies", "names") else 0
-            if w.startswith("smallcap") or skip or _mentions_large(words):
-                out.append("smallcaps")
-                i += 1 + skip
-                continue
-        if w in ("large", "larger", "big", "bigger", "largecap", "largecaps") and nxt in ("cap", "caps"):
-            out.append("largecaps")
-            i += 2
-            continue
-        if w in ("largecap", "largecaps"):
-            out.append("largecaps")
-        elif (
-            w in ("large", "larger", "big", "bigger")
-            and any(x.startswith("small") for x in words)
-            and nxt not in ("banks", "bank", "tech")
+            extra = 1 if nxt in ("cap", "caps", "capitalization") else 0
+            after = words[i + 1 + extra] if i + 1 + extra < len(words) else ""
+            extra += 1 if after in ("stocks", "companies", "names") else 0
+            if w.startswith("smallcap") or extra or _mentions_large(words):
+                n, word = 1 + extra, "smallcaps"
+        elif w in ("large", "larger", "big", "bigger", "largecap", "largecaps") and nxt in ("cap", "caps"):
+            n, word = 2, "largecaps"
+        elif w in ("largecap", "largecaps") or (
+            w in ("large", "larger", "big", "bigger") and small_too and nxt not in ("banks", "bank", "tech")
         ):
-            out.append("largecaps")
-        else:
-            out.append(w)
-        i += 1
-    return out
+            word = "largecaps"
+        out.append((" ".join(original[i : i + n]), word))
+        i += n
+    return [o for o, _ in out], [w for _, w in out]
 
 
 def _mentions_large(words: list[str]) -> bool:
@@ -192,7 +190,7 @@ def _period(text: str) -> tuple[dt.date, dt.date, str]:
         day = _day(int(m[1]), int(m[2]), int(m[3]))
         return day, day, "day"
     if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", text):
-        year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+        year = int(m[3]) + ((2000 if int(m[3]) < 70 else 1900) if len(m[3]) == 2 else 0)
         day = _day(year, int(m[1]), int(m[2]))  # US order: month/day/year
         return day, day, "day"
     if m := re.fullmatch(rf"({_MONTH}) (\d{{1,2}}){_ORD} (\d{{4}})", text):
@@ -336,13 +334,15 @@ def _read_window(r: _Reading) -> None:
             r.start = r.start or _iso(last.replace(day=1))
             r.end = r.end or _iso(last)
 
-    r.take(r"(?<!the )(?<!over )(?<!in )(?<!for )(?<!during )(?<!within )\blast (?P<unit>year|month)\b", calendar_last)
+    r.take(r"(?<!since )(?<!the )(?<!over )(?<!in )(?<!for )(?<!during )(?<!within )\blast (?P<unit>year|month)\b", calendar_last)
 
     def relative(m):
         months, days = _months_of(m["unit"])
         n = _number(m.groupdict().get("n"))
         if r.start:
             return
+        if n * (months * 31 + days) > 100 * 366:
+            raise NotUnderstood("That window is longer than any data: try `max` (all of it) or a date.")
         if months and n * months in RELATIVE_MONTHS:
             r.start = RELATIVE_MONTHS[n * months]
         elif months:
@@ -632,7 +632,7 @@ def _suggestions(subjects: list[_Subject], text: str, r: _Reading | None = None)
 # -- answering ----------------------------------------------------------------------------
 
 
-def today(services: Services) -> dt.date:
+def today_in_new_york(services: Services) -> dt.date:
     return to_session_date(services.clock()).date()
 
 
@@ -640,7 +640,7 @@ async def handle(services: Services, question: str = "") -> Answer:
     """Read the question, answer it with the matching command, and say how it was read."""
     from commands.registry import HANDLERS  # the registry lists this module: import it when asked
 
-    reading = interpret(question, today(services))
+    reading = interpret(question, today_in_new_york(services))
     answer = await HANDLERS[reading.command](services, **reading.options)
     return with_reading(answer, reading)
 
@@ -660,5 +660,5 @@ class Ask(CommandCog):
     @heavy_cooldown
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_QUESTION]) -> None:
         # Read before deferring: a question that cannot be read is answered privately at once.
-        interpret(question, today(self.responder.services))
+        interpret(question, today_in_new_york(self.responder.services))
         await self.responder.answer(interaction, handle, question=question)

@@ -145,5 +145,6 @@ COMMON_WORDS = {
     "quotes", "close", "closed", "closing", "trading", "traded", "trade", "trades", "leaders", "laggards",
     "strongest", "weakest", "performance", "performers", "among", "sitting", "worse", "worst", "state", "status",
     "health", "alert", "alerts", "fire", "fired", "rule", "help", "range", "week", "move", "moves", "setting", "version", "source",
-    "sources", "fresh", "commands", "use", "using", "used",
+    "sources", "fresh", "commands", "use", "using", "used", "perf", "pct", "yoy", "mtd", "qtd", "stonk",
+    "stonks", "bro", "guys", "folks", "wen", "moon", "dump", "pump", "ripping", "dumping", "pumping",
 }  # fmt: skip

@@ -226,6 +226,10 @@ CASES: list[tuple[str, str | None, dict[str, str]]] = [
     ("tech vs financials ytd", "compare", {"a": "XLK", "b": "XLF", "start": "ytd"}),
     ("small caps vs the nasdaq", "compare", {"a": "^RUT", "b": "QQQ"}),
     ("how r small caps doin vs large caps", "compare", {**RUT_SPX}),
+    ("small caps vs $KRE since svb", "compare", {"a": "^RUT", "b": "KRE", "start": "svb"}),
+    ("Small Cap stocks vs NVDA", "compare", {"a": "^RUT", "b": "NVDA"}),
+    ("since last year how has kre done", "performance", {"symbols": "KRE", "start": "1y"}),
+    ("iwm vs spy perf ytd", "compare", {"a": "IWM", "b": "SPY", "start": "ytd"}),
     # refused: nothing to read, or a guess we must not make
     ("", None, {}),
     ("hello", None, {}),

@@ -511,6 +511,8 @@ def interpret(question: str, today: dt.date | None = None) -> Interpretation:
         return _performance(r, symbols)
     if len(symbols) == 2:
         return _compare(r, symbols[0], symbols[1])
+    if len(symbols) == 1 and len(subjects) > 1 and has(_COMPARE):
+        raise NotUnderstood(f"Those all name {symbols[0]}: compare two different symbols. " + _suggestions(subjects, text, r))
     if len(symbols) == 1:
         (symbol,) = symbols
         if has(_COMPARE) or (subjects[0].phrase == "smallcaps" and not has(_QUOTE)):

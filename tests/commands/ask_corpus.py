@@ -239,4 +239,5 @@ CASES: list[tuple[str, str | None, dict[str, str]]] = [
     ("set an alert for kre", None, {}),
     ("buy or sell?", None, {}),
     ("lorem ipsum dolor", None, {}),
+    ("s&p vs spx", None, {}),
 ]

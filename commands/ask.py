@@ -84,7 +84,7 @@ _DATE = (
     rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|{_MONTH} \d{{1,2}}{_ORD} \d{{4}}"
     rf"|\d{{1,2}}{_ORD} (?:of )?{_MONTH} \d{{4}}|{_MONTH} (?:of )?\d{{4}}|(?:19|20)\d{{2}})"
 )
-_NUM = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)"
+_NUM = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)"
 _UNIT = r"(?:d|days?|w|wks?|weeks?|m|mo|mos|mths?|months?|q|quarters?|y|yrs?|years?|decades?)"
 _SINCE = r"(?:since|from|after|off|post)"
 
@@ -356,7 +356,7 @@ def _read_window(r: _Reading) -> None:
         relative,
     )
     r.take(
-        rf"\b(?:(?:over|in|for|during|across|within) )?(?:the )?(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)"
+        rf"\b(?:(?:over|in|for|during|across|within) )?(?:the )?(?P<n>\d{{1,3}}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)"
         rf" ?(?P<unit>{_UNIT})\b(?! (?:yield|treasury|note|bond|bill|periods?|windows?|stretch(?:es)?|rolling|spans?|range|high|low))",
         relative,
     )

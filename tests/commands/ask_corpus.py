@@ -186,6 +186,7 @@ CASES: list[tuple[str, str | None, dict[str, str]]] = [
     ("have small caps historically outperformed", "history", {}),
     ("rolling 5 year small cap vs large cap", "history", {}),
     ("small vs large every year since 1988", "history", {}),
+    ("russell 2000 year by year vs the s&p", "history", {}),
     # alerts replay
     ("what would the kre alert have done in 2023?", "alerts replay", {"rule": "kre", "start": "2023-01-01", "end": "2023-12-31"}),
     ("replay the ratio alert since 2024", "alerts replay", {"rule": "ratio", "start": "2024-01-01"}),

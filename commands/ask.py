@@ -200,8 +200,8 @@ def _period(text: str) -> tuple[dt.date, dt.date, str]:
         day = _day(int(m[3]), _month(m[2]), int(m[1]))
         return day, day, "day"
     if m := re.fullmatch(rf"({_MONTH}) (\d{{4}})", text):
-        year, month = int(m[2]), _month(m[1])
-        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]), "month"
+        first = _day(int(m[2]), _month(m[1]), 1)
+        return first, first.replace(day=calendar.monthrange(first.year, first.month)[1]), "month"
     year = int(text)
     return dt.date(year, 1, 1), dt.date(year, 12, 31), "year"
 
@@ -511,6 +511,8 @@ def interpret(question: str, today: dt.date | None = None) -> Interpretation:
         return _performance(r, symbols)
     if len(symbols) == 2:
         return _compare(r, symbols[0], symbols[1])
+    if len(subjects) == 1 and len(symbols) == 1 and has(r"\b(?:vs|versus|against)\b"):
+        raise NotUnderstood(f"I could not tell what to compare {symbols[0]} with. " + _suggestions(subjects, text, r))
     if len(symbols) == 1 and len(subjects) > 1 and has(_COMPARE):
         raise NotUnderstood(f"Those all name {symbols[0]}: compare two different symbols. " + _suggestions(subjects, text, r))
     if len(symbols) == 1:

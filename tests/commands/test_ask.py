@@ -195,3 +195,18 @@ def test_interpretation_is_frozen():
     reading = interpret("kre", TODAY)
     with pytest.raises(dataclasses.FrozenInstanceError):
         reading.command = "banks"
+
+
+@pytest.mark.parametrize(
+    ("question", "fragment"),
+    [
+        ("bank stress on 2023-02-30", "2023-02-30 is not a real date."),
+        ("small caps since march 0000", "is not a real date."),
+        ("nvda over 500 years", "longer than any data"),
+        ("$@everyone vs spy", "I could not tell what to compare SPY with."),
+        ("$ABCDEFGHIJKLMNOPQ vs spy", "too long for a symbol"),
+    ],
+)
+def test_impossible_dates_windows_and_symbols_are_said_plainly(question, fragment):
+    with pytest.raises(NotUnderstood, match=fragment.replace(".", r"\.")):
+        interpret(question, TODAY)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from discord.ext.commands import Cog
 
-from commands import about, alerts, banks, compare, credit, history, performance, quote, rates
+from commands import about, alerts, ask, banks, compare, credit, history, performance, quote, rates
 from commands.answer import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -20,6 +20,7 @@ HANDLERS: dict[str, Handler] = {
     "credit": credit.handle,
     "about": about.handle,
     "alerts replay": alerts.replay,
+    "ask": ask.handle,
 }
 
 # Constructed with the Responder; the alerts cog also needs storage, so the bot adds it itself.
@@ -32,4 +33,5 @@ COGS: tuple[type[Cog], ...] = (
     rates.Rates,
     credit.Credit,
     about.About,
+    ask.Ask,
 )

@@ -29,7 +29,8 @@ async def test_the_commands_said_to_draw_charts_are_those_that_do():
     fred = MarketData(SnapshotSource(snapshot=load_fred_snapshot(), name="bundled FRED (DFF, DGS2)"), clock=lambda: NOW)
     services = Services(market=MarketData(SnapshotSource(), clock=lambda: NOW), clock=lambda: NOW, fred=fred)
     said = re.findall(r"`(\w+)`", paragraph("Charts come with").split(".")[0])
-    drawn = [name for name in HANDLERS if (await ask(services, name, [])).chart is not None]
+    # /ask answers with another command's answer (and its chart): not a chart of its own.
+    drawn = [name for name in HANDLERS if name != "ask" and (await ask(services, name, [])).chart is not None]
     assert said == drawn == ["compare", "performance", "history", "banks", "credit"]
 
 

@@ -78,7 +78,7 @@ async def test_history_rates_and_banks_answer(services):
 
 
 async def test_every_command_prints_json_with_its_provenance(services):
-    for command in HANDLERS:
+    for command in HANDLERS.keys() - {"ask"}:  # /ask needs a question: tests/commands/test_ask.py
         answer = await ask(services, command, [])
         data = json.loads(answer.to_json())
         assert data["command"] == command

@@ -54,7 +54,8 @@ async def ask(fake: FakeDiscord, name: str, *options: dict, user_id: int | None 
 async def test_commands_are_registered_once_with_their_schema(fake, bot):
     assert fake.command_syncs == ["global"]
     commands = {c["name"]: c for c in fake.commands["global"]}
-    assert set(commands) == {"compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "alerts"}
+    assert set(commands) == {"compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "alerts", "ask"}
+    assert [(o["name"], o["required"]) for o in commands.pop("ask")["options"]] == [("question", True)]
     alerts = commands.pop("alerts")
     assert {sub["name"]: sub["type"] for sub in alerts["options"]} == {
         "subscribe": 1, "unsubscribe": 1, "list": 1, "test": 1, "replay": 1,

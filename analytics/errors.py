@@ -97,7 +97,7 @@ class Unreachable(UpstreamError):
 
 
 class NoData(UpstreamError):
-    """Yahoo answered, but with no prices for the symbol ("possibly delisted", empty, all-NaN).
+    """The upstream answered, but with no prices for the symbol ("possibly delisted", empty, all-NaN).
 
     Not a verdict on the symbol by itself: ``MarketData`` decides whether it is unknown.
     """

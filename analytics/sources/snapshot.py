@@ -45,6 +45,7 @@ class SnapshotSource:
     live = False
 
     def __init__(self, as_of: pd.Timestamp | None = None, snapshot: Snapshot | None = None) -> None:
+        self.replay = as_of is not None  # a deliberate look at the past: old, but never stale
         self._snapshot = snapshot or load_snapshot()
         closes = self._snapshot.closes
         if as_of is not None:

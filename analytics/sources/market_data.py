@@ -149,7 +149,15 @@ class MarketData:
         # A symbol Yahoo positively does not have is not looked for in the fallback.
         retry = [s for s in lacking if not isinstance(lacking[s], UnknownSymbol)]
         if retry and self.fallback is not None:
-            fallback = await self._from_fallback([s for s in symbols if s not in lacking or s in retry], start, end, lacking)
+            try:
+                fallback = await self._from_fallback(
+                    [s for s in symbols if s not in lacking or s in retry], start, end, lacking
+                )
+            except NotInSnapshot:  # the fallback has none of them
+                if have:
+                    fallback = None
+                else:
+                    raise
             if fallback is not None and len(fallback.closes.columns) > len(have):
                 missing = {**{s: lacking[s] for s in lacking if s not in retry}, **fallback.missing}
                 return self._finish(symbols, dataclasses.replace(fallback, missing=missing), partial)
@@ -416,6 +424,8 @@ class MarketData:
         first = next(iter(failures.values()))
         try:
             prices = await self.fallback.closes(symbols, start, end, partial=True)
+        except NotInSnapshot as exc:  # none of them: say both halves, not offline and why not online
+            raise NotInSnapshot(exc.symbol, _reason(failures.get(exc.symbol, first)), exc.suggestions) from None
         except MarketbotError:
             return None
         missing: dict[str, MarketbotError] = {}

@@ -35,7 +35,7 @@ from yfinance.data import YfData
 from yfinance.exceptions import YFRateLimitError, YFTickerMissingError
 
 from analytics.errors import MarketbotError, NoData, RateLimited, Unreachable, UpstreamError
-from analytics.sessions import last_settled_session, to_session_date
+from analytics.sessions import NEW_YORK, last_settled_session
 from analytics.sources.base import Fetched, LatestPrice
 from analytics.symbols import exchange_timezone
 
@@ -110,7 +110,10 @@ class YahooSource:
         series = column.dropna().astype("float64").rename(symbol)
         if series.empty:  # all-NaN rows arrive without a word from yfinance
             raise _Empty
-        series.index = pd.DatetimeIndex([to_session_date(t) for t in series.index]).as_unit("ns")
+        index = pd.DatetimeIndex(series.index)
+        if index.tz is not None:  # history() stamps bars in the exchange's time: the session date is New York's
+            index = index.tz_convert(NEW_YORK).tz_localize(None)
+        series.index = index.normalize().as_unit("ns")
         return series[~series.index.duplicated(keep="last")].sort_index()
 
 

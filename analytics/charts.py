@@ -132,3 +132,38 @@ def alert_chart(values: pd.Series, session: pd.Timestamp, label: str) -> bytes:
     ax.set_ylabel(label, color=MUTED)
     _title(fig, label, f"{recent.index[0].date()} → {session.date()}")
     return _png(fig)
+
+
+def credit_chart(
+    closes: pd.DataFrame,
+    fred: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    episodes: list[tuple[pd.Timestamp, pd.Timestamp]],
+) -> bytes:
+    """KRE, the credit proxy HYG/IEF (both rebased to 100) and the 2-year yield, episodes shaded."""
+    kre_color, credit_color, rates_color, shade, muted = "#f28e2b", "#4e79a7", "#59a14f", "#e15759", "#8c8c8c"
+    inside = closes.loc[start:end, ["KRE", "HYG", "IEF"]].dropna()
+    rebased = inside / inside.iloc[0] * 100
+    proxy = inside["HYG"] / inside["IEF"]
+    proxy = proxy / proxy.iloc[0] * 100
+    dgs2 = fred["DGS2"].dropna()
+    dgs2 = dgs2[(dgs2.index >= inside.index[0]) & (dgs2.index <= inside.index[-1])]
+    fig, axes = _figure(3, (3, 2, 2))
+    axes[0].plot(rebased.index, rebased["KRE"], color=kre_color, linewidth=1.5, label="KRE (regional banks)")
+    axes[0].set_ylabel("KRE", color=muted)
+    axes[1].plot(proxy.index, proxy, color=credit_color, linewidth=1.5, label="HYG/IEF (credit proxy)")
+    axes[1].set_ylabel("HYG/IEF", color=muted)
+    axes[2].plot(dgs2.index, dgs2, color=rates_color, linewidth=1.5, label="2-year yield (DGS2)")
+    axes[2].set_ylabel("2-year, %", color=muted)
+    # A few sessions are a hairline on a multi-year axis: widen each band to at least 3 weeks.
+    pad = max((inside.index[-1] - inside.index[0]) / 120, pd.Timedelta(days=10))
+    for ax in axes:
+        for first, last in episodes:
+            if first <= inside.index[-1] and last >= inside.index[0]:
+                middle = first + (last - first) / 2
+                ax.axvspan(min(first, middle - pad), max(last, middle + pad), color=shade, alpha=0.3, linewidth=0)
+        ax.legend(loc="lower left", fontsize=9, framealpha=0.6)
+    days = f"{inside.index[0].date()} to {inside.index[-1].date()}"
+    _title(fig, "Credit or rates? KRE, HYG/IEF and the 2-year yield", f"{days}, rebased to 100; shaded: March 2023 and October 2025")
+    return _png(fig)

@@ -1,4 +1,10 @@
-"""Two symbols side by side: returns, spread, their ratio and where it stands."""
+"""Two symbols side by side: returns, spread, their ratio and where it stands.
+
+Each series is taken as it comes: an ETF's or a stock's closes are total
+returns (Yahoo's dividend-adjusted closes), an index's are price only. The
+figures here are exact for those series; saying that a spread between the two
+kinds is partly dividends is the answer's job (commands.compare.basis_note).
+"""
 
 from __future__ import annotations
 

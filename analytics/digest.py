@@ -1,7 +1,7 @@
 """The daily digest: one compact look at a settled session.
 
 Small caps against large caps (the ratio rule's series), regional banks (KRE,
-KRE/SPY and the bank-stress level), rates, and the alerts the ratio and kre
+KRE/SPY and the bank-stress level), rates, whether credit moved with KRE, and the alerts the ratio and kre
 rules give that session at the subscriber's sensitivity. Every figure comes
 from the modules that define it (``alerts``, ``banks``, ``rates``), so the
 digest never disagrees with /banks, /rates or an alert. A part that cannot be
@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from analytics import alerts, banks, rates
+from analytics import alerts, banks, credit, rates
 from analytics.errors import InsufficientHistory, InvalidInput, MarketbotError
 
 T = TypeVar("T")
@@ -25,6 +25,9 @@ RULE = LEVEL = "digest"
 SYMBOLS = (*alerts.INDEXES, *alerts.STAND_INS, *banks.SYMBOLS, *rates.SYMBOLS)
 # What each part reads beyond the alert rules' symbols, fetched separately so one failing does not drop the other.
 PART_SYMBOLS = {"banks": banks.SYMBOLS, "rates": rates.SYMBOLS}
+# The credit line's symbols: a caller that wants the line fetches them (as a "credit" part; not yet in
+# PART_SYMBOLS, so the alert cycle's fetches are unchanged until its message shows the line).
+CREDIT_SYMBOLS = credit.CREDIT_MOVE_SYMBOLS
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Digest:
     rates: rates.Rates | None
     events: tuple[alerts.AlertEvent, ...]  # the day's ratio and kre alerts
     missing: tuple[str, ...]  # parts left out, each with why
+    credit: credit.CreditMove | None = None  # did credit (HYG/IEF, BKLN) move with KRE that session?
 
     rule = RULE  # a digest is delivered like an alert, under its own rule and level
     level = LEVEL
@@ -56,6 +60,11 @@ class Digest:
             parts.append(f"bank stress {self.stress.level}")
         parts.append(f"{len(self.events)} alert{'' if len(self.events) == 1 else 's'}")
         return ", ".join(parts)
+
+    @property
+    def credit_line(self) -> str | None:
+        """The digest's one credit line (None when the part is missing; ``missing`` says why)."""
+        return credit.credit_line(self.credit) if self.credit is not None else None
 
     @property
     def empty(self) -> bool:
@@ -98,6 +107,10 @@ def daily_digests(closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable
     kre = part("KRE", lambda: alerts.day_move(closes, "kre", session))
     stress = part("Bank stress", lambda: banks.bank_stress(closes, session), unavailable.get("banks"))
     yields = part("Rates", lambda: _rates(closes, session), unavailable.get("rates"))
+    # Credit is an add-on: a frame without any credit ETF did not ask for it (a failed fetch is said).
+    credit_move = None
+    if "credit" in unavailable or any(s in closes.columns for s in credit.CREDIT_MOVE_SYMBOLS if s != credit.KRE):
+        credit_move = part("Credit", lambda: _credit(closes, session), unavailable.get("credit"))
     market_missing = tuple(missing)
     digests = {}
     for preset in presets:
@@ -109,7 +122,7 @@ def daily_digests(closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable
                 missing.append(f"{rule} alerts: {evaluation.skipped}")
             elif evaluation is not None:
                 events += evaluation.events
-        digests[preset] = Digest(session, preset, ratio, kre, stress, yields, tuple(events), tuple(missing))
+        digests[preset] = Digest(session, preset, ratio, kre, stress, yields, tuple(events), tuple(missing), credit_move)
     return digests
 
 
@@ -118,6 +131,13 @@ def _rates(closes: pd.DataFrame, session: pd.Timestamp) -> rates.Rates:
     if absent:
         raise InsufficientHistory(f"No {', '.join(absent)} data.")
     return rates.rates(closes, session)
+
+
+def _credit(closes: pd.DataFrame, session: pd.Timestamp) -> credit.CreditMove:
+    absent = [s for s in credit.CREDIT_MOVE_SYMBOLS if s not in closes.columns]
+    if absent:
+        raise InsufficientHistory(f"No {', '.join(absent)} data.")
+    return credit.credit_moved(closes, session)
 
 
 def _signed(percent: float) -> str:

@@ -58,11 +58,11 @@ def normalize_symbol(text: str) -> str:
         raise InvalidSymbol("A symbol is missing.")
     if len(symbol) > MAX_SYMBOL_LENGTH:
         raise InvalidSymbol(
-            f"`{_printable(symbol)}` is too long for a symbol (at most {MAX_SYMBOL_LENGTH} characters)."
+            f"`{echo_text(text.strip())}` is too long for a symbol (at most {MAX_SYMBOL_LENGTH} characters)."
         )
     if not _SYMBOL.fullmatch(symbol):
         raise InvalidSymbol(
-            f"`{_printable(symbol)}` is not a valid symbol: use letters, digits, "
+            f"`{echo_text(text.strip())}` is not a valid symbol: use letters, digits, "
             "'.', '-', '=' and a leading '^' for indices (e.g. ^RUT, KRE, BRK-B)."
         )
     if symbol in ALIASES:
@@ -81,9 +81,13 @@ def parse_symbol_list(text: str, limit: int) -> list[str]:
     return symbols
 
 
-def _printable(text: str, limit: int = 20) -> str:
-    """User text made safe to echo inside an inline code span."""
-    clean = "".join(ch for ch in text if ch.isprintable() and ch not in "`@<>")
+def echo_text(text: str, limit: int = 20) -> str:
+    """User text as typed (case kept), safe to echo inside an inline code span.
+
+    No backticks or control characters, and '@' shown as a full-width '＠' so
+    that `@everyone` reads as typed but can never ping, wherever it is sent.
+    """
+    clean = "".join(ch for ch in text if ch.isprintable() and ch != "`").replace("@", "＠")
     return clean[:limit] + ("…" if len(clean) > limit else "")
 
 

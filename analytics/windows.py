@@ -10,6 +10,7 @@ import pandas as pd
 
 from analytics.errors import InsufficientHistory, InvalidInput
 from analytics.sessions import is_session, to_session_date
+from analytics.symbols import echo_text
 
 # Named anchors a user can type for start or end, with what they mean.
 ANCHOR_DATES = {
@@ -51,13 +52,18 @@ class Window:
         return f"{self.start.date().isoformat()} → {self.end.date().isoformat()}"
 
 
-def parse_date(text: str, what: str) -> pd.Timestamp:
-    """A strict ``YYYY-MM-DD`` date, or a short message saying what to type."""
+# The words each field accepts besides a YYYY-MM-DD date.
+START_WORDS = tuple(ANCHORS)
+END_WORDS = (*ANCHOR_DATES, *RELATIVE)  # ytd and max only make sense as a start
+AS_OF_WORDS = tuple(ANCHOR_DATES)
+
+
+def parse_date(text: str, what: str, words: tuple[str, ...] = START_WORDS) -> pd.Timestamp:
+    """A strict ``YYYY-MM-DD`` date, or a short message saying what to type (``words``: the anchors accepted)."""
     text = text.strip()
     if not _ISO_DATE.fullmatch(text):
-        raise InvalidInput(
-            f"{what} `{text[:20]}` is not a date: use YYYY-MM-DD or one of {', '.join(ANCHORS)}."
-        )
+        choices = f" or one of {', '.join(words)}" if words else ""
+        raise InvalidInput(f"{what} `{echo_text(text)}` is not a date: use YYYY-MM-DD{choices}.")
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
@@ -69,6 +75,50 @@ def parse_date(text: str, what: str) -> pd.Timestamp:
     return pd.Timestamp(day).as_unit("ns")
 
 
+def fixed_day(text: str, what: str, today: pd.Timestamp, words: tuple[str, ...]) -> pd.Timestamp | None:
+    """The calendar day ``text`` names, checked without any data.
+
+    A date or a named date anchor gives its day, never in the future; an
+    anchor that needs the data (1y, ytd, max) gives None; anything else is
+    an ``InvalidInput`` that lists ``words``, the anchors this field accepts.
+    """
+    key = text.strip().lower()
+    if key in ANCHOR_DATES and key in words:
+        return pd.Timestamp(ANCHOR_DATES[key][0]).as_unit("ns")
+    if key in words:
+        return None
+    day = parse_date(text, what, words)
+    if day > to_session_date(today):
+        raise InvalidInput(f"{what} {day.date()} is in the future.")
+    return day
+
+
+def check_window(start_text: str | None, end_text: str | None, today: pd.Timestamp, default_start: str = "1y") -> None:
+    """Everything about a start and an end that can be judged before fetching any data.
+
+    The words and dates themselves, future days, and the order of two fixed
+    days (dates or named anchors); ``resolve_window`` judges the rest on the data.
+    """
+    start_text = (start_text or "").strip() or default_start
+    end_text = (end_text or "").strip()
+    _start_only(end_text)
+    end = fixed_day(end_text, "End", today, END_WORDS) if end_text else None
+    start = fixed_day(start_text, "Start", today, START_WORDS)
+    if start is not None and end is not None and start >= end:
+        raise InvalidInput(f"Start {_said(start_text, start)} must be before end {_said(end_text, end)}.")
+
+
+def _start_only(end_text: str) -> None:
+    if end_text.strip().lower() in SPECIAL:
+        raise InvalidInput(f"`{end_text.strip().lower()}` only works as a start.")
+
+
+def _said(text: str, day: pd.Timestamp) -> str:
+    """What the user typed, with the day it means when that is not plain (an anchor, a snapped date)."""
+    text = text.strip()
+    return text if text == day.date().isoformat() else f"{echo_text(text)} ({day.date()})"
+
+
 def snap_to_sessions(
     day: pd.Timestamp,
     sessions: pd.DatetimeIndex,
@@ -76,10 +126,12 @@ def snap_to_sessions(
     what: str,
     notes: list[str],
     history_name: str = "the data",
+    earlier: str = "",
 ) -> pd.Timestamp:
     """The session in ``sessions`` on or before ``day``; a snap is appended to ``notes``.
 
-    ``today`` (the calendar date now) tells a future date from one past the data.
+    ``today`` (the calendar date now) tells a future date from one past the data;
+    ``earlier`` is what else to try for a day before the data (e.g. " or `max`").
     """
     first, last = sessions[0], sessions[-1]
     if day > to_session_date(today):
@@ -88,7 +140,7 @@ def snap_to_sessions(
         raise InsufficientHistory(f"{what} {day.date()} is after the last close in the data ({last.date()}).")
     if day < first:
         raise InsufficientHistory(
-            f"{what} {day.date()} is before {history_name} starts ({first.date()}); try a later date or `max`."
+            f"{what} {day.date()} is before {history_name} starts ({first.date()}); try a later date{earlier}."
         )
     session = sessions[sessions.searchsorted(day, side="right") - 1]
     if session != day:
@@ -116,21 +168,18 @@ def resolve_window(
     notes: list[str] = []
     first, last = sessions[0], sessions[-1]
 
-    def snap(day: pd.Timestamp, what: str) -> pd.Timestamp:
-        return snap_to_sessions(day, sessions, today, what, notes, history_name)
+    def snap(day: pd.Timestamp, what: str, earlier: str = "") -> pd.Timestamp:
+        return snap_to_sessions(day, sessions, today, what, notes, history_name, earlier)
 
     end_text = (end_text or "").strip()
     end_key = end_text.lower()
     if not end_key:
         end = last
-    elif end_key in ANCHOR_DATES:
-        end = snap(pd.Timestamp(ANCHOR_DATES[end_key][0]), "End")
     elif end_key in RELATIVE:
         end = snap(last - RELATIVE[end_key][0], "End")
-    elif end_key in SPECIAL:
-        raise InvalidInput(f"`{end_key}` only works as a start.")
     else:
-        end = snap(parse_date(end_text, "End"), "End")
+        _start_only(end_text)
+        end = snap(fixed_day(end_text, "End", today, END_WORDS), "End")
 
     start_text = (start_text or "").strip() or default_start
     start_key = start_text.lower()
@@ -143,14 +192,17 @@ def resolve_window(
             raise InsufficientHistory(f"The data starts in {end.year}; there is no close before this year.")
         start = before[-1]
     else:
-        if start_key in ANCHOR_DATES:
-            asked = pd.Timestamp(ANCHOR_DATES[start_key][0])
-        elif start_key in RELATIVE:
+        if start_key in RELATIVE:
             asked = end - RELATIVE[start_key][0]
         else:
-            asked = parse_date(start_text, "Start")
-        start = snap(asked, "Start")
+            asked = fixed_day(start_text, "Start", today, START_WORDS)
+        start = snap(asked, "Start", " or `max`")
 
     if start >= end:
-        raise InvalidInput(f"Start ({start.date()}) must be before end ({end.date()}).")
+        if start == end:
+            raise InvalidInput(
+                f"Start {echo_text(start_text)} and end {echo_text(end_text or 'the last close')} fall on the same "
+                f"session ({start.date()}): pick days further apart."
+            )
+        raise InvalidInput(f"Start {_said(start_text, start)} must be before end {_said(end_text or 'the last close', end)}.")
     return Window(start, end, tuple(notes), asked)

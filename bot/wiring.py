@@ -8,8 +8,9 @@ import pandas as pd
 
 from analytics.sessions import utc_now
 from analytics.sources.bar_store import BarStore
+from analytics.sources.fred import FredSource
 from analytics.sources.market_data import MarketData
-from analytics.sources.snapshot import SnapshotSource
+from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot
 from bot.settings import Settings
 from commands.services import Offload, Services, in_thread
 
@@ -33,10 +34,36 @@ def build_market_data(
     return MarketData(yahoo, fallback=fallback, store=store, clock=clock)
 
 
+def build_fred_data(
+    settings: Settings,
+    clock: Callable[[], pd.Timestamp] = utc_now,
+    fred_session: object | None = None,
+) -> MarketData:
+    """FRED by the same ``data_source`` setting: ``auto`` falls back to the bundled DFF and DGS2,
+    ``snapshot`` (or ``MARKETBOT_AS_OF``) serves only them; ``fred_session`` replays FRED in tests."""
+    source = settings.effective_source
+
+    def bundled(as_of: pd.Timestamp | None = None) -> MarketData:
+        snapshot = SnapshotSource(as_of=as_of, snapshot=load_fred_snapshot(), name="bundled FRED (DFF, DGS2)")
+        return MarketData(snapshot, clock=clock)
+
+    if source == "snapshot":
+        return bundled(pd.Timestamp(settings.as_of) if settings.as_of else None)
+
+    fallback = bundled() if source == "auto" else None
+    return MarketData(FredSource(session=fred_session), fallback=fallback, clock=clock)
+
+
 def build_services(
     settings: Settings,
     clock: Callable[[], pd.Timestamp] = utc_now,
     yahoo_session: object | None = None,
     offload: Offload = in_thread,
+    fred_session: object | None = None,
 ) -> Services:
-    return Services(market=build_market_data(settings, clock, yahoo_session), clock=clock, offload=offload)
+    return Services(
+        market=build_market_data(settings, clock, yahoo_session),
+        clock=clock,
+        offload=offload,
+        fred=build_fred_data(settings, clock, fred_session),
+    )

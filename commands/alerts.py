@@ -17,9 +17,10 @@ from analytics.errors import InvalidInput
 from analytics.rates import SYMBOLS as RATE_SYMBOLS
 from analytics.rates import Rates, Yield
 from analytics.sources.base import Prices, Provenance
-from analytics.windows import resolve_window
+from analytics.symbols import echo_text
+from analytics.windows import check_window, resolve_window
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.autocomplete import anchor_choices, end_anchor_choices
 from commands.errors import Refused
 from commands.footer import footer, provenance_data
@@ -30,6 +31,8 @@ from commands.subscriptions import RULE_CHOICES, NewSubscription, Subscription
 
 SYMBOLS = ("^RUT", "^GSPC", "IWM", "SPY", "KRE")  # everything the ratio and kre rules read
 MAX_LISTED = 25  # replay events listed in Discord (JSON has all)
+FIELD_LIMIT = 1024  # Discord's limit on one field's value
+EVENT_BUDGET = 4000  # characters of events in one answer: with the rest, inside Discord's 6000 per embed
 RULE_HELP = {
     "ratio": "the Russell 2000 / S&P 500 ratio (IWM/SPY where an index is missing)",
     "kre": "the regional-bank ETF KRE, with KRE/SPY as context",
@@ -177,13 +180,22 @@ def _rates_line(r: Rates, session: pd.Timestamp) -> str:
 # -- /alerts replay (anyone; also `marketbot ask alerts replay`) ---------------------------
 
 
+def validate_replay(today: pd.Timestamp, rule: str, start: str, end: str, preset: str) -> tuple[str, str]:
+    """The rule and preset, normalised, and the window's text checked; no data needed."""
+    if rule.strip().lower() not in rules.RULES:
+        raise InvalidInput(f"Replay works for the rules {', '.join(rules.RULES)}; `{echo_text(rule.strip())}` is not one.")
+    if preset.strip().lower() not in rules.PRESETS:
+        raise InvalidInput(
+            f"The preset (sensitivity) is one of {', '.join(rules.PRESETS)}; `{echo_text(preset.strip())}` is not one."
+        )
+    check_window(start, end, today)
+    return rule.strip().lower(), preset.strip().lower()
+
+
+@checked_by(validate_replay)
 async def replay(services: Services, rule: str = "kre", start: str = "1y", end: str = "", preset: str = "standard") -> Answer:
     """The sessions a rule would have fired on, with the figures, to judge thresholds before subscribing."""
-    rule, preset = rule.strip().lower(), preset.strip().lower()
-    if rule not in rules.RULES:
-        raise InvalidInput(f"Replay works for the rules {', '.join(rules.RULES)}; `{rule[:20]}` is not one.")
-    if preset not in rules.PRESETS:
-        raise InvalidInput(f"Sensitivity is one of {', '.join(rules.PRESETS)}.")
+    rule, preset = validate_replay(services.clock(), rule, start, end, preset)
     prices = await services.market.closes(list(SYMBOLS))
     return await services.offload(_replay_answer, prices, rule, preset, start, end, services.clock())
 
@@ -193,6 +205,7 @@ def _replay_answer(prices: Prices, rule: str, preset: str, start: str, end: str,
     # Sessions on or after the day asked for: a snapped start (a weekend) is a return's base, not a judged day.
     sessions = prices.closes.index
     first = sessions[sessions.searchsorted(window.asked_start or window.start)]
+    judged = f"{fmt.day(first)} → {fmt.day(window.end)}"  # one window for the headline, the footer and the JSON
     events = rules.replay(prices.closes, rule, first, window.end, preset)
     years = max((window.end - first).days / 365.25, 1 / 365.25)
     sharp = sum(e.level == "sharp" for e in events)
@@ -200,16 +213,20 @@ def _replay_answer(prices: Prices, rule: str, preset: str, start: str, end: str,
         f"The {rule} rule ({preset}) would have fired {len(events)} times from {fmt.day(first)} to "
         f"{fmt.day(window.end)} ({len(events) / years:.1f} a year), {sharp} of them sharp."
     )
-    lines = [f"{fmt.day(e.session)} {e.level}: {e.headline}" for e in events[-MAX_LISTED:]]
-    fields = [(f"Latest {min(len(events), MAX_LISTED)} events" if events else "Events", _join(lines) or "None.")]
-    if window.notes:
-        fields.append(("Dates", " ".join(window.notes)))
+    fields = _event_fields([e.headline for e in events])  # each headline names its day and level
+    # The judged days start at ``first``: a snapped start is said that way, not as the base session before it.
+    notes = [n for n in window.notes if not n.startswith("Start ")]
+    asked = window.asked_start
+    if asked is not None and asked != first:
+        notes.append(f"Start {fmt.day(asked)} is not a trading day; judged from {fmt.day(first)}.")
+    if notes:
+        fields.append(("Dates", " ".join(notes)))
     return Answer(
         command="alerts replay",
         title=f"Alert replay: {rule}",
         summary=summary,
         fields=tuple(fields),
-        footer=footer(prices.provenance, list(SYMBOLS) if rule == "ratio" else ["KRE", "SPY"], now, window.label(), window.end),
+        footer=footer(prices.provenance, _replay_symbols(rule, events), now, judged, window.end),
         data={
             "command": "alerts replay",
             **provenance_data(prices.provenance, window.end),
@@ -217,19 +234,43 @@ def _replay_answer(prices: Prices, rule: str, preset: str, start: str, end: str,
             "preset": preset,
             "start": first.date().isoformat(),
             "end": window.end.date().isoformat(),
+            "date_notes": notes,
             "events": [event_data(e) for e in events],
         },
     )
 
 
-def _join(lines: list[str], limit: int = 1024) -> str:
-    """As many whole lines as fit a field, newest last."""
+def _replay_symbols(rule: str, events: list[rules.AlertEvent]) -> list[str]:
+    """The symbols the rule's events were judged on (the ratio's stand-ins only where they were used)."""
+    used = [s for e in events for s in e.series.split(" ")[0].split("/")]
+    if rule == "ratio":
+        return list(dict.fromkeys(used or rules.INDEXES))
+    return ["KRE", "SPY"]  # KRE, with KRE/SPY as context
+
+
+def _event_fields(lines: list[str]) -> list[tuple[str, str]]:
+    """The latest events, newest last, over as many fields as they need; the names say how many of all are shown."""
+    if not lines:
+        return [("Events", "None.")]
     kept: list[str] = []
-    for line in reversed(lines):
-        if sum(len(k) + 1 for k in kept) + len(line) > limit:
+    for line in reversed(lines[-MAX_LISTED:]):
+        if sum(len(k) + 1 for k in kept) + len(line) > EVENT_BUDGET:
             break
-        kept.insert(0, line)
-    return "\n".join(kept)
+        kept.insert(0, line[:FIELD_LIMIT])
+    head = f"All {len(lines)} events" if len(kept) == len(lines) else f"Latest {len(kept)} of {len(lines)} events"
+    chunks = _join(kept)
+    return [(head if len(chunks) == 1 else f"{head} ({i}/{len(chunks)})", chunk) for i, chunk in enumerate(chunks, 1)]
+
+
+def _join(lines: list[str], limit: int = FIELD_LIMIT) -> list[str]:
+    """Whole lines in order, grouped into texts of at most ``limit`` characters (one per field)."""
+    chunks: list[str] = []
+    for line in lines:
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return chunks
 
 
 # -- the Discord cog -------------------------------------------------------------------

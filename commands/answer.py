@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from collections.abc import Awaitable, Callable
@@ -22,8 +23,11 @@ class Answer:
     private: bool = False
 
     def to_text(self) -> str:
+        """For the terminal: a one-line field as ``name: value``; a longer one as its name, then its rows indented."""
         lines = [f"**{self.title}**", self.summary, ""]
-        lines += [f"{name}: {value}" for name, value in self.fields]
+        for name, value in self.fields:
+            rows = value.split("\n")
+            lines += [f"{name}: {value}"] if len(rows) == 1 else [f"{name}:", *(f"  {row}" for row in rows)]
         if self.footer:
             lines += ["", self.footer]
         return "\n".join(lines).strip()
@@ -32,10 +36,16 @@ class Answer:
         return json.dumps(_json_ready(self.data), indent=2, ensure_ascii=False, allow_nan=False)
 
 
+# Numbers in JSON keep this many significant digits: float noise goes
+# (-17.99999999999997 -> -18.0, 0.30000000000000004 -> 0.3) while every figure
+# keeps far more precision than any answer prints (at most 7 significant digits).
+JSON_DIGITS = 12
+
+
 def _json_ready(value: Any) -> Any:
-    """NaN and infinities have no JSON form: they become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    """NaN and infinities have no JSON form: they become null; other floats lose their noise."""
+    if isinstance(value, float):
+        return float(f"{value:.{JSON_DIGITS}g}") if math.isfinite(value) else None
     if isinstance(value, dict):
         return {k: _json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -45,3 +55,29 @@ def _json_ready(value: Any) -> Any:
 
 # A command handler: ``await handler(services, **options)`` -> Answer.
 Handler = Callable[..., Awaitable[Answer]]
+
+# A command's check of its options: ``validate(today, **options)`` raises the user's
+# error for everything that can be judged without market data and returns the
+# options parsed. Pure and quick: the bot runs it before deferring, so bad input
+# is answered privately at once and nothing public is shown; the handler runs it too.
+Validator = Callable[..., Any]
+
+
+def checked_by(validate: Validator) -> Callable[[Handler], Handler]:
+    """Attach a command's option check to its handler (``handler.validate``)."""
+
+    def attach(handler: Handler) -> Handler:
+        handler.validate = validate  # type: ignore[attr-defined]
+        return handler
+
+    return attach
+
+
+def check_options(handler: Handler, today: Any, options: dict[str, str]) -> None:
+    """Run ``handler``'s option check on the options as the handler would see them (defaults filled in)."""
+    validate = getattr(handler, "validate", None)
+    if validate is None:  # a command without options
+        return
+    bound = inspect.signature(handler).bind_partial(**options)
+    bound.apply_defaults()
+    validate(today, **{name: value for name, value in bound.arguments.items() if name != "services"})

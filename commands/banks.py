@@ -9,9 +9,10 @@ from discord import app_commands
 from analytics import banks as stress
 from analytics.charts import banks_chart
 from analytics.sources.base import Prices
-from analytics.windows import parse_date, snap_to_sessions
+from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
+from commands import credit as credit_split
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
@@ -21,10 +22,18 @@ from commands.services import Services
 CHART_SPAN = pd.DateOffset(years=1)
 
 
+def validate(today: pd.Timestamp, as_of: str) -> pd.Timestamp | None:
+    """The day asked for (a date or a named day such as svb, not in the future), or None for the last close."""
+    return fixed_day(as_of, "as_of", today, AS_OF_WORDS) if as_of.strip() else None
+
+
+@checked_by(validate)
 async def handle(services: Services, as_of: str = "") -> Answer:
     """KRE's moves and drawdown, KRE/SPY and KRE/XLF, breadth, and a stated stress level."""
+    validate(services.clock(), as_of)
     prices = await services.market.closes(list(stress.SYMBOLS))
-    return await services.offload(_answer, prices, as_of, services.clock())
+    credit = await credit_split.inputs_or_reason(services)
+    return await services.offload(_answer, prices, as_of, services.clock(), credit)
 
 
 def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestamp, list[str]]:
@@ -32,7 +41,7 @@ def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestam
     notes: list[str] = []
     if not as_of.strip():
         return kre[-1], notes
-    return snap_to_sessions(parse_date(as_of, "as_of"), kre, now, "as_of", notes, "KRE's history"), notes
+    return snap_to_sessions(validate(now, as_of), kre, now, "as_of", notes, "KRE's history"), notes
 
 
 def _stress_lines(s: stress.BankStress) -> dict[str, str]:
@@ -40,7 +49,7 @@ def _stress_lines(s: stress.BankStress) -> dict[str, str]:
     return {
         "KRE": f"{fmt.price(s.kre_close)} · 1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}",
         "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · " + (
-            f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} days since {fmt.day(s.move_rank_since)}"
+            f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} sessions since {fmt.day(s.move_rank_since)}"
             if s.move_rank else "unchanged"
         ),
         "Drawdown": f"{fmt.pct(s.kre_drawdown_52w)} from 52-week high",
@@ -54,8 +63,9 @@ def _ratio_line(r: stress.RatioCheck) -> str:
     return f"20d {fmt.pct(r.change_20d)} · percentile {r.percentile:.1f} · {fmt.pct(r.vs_record_low)} above record low ({fmt.day(r.record_low_date)})"
 
 
-def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
+def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices, Prices] | str = "") -> Answer:
     session, notes = _session(prices, as_of, now)
+    credit_field, credit_data = credit_split.banks_field(credit or "no credit data was fetched", session)
     report = stress.bank_report(prices.closes, session)
     today, then = report.now, report.march_2023
     lines_now = _stress_lines(today)
@@ -72,6 +82,7 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
             "\n".join(f"{p.label}: {_rule_value(p)} → {p.points}" for p in today.rule) + f"\n{stress.RULE_TEXT}",
         )
     )
+    fields.append(credit_field)
     if notes:
         fields.append(("Date", " ".join(notes)))
     summary = (
@@ -89,7 +100,7 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp) -> Answer:
         fields=tuple(fields),
         footer=footer(prices.provenance, symbols, now, as_of=session) + f" · Basket: {today.breadth.banks} regional banks",
         data={"command": "banks", **provenance_data(prices.provenance, session), "now": _data(today),
-              "march_2023": _data(then) if then is not None else None},
+              "march_2023": _data(then) if then is not None else None, "credit_or_rates": credit_data},
         chart=banks_chart(prices.closes, session - CHART_SPAN, session),
         chart_name="banks.png",
     )

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import discord
 import pandas as pd
 from discord import app_commands
 
 from analytics.charts import compare_chart
 from analytics.compare import Comparison, Leg, aligned_pair, compare
-from analytics.errors import InvalidInput
+from analytics.errors import InvalidInput, InvalidSymbol, MarketbotError
 from analytics.frames import history_name
 from analytics.sources.base import Prices
 from analytics.symbols import display_name, normalize_symbol, price_basis
-from analytics.windows import resolve_window
+from analytics.windows import check_window, resolve_window
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.autocomplete import anchor_choices, end_anchor_choices, one_symbol_choices
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
@@ -22,13 +24,32 @@ from commands.limits import heavy_cooldown
 from commands.respond import CommandCog
 from commands.services import Services
 
+# The ETF that tracks each price index: the index's like-for-like stand-in, total return like any ETF.
+TRACKERS = {"^GSPC": "SPY", "^RUT": "IWM", "^NDX": "QQQ", "^DJI": "DIA"}
 
+
+def validate(today: pd.Timestamp, a: str, b: str, start: str, end: str) -> tuple[str, str]:
+    """The two symbols, checked and normalised, and the window's text checked; no data needed."""
+    symbols = []
+    for side, text in (("a", a), ("b", b)):
+        try:
+            symbols.append(normalize_symbol(text))
+        except InvalidSymbol as exc:
+            raise InvalidSymbol(f"{side}: {exc}") from None
+    if symbols[0] == symbols[1]:
+        raise InvalidInput("Pick two different symbols to compare.")
+    check_window(start, end, today)
+    return symbols[0], symbols[1]
+
+
+@checked_by(validate)
 async def handle(services: Services, a: str = "^RUT", b: str = "^GSPC", start: str = "1y", end: str = "") -> Answer:
     """Returns, spread, the a/b ratio and where it stands, correlation, drawdowns."""
-    a, b = normalize_symbol(a), normalize_symbol(b)
-    if a == b:
-        raise InvalidInput("Pick two different symbols to compare.")
-    prices = await services.market.closes([a, b])
+    a, b = validate(services.clock(), a, b, start, end)
+    prices = await services.market.closes([a, b], partial=True)  # raises when neither side can be had
+    for side, symbol in (("a", a), ("b", b)):
+        if symbol in prices.missing:  # say which side failed
+            raise MarketbotError(f"{side}: {prices.missing[symbol]}")
     return await services.offload(_answer, prices, a, b, start, end, services.clock())
 
 
@@ -54,15 +75,19 @@ def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timest
         ("Drawdowns", "\n".join(_drawdown_line(leg) for leg in (result.a, result.b))),
         ("Streak", _streak_text(result)),
     ]
+    basis = basis_note(a, b, result.spread)
+    if basis.like_for_like:
+        la, lb = basis.like_for_like
+        fields.append(("Like for like", f"`compare a:{la} b:{lb}` compares {basis.like_for_like_basis} with {basis.like_for_like_basis}."))
     if window.notes:
         fields.append(("Dates", " ".join(window.notes)))
     return Answer(
         command="compare",
         title=f"{name_a} vs {name_b}",
-        summary=_verdict(result),
+        summary=_verdict(result) + (f". {basis.sentence}." if basis.sentence else ""),
         fields=tuple(fields),
         footer=footer(prices.provenance, [a, b], now, window.label(), window.end),
-        data=_data(result, prices),
+        data=_data(result, prices, basis),
         chart=compare_chart(pair, result),
         chart_name="compare.png",
     )
@@ -78,6 +103,40 @@ def _verdict(result: Comparison) -> str:
         f"{head}: {display_name(a)} {fmt.pct(result.a.return_)} vs {display_name(b)} "
         f"{fmt.pct(result.b.return_)}, {fmt.pp(result.spread)}"
     )
+
+
+@dataclass(frozen=True)
+class BasisNote:
+    """What a comparison of a total-return series with a price index must say."""
+
+    sentence: str = ""  # for the verdict; empty when both sides have the same basis
+    like_for_like: tuple[str, str] | None = None  # the same question on one basis, where a stand-in exists
+    like_for_like_basis: str = ""
+
+
+def basis_note(a: str, b: str, spread: float) -> BasisNote:
+    """A total-return series (dividends in) against a price index (dividends out) favours the first.
+
+    Against the index it tracks (SPY vs ^GSPC), the gap is the dividends, less
+    fees. Otherwise the like-for-like pair swaps the index for its ETF (IWM vs
+    ^GSPC -> IWM vs SPY) or, failing that, the ETF for its index (both price).
+    """
+    bases = {a: price_basis(a), b: price_basis(b)}
+    if sorted(bases.values()) != ["price", "total return"]:
+        return BasisNote()
+    etf, index = (a, b) if bases[a] == "total return" else (b, a)
+    ahead = (spread > 0) == (etf == a)
+    if TRACKERS.get(index) == etf:
+        if ahead:
+            return BasisNote(f"{etf}'s lead is mostly dividends: {etf} is total return, {index} price only")
+        return BasisNote(f"{etf} trails despite its dividends: {etf} is total return, {index} price only")
+    sentence = f"{etf} is total return (dividends in), {index} price only, which favours {etf}"
+    swap, basis = ({index: TRACKERS[index]}, "total return") if index in TRACKERS else ({}, "")
+    if not swap:
+        tracked = {v: k for k, v in TRACKERS.items()}
+        swap, basis = ({etf: tracked[etf]}, "price") if etf in tracked else ({}, "")
+    pair = (swap.get(a, a), swap.get(b, b)) if swap else None
+    return BasisNote(sentence, pair, basis)
 
 
 def _drawdown_line(leg: Leg) -> str:
@@ -105,13 +164,13 @@ def _leg_data(leg: Leg) -> dict:
     }
 
 
-def _data(result: Comparison, prices: Prices) -> dict:
+def _data(result: Comparison, prices: Prices, basis: BasisNote) -> dict:
     return {
         "command": "compare",
         **provenance_data(prices.provenance, result.window.end),
         "start": result.window.start.date().isoformat(),
         "end": result.window.end.date().isoformat(),
-        "notes": list(result.window.notes),
+        "date_notes": list(result.window.notes),
         "a": _leg_data(result.a),
         "b": _leg_data(result.b),
         "spread_pp": result.spread * 100,
@@ -131,8 +190,15 @@ def _data(result: Comparison, prices: Prices) -> dict:
         },
         "correlation_63d": result.correlation_63d,
         "beta_63d": result.beta_63d,
-        "streak": result.streak,
+        # Sessions running that one side beat the other on the day: positive when a did, negative when b did.
+        "streak": {"sessions": result.streak, "leader": _streak_leader(result), "sign": "positive: a beat b; negative: b beat a"},
+        "basis_note": basis.sentence,
+        "like_for_like": {"a": basis.like_for_like[0], "b": basis.like_for_like[1]} if basis.like_for_like else None,
     }
+
+
+def _streak_leader(result: Comparison) -> str | None:
+    return result.a.symbol if result.streak > 0 else result.b.symbol if result.streak < 0 else None
 
 
 class Compare(CommandCog):

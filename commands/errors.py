@@ -72,19 +72,25 @@ async def on_error(interaction: discord.Interaction, error: app_commands.AppComm
         log.warning("Could not tell the user about an error in /%s: %r", _name(interaction), exc)
 
 
+# Public for the instant between settling the "thinking" message and deleting it; true if the delete fails.
+PLACEHOLDER = "Answered privately."
+
+
 async def reply_privately(interaction: discord.Interaction, text: str) -> None:
-    if not interaction.response.is_done():
+    if not interaction.response.is_done():  # bad options are caught here, before any deferral
         await interaction.response.send_message(text, ephemeral=True)
         return
-    # After a public deferral, Discord makes the first follow-up public whatever
-    # its flags. So: settle the "thinking" message, send the reason privately,
-    # then remove the public placeholder.
-    await interaction.edit_original_response(content="Could not answer this one.")
-    await interaction.followup.send(text, ephemeral=True)
+    # An error found after a public deferral. Discord gives the first follow-up the
+    # deferral's visibility whatever its flags (discord-api-docs#3466), and a
+    # follow-up after deleting a message still "thinking" fails (#2739). So: settle
+    # the placeholder with a neutral line, delete it at once, then send the reason
+    # privately as a new message.
+    await interaction.edit_original_response(content=PLACEHOLDER)
     try:
         await interaction.delete_original_response()
-    except discord.HTTPException as exc:  # the reason was delivered; the placeholder is cosmetic
+    except discord.HTTPException as exc:  # the placeholder stays, saying only that the answer was private
         log.debug("Could not delete the placeholder of /%s: %s", _name(interaction), exc)
+    await interaction.followup.send(text, ephemeral=True)
 
 
 def _name(interaction: discord.Interaction) -> str:

@@ -30,3 +30,13 @@ def price(value: float) -> str:
 
 def day(ts) -> str:
     return ts.date().isoformat() if hasattr(ts, "date") else str(ts)
+
+
+def not_shown(missing) -> str:
+    """Symbols an answer had to leave out, one line each with the reason (each reason names its symbol)."""
+    return "\n".join(str(error) for error in missing.values())
+
+
+def missing_data(missing) -> list[dict[str, str]]:
+    """The same for JSON: ``[{"symbol": ..., "reason": ...}]``."""
+    return [{"symbol": symbol, "reason": str(error)} for symbol, error in missing.items()]

@@ -11,9 +11,9 @@ from analytics.frames import history_name
 from analytics.performance import performance
 from analytics.sources.base import Prices
 from analytics.symbols import display_name, parse_symbol_list, price_basis
-from analytics.windows import resolve_window
+from analytics.windows import check_window, resolve_window
 from commands import format as fmt
-from commands.answer import Answer
+from commands.answer import Answer, checked_by
 from commands.autocomplete import anchor_choices, end_anchor_choices, symbol_choices
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
@@ -22,19 +22,31 @@ from commands.respond import CommandCog
 from commands.services import Services
 
 MAX_SYMBOLS = 10
+# Rows that are not total returns say so: an index's level leaves its dividends out.
+BASIS_MARK = {"price": ", price only", "yield": ", a yield"}
 
 
+def validate(today: pd.Timestamp, symbols: str, start: str, end: str) -> list[str]:
+    """The symbols, checked and normalised, and the window's text checked; no data needed."""
+    wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
+    check_window(start, end, today)
+    return wanted
+
+
+@checked_by(validate)
 async def handle(
     services: Services, symbols: str = "NVDA META GOOGL MSFT ^GSPC ^RUT", start: str = "1y", end: str = ""
 ) -> Answer:
     """Start and end close, return and max drawdown of each symbol, sorted by return."""
-    wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
-    prices = await services.market.closes(wanted)
+    wanted = validate(services.clock(), symbols, start, end)
+    # One symbol that cannot be had leaves the rest answered; the answer names it and why.
+    prices = await services.market.closes(wanted, partial=True)
     return await services.offload(_answer, prices, wanted, start, end, services.clock())
 
 
 def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Timestamp) -> Answer:
-    closes = prices.closes[wanted]
+    shown = [s for s in wanted if s not in prices.missing]
+    closes = prices.closes[shown]
     # Sessions where every symbol traded, so the window is the same for all.
     window = resolve_window(start, end, closes.dropna().index, now, history_name=history_name(closes))
     rows = performance(closes, window)
@@ -43,14 +55,17 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
         f"Best: {display_name(best.symbol)} {fmt.pct(best.return_)}"
         + (f"; worst: {display_name(worst.symbol)} {fmt.pct(worst.return_)}" if len(rows) > 1 else "")
         + f" ({window.label()})"
+        + (f"; not shown: {', '.join(prices.missing)}" if prices.missing else "")
     )
     fields = [
         (
-            f"{i}. {display_name(row.symbol)} ({row.symbol})",
+            f"{i}. {display_name(row.symbol)} ({row.symbol}{BASIS_MARK.get(price_basis(row.symbol), '')})",
             f"{fmt.pct(row.return_)} · {fmt.price(row.start_close)} → {fmt.price(row.end_close)} · max drawdown {fmt.pct(row.max_drawdown)}",
         )
         for i, row in enumerate(rows, 1)
     ]
+    if prices.missing:
+        fields.append(("Not shown", fmt.not_shown(prices.missing)))
     if window.notes:
         fields.append(("Dates", " ".join(window.notes)))
     data = {
@@ -58,7 +73,7 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
         **provenance_data(prices.provenance, window.end),
         "start": window.start.date().isoformat(),
         "end": window.end.date().isoformat(),
-        "notes": list(window.notes),
+        "date_notes": list(window.notes),
         "rows": [
             {
                 "symbol": row.symbol,
@@ -71,13 +86,14 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
             }
             for row in rows
         ],
+        "missing": fmt.missing_data(prices.missing),
     }
     return Answer(
         command="performance",
         title="Performance",
         summary=summary,
         fields=tuple(fields),
-        footer=footer(prices.provenance, wanted, now, window.label(), window.end),
+        footer=footer(prices.provenance, shown, now, window.label(), window.end),
         data=data,
         chart=performance_chart(rows, window.label()),
         chart_name="performance.png",

@@ -1,4 +1,5 @@
-"""/rates: the 13-week bill and the 10-year note, their changes and the curve."""
+"""/rates: the 13-week bill and the 10-year note, their changes and the curve; and the rate path:
+the policy rate, the 2-year yield, "cuts priced", and the next meeting's odds when a live future is at hand."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import pandas as pd
 from discord import app_commands
 
 from analytics import rates as r
+from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
-from commands.answer import Answer
+from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
+from commands import format as fmt
+from commands.answer import Answer, checked_by
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import light_cooldown
@@ -16,18 +20,61 @@ from commands.respond import CommandCog
 from commands.services import Services
 
 
-async def handle(services: Services) -> Answer:
-    """Yields, their 1- and 3-month changes, the 10y-3m spread and the bill's move in 25 bp steps."""
+def validate(today: pd.Timestamp, as_of: str) -> pd.Timestamp | None:
+    """The day asked for (a date or a named day such as svb, not in the future), or None for the last close."""
+    return fixed_day(as_of, "as_of", today, AS_OF_WORDS) if as_of.strip() else None
+
+
+@checked_by(validate)
+async def handle(services: Services, as_of: str = "") -> Answer:
+    """Yields, their 1- and 3-month changes, the 10y-3m spread and the bill's move in 25 bp steps;
+    the policy rate, the 2-year yield and the cuts they imply; the next meeting's odds when live."""
+    now = services.clock()
+    day = validate(now, as_of)  # bad input fails before any fetch
     prices = await services.market.closes(list(r.SYMBOLS))
-    return _answer(prices, services.clock())  # a few rows of arithmetic: no thread needed
+    fred, fred_note = await _fred(services)
+    future, future_note = (None, "") if day is not None else await _future(services)
+    return _answer(prices, now, day, fred, fred_note, future, future_note)  # arithmetic: no thread needed
+
+
+async def _fred(services: Services) -> tuple[Prices | None, str]:
+    if services.fred is None:
+        return None, "FRED data is not configured here"
+    try:
+        return await services.fred.closes([r.POLICY, r.TWO_YEAR]), ""
+    except MarketbotError as exc:
+        return None, str(exc).rstrip(".")
+
+
+async def _future(services: Services) -> tuple[tuple[float, pd.Timestamp] | None, str]:
+    """The front-month fed funds future's last settled close, from a live source only."""
+    if not services.market.source.live:
+        return None, ""
+    try:
+        closes = (await services.market.closes([r.FED_FUNDS_FUTURE])).closes[r.FED_FUNDS_FUTURE].dropna()
+    except MarketbotError as exc:
+        return None, f"ZQ=F unavailable: {str(exc).rstrip('.')}"
+    return (float(closes.iloc[-1]), closes.index[-1]), ""
 
 
 def _bp(value: float) -> str:
     return f"{value:+.0f} bp"
 
 
-def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
-    result = r.rates(prices.closes, prices.provenance.last_session)
+def _answer(
+    prices: Prices,
+    now: pd.Timestamp,
+    day: pd.Timestamp | None = None,
+    fred: Prices | None = None,
+    fred_note: str = "",
+    future: tuple[float, pd.Timestamp] | None = None,
+    future_note: str = "",
+) -> Answer:
+    notes: list[str] = []
+    session = prices.provenance.last_session
+    if day is not None:
+        session = snap_to_sessions(day, prices.closes.index, now, "as_of", notes, "the yields' history")
+    result = r.rates(prices.closes, session)
     steps = result.bill_steps_3m
     move = f"The bill yield moved {_bp(result.bill.change_bp['3m'])} in 3 months"
     if abs(steps) < 0.5:
@@ -54,18 +101,94 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
         "curve_10y_3m_bp": result.curve_bp,
         "bill_25bp_steps_3m": steps,
     }  # fmt: skip
-    return Answer(
-        command="rates",
-        title="Rates",
-        summary=summary,
-        fields=fields,
-        footer=footer(prices.provenance, list(r.SYMBOLS), now, as_of=result.as_of),
-        data=data,
+    path = None
+    if fred is not None:
+        path = r.rate_path(fred.closes, session, bills=prices.closes[r.BILL], future=future,
+                           fred_source=fred.provenance.source, bill_source=prices.provenance.source)  # fmt: skip
+        fields += _path_fields(path) + ((("Fed funds future", future_note),) if future_note else ())
+        summary += f" {_cuts_sentence(path)}"
+    else:
+        fields += (("Rate path", f"not available: {fred_note}."),)
+    if notes:
+        fields += (("Date", " ".join(notes)),)
+    data["rate_path"] = _path_data(path, fred, future_note) if path is not None else {"error": fred_note}
+    text = footer(prices.provenance, list(r.SYMBOLS), now, as_of=result.as_of)
+    if fred is not None:
+        text += f" · Rates: {fred.provenance.describe(now)}"
+    return Answer(command="rates", title="Rates", summary=summary, fields=fields, footer=text, data=data)
+
+
+def _cuts_sentence(p: r.RatePath) -> str:
+    steps = p.steps_priced
+    if abs(steps) < 0.5:
+        return f"The 2-year yield is within half a 25 bp step of the policy rate ({_bp(p.gap_bp)}): no move priced on average."
+    word = "cuts" if steps < 0 else "hikes"
+    return (
+        f"The 2-year yield is {_bp(p.gap_bp)} from the policy rate: roughly {abs(steps):.1f} quarter-point {word} "
+        f"on average over two years (an approximation: no term premium)."
     )
+
+
+def _path_fields(p: r.RatePath) -> tuple[tuple[str, str], ...]:
+    def level(x: r.Level) -> str:
+        return f"{x.value:.2f}% ({fmt.day(x.date)}, {x.symbol}, {x.source})"
+
+    fields = [("Policy rate (effective fed funds)", level(p.policy))]  # the bill has its field above
+    fields.append(("2-year Treasury", level(p.two_year)))
+    fields.append(("Cuts priced (approximation)", f"(2-year − policy)/0.25 = {p.steps_priced:+.2f} steps of 25 bp ({_bp(p.gap_bp)}); {r.CUTS_ASSUMPTION}."))
+    meeting = f"FOMC decision {fmt.day(p.next_meeting)}" if p.next_meeting is not None else "none in the calendar"
+    if p.odds is None:
+        fields.append(("Next meeting", f"{meeting}; no odds without a fed funds future price."))
+    else:
+        o = p.odds
+        word = "cut" if o.cut_probability >= 0 else "hike"
+        fields.append((
+            "Next meeting (CME FedWatch method)",
+            f"{meeting}: ZQ=F {o.future_price:.4f} on {fmt.day(o.future_session)} (Yahoo Finance) → implied {o.implied:.3f}%, "
+            f"N {o.days_in_month}, M {o.days_before}, rate after {o.r_end:.3f}% → {abs(o.cut_probability) * 100:.0f}% odds of a 25 bp {word}. "
+            f"{r.FUTURE_ASSUMPTION}.",
+        ))  # fmt: skip
+    fields.append(("Not in the data", "; ".join(p.missing) + "."))
+    if p.policy_later is not None:
+        fields.append((
+            "What happened afterwards",
+            f"effective fed funds {p.policy_later.value:.2f}% on {fmt.day(p.policy_later.date)} "
+            f"({_bp((p.policy_later.value - p.policy.value) * 100)} since {fmt.day(p.policy.date)}): realised, not what was priced.",
+        ))  # fmt: skip
+    return tuple(fields)
+
+
+def _path_data(p: r.RatePath, fred: Prices, future_note: str) -> dict:
+    def level(x: r.Level | None) -> dict | None:
+        return None if x is None else {"symbol": x.symbol, "date": x.date.date().isoformat(), "level_pct": x.value, "source": x.source}
+
+    o = p.odds
+    return {
+        "as_of": p.as_of.date().isoformat(),
+        "source": fred.provenance.source,
+        "stale": fred.provenance.stale,
+        "note": fred.provenance.note,
+        "policy_rate": level(p.policy),
+        "bill_13w": level(p.bill),
+        "two_year": level(p.two_year),
+        "gap_2y_minus_policy_bp": p.gap_bp,
+        "cuts_priced_25bp_steps": p.steps_priced,
+        "cuts_priced_assumption": r.CUTS_ASSUMPTION,
+        "next_meeting": p.next_meeting.date().isoformat() if p.next_meeting is not None else None,
+        "fedwatch": None if o is None else {
+            "future": r.FED_FUNDS_FUTURE, "price": o.future_price, "session": o.future_session.date().isoformat(),
+            "implied_pct": o.implied, "r_start_pct": o.r_start, "days_in_month": o.days_in_month,
+            "days_before_meeting": o.days_before, "r_end_pct": o.r_end, "cut_probability": o.cut_probability,
+            "method": r.FUTURE_ASSUMPTION, "source": "Yahoo Finance",
+        },
+        "missing": list(p.missing) + ([future_note] if future_note else []),
+        "policy_rate_afterwards": level(p.policy_later),
+    }  # fmt: skip
 
 
 class Rates(CommandCog):
     @app_commands.command(name="rates", description=DESCRIPTIONS["rates"])
+    @app_commands.describe(as_of="A past date to check instead of the last close, e.g. 2025-10-21 (default: the last close)")
     @light_cooldown
-    async def rates(self, interaction: discord.Interaction) -> None:
-        await self.responder.answer(interaction, handle)
+    async def rates(self, interaction: discord.Interaction, as_of: app_commands.Range[str, 1, 20] = "") -> None:
+        await self.responder.answer(interaction, handle, as_of=as_of)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from discord.ext.commands import Cog
 
-from commands import about, alerts, banks, compare, history, performance, quote, rates
+from commands import about, alerts, banks, compare, credit, history, performance, quote, rates
 from commands.answer import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -17,6 +17,7 @@ HANDLERS: dict[str, Handler] = {
     "history": history.handle,
     "banks": banks.handle,
     "rates": rates.handle,
+    "credit": credit.handle,
     "about": about.handle,
     "alerts replay": alerts.replay,
 }
@@ -29,5 +30,6 @@ COGS: tuple[type[Cog], ...] = (
     history.History,
     banks.Banks,
     rates.Rates,
+    credit.Credit,
     about.About,
 )

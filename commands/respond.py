@@ -14,7 +14,7 @@ import discord
 from discord.ext.commands import Cog
 
 from analytics.errors import DataUnavailable, MarketbotError
-from commands.answer import Answer, Handler
+from commands.answer import Answer, Handler, check_options
 from commands.answer_cache import AnswerCache
 from commands.limits import WorkLimiter
 from commands.render import to_embed, to_file
@@ -39,9 +39,14 @@ class Responder:
         return await self.cache.get(key, lambda: self.limiter.run(lambda: handler(self.services, **options)))
 
     async def answer(self, interaction: discord.Interaction, handler: Handler, **options: str) -> None:
-        """Errors propagate to the command tree's error handler, the one place that explains them."""
+        """Errors propagate to the command tree's error handler, the one place that explains them.
+
+        Options are checked before deferring: bad input is then answered with a
+        private message straight away, and the channel never sees a "thinking" placeholder.
+        """
         if self.closing:
             raise Restarting("marketbot is restarting; ask again in a minute.")
+        check_options(handler, self.services.clock(), options)
         task = asyncio.current_task()
         self._in_flight.add(task)
         try:

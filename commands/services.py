@@ -25,3 +25,5 @@ class Services:
     market: MarketData
     clock: Callable[[], pd.Timestamp]
     offload: Offload = in_thread
+    # FRED series (DFF, DGS2, live: the HY OAS); None where a caller needs no rates data.
+    fred: MarketData | None = None

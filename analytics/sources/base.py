@@ -78,9 +78,15 @@ class Provenance:
         live: bool = True,
         note: str = "",
         replay: bool = False,
+        expected: pd.Timestamp | None = None,
     ) -> Provenance:
-        """A provenance whose staleness and age are judged against the calendar at ``now``."""
-        behind = 0 if replay else sessions_behind(last_session, now)
+        """A provenance whose staleness and age are judged against the calendar at ``now``.
+
+        ``expected``: the last session the source can have at ``now``, if it publishes later
+        than the NYSE settles (FRED: a session later); default the last settled NYSE session.
+        """
+        expected = last_settled_session(now) if expected is None else min(expected, last_settled_session(now))
+        behind = 0 if replay else sessions_behind(last_session, expected)
         age = age_text(last_session, now) if behind else ""
         return cls(source, last_session, fetched_at, live, bool(behind), note, replay, behind, age)
 
@@ -98,9 +104,8 @@ class Provenance:
         return text
 
 
-def sessions_behind(last_session: pd.Timestamp, now: pd.Timestamp) -> int:
-    """How many settled NYSE sessions at ``now`` come after ``last_session`` (0: up to date)."""
-    expected = last_settled_session(now)
+def sessions_behind(last_session: pd.Timestamp, expected: pd.Timestamp) -> int:
+    """How many NYSE sessions after ``last_session`` there are up to ``expected`` (0: up to date)."""
     if last_session >= expected:
         return 0
     return len(sessions_between(last_session, expected)) - 1

@@ -166,11 +166,14 @@ class MarketData:
         entries = {s: self._entries[s] for s in have}
         frame = close_frame({s: e.closes for s, e in entries.items()}, have)
         failed = [failures[s] for s in have if s in failures]
+        now = self.clock()
         provenance = Provenance.judged(
             self.source.name,
             frame.index[-1],
             min(e.checked_at for e in entries.values()),
-            self.clock(),
+            now,
+            # What a live source can have by now (FRED publishes a session late); the calendar otherwise.
+            expected=self.source.last_session(now) if self.source.live else None,
             live=self.source.live,
             note=_reason(failed[0]) if failed else "",
             replay=getattr(self.source, "replay", False),  # sources written before replays existed

@@ -1,4 +1,10 @@
-"""The bundled snapshot of real daily prices: the offline default source."""
+"""The bundled snapshot of real daily prices: the offline default source.
+
+Three files ship with the package: the Yahoo closes (``prices_daily``), the credit and
+Treasury ETFs on the same basis (``credit_daily``), and FRED's DFF and DGS2
+(``fred_daily``, US government data; the ICE high-yield OAS may not be redistributed
+and is only fetched live).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,15 @@ from analytics.sources.base import Fetched
 from analytics.symbols import closest_symbols
 
 SNAPSHOT_FILE = "data/prices_daily.csv.gz"
+CREDIT_FILE = "data/credit_daily.csv.gz"
+FRED_FILE = "data/fred_daily.csv.gz"
+# Closes on Yahoo's adjustment basis of 2026-08-03, not re-anchored to 2026-02-20:
+# returns are exact, levels are a few percent low (distributions ex-dated after 2026-02-20).
+LATER_BASIS = frozenset({
+    "ZION", "WAL", "PNFP", "EWBC", "FHN", "WBS", "OZK", "VLY", "BPOP", "UMBF", "WTFC", "ONB", "FNB",
+    "SSB", "GBCI", "BOKF", "FLG", "BANC", "HOMB", "BKU", "TSLA", "AVGO", "JNK", "BKLN", "SRLN", "BIZD",
+})  # fmt: skip
+LATER_BASIS_NOTE = "adjusted on Yahoo's 2026-08-03 basis: returns exact, levels a few % low"
 
 
 @dataclass(frozen=True)
@@ -25,17 +40,30 @@ class Snapshot:
 
 @functools.cache
 def load_snapshot() -> Snapshot:
-    """Read the bundled CSV once per process (about 0.2 s)."""
-    with resources.files("analytics").joinpath(SNAPSHOT_FILE).open("rb") as fh:
-        long = pd.read_csv(
+    """Read the bundled price and credit CSVs once per process (about 0.3 s)."""
+    long = pd.concat([_read(SNAPSHOT_FILE), _read(CREDIT_FILE)], ignore_index=True)
+    closes = frames.from_long(long, "close")
+    volumes = frames.from_long(long, "volume")
+    return Snapshot(closes, volumes)
+
+
+@functools.cache
+def load_fred_snapshot() -> Snapshot:
+    """FRED's DFF (every calendar day) and DGS2 (business days), each on its own dates."""
+    with resources.files("analytics").joinpath(FRED_FILE).open("rb") as fh:
+        long = pd.read_csv(fh, compression="gzip", parse_dates=["date"], dtype={"series": str, "value": "float64"})
+    closes = frames.from_long(long.rename(columns={"series": "symbol"}), "value")
+    return Snapshot(closes, closes.iloc[:0])
+
+
+def _read(name: str) -> pd.DataFrame:
+    with resources.files("analytics").joinpath(name).open("rb") as fh:
+        return pd.read_csv(
             fh,
             compression="gzip",
             parse_dates=["date"],
             dtype={"symbol": str, "close": "float64", "volume": "float64"},
         )
-    closes = frames.from_long(long, "close")
-    volumes = frames.from_long(long, "volume")
-    return Snapshot(closes, volumes)
 
 
 class SnapshotSource:
@@ -44,7 +72,11 @@ class SnapshotSource:
     name = "snapshot"
     live = False
 
-    def __init__(self, as_of: pd.Timestamp | None = None, snapshot: Snapshot | None = None) -> None:
+    def __init__(
+        self, as_of: pd.Timestamp | None = None, snapshot: Snapshot | None = None, name: str | None = None
+    ) -> None:
+        if name is not None:
+            self.name = name
         self.replay = as_of is not None  # a deliberate look at the past: old, but never stale
         self._snapshot = snapshot or load_snapshot()
         closes = self._snapshot.closes

@@ -1,13 +1,15 @@
-"""analytics.rates: ^IRX and ^TNX levels, 1m/3m changes in bp and the curve."""
+"""analytics.rates: ^IRX and ^TNX levels, 1m/3m changes in bp and the curve; the rate path (DFF, DGS2, FedWatch)."""
 
 from __future__ import annotations
 
 import math
+from importlib import resources
 
+import pandas as pd
 import pytest
 
 from analytics.errors import InsufficientHistory
-from analytics.rates import rates
+from analytics.rates import calc_fedwatch, fomc_meetings, meeting_odds, next_meeting, rate_path, rates
 
 from ._helpers import LAST_SESSION, T, frame, months_back, on_or_before, short_message
 
@@ -116,3 +118,70 @@ def test_rates_without_a_yield_before_the_date():
     with pytest.raises(InsufficientHistory) as err:
         rates(f, T("2024-05-02"))
     short_message(err.value, "^TNX", "2024-05-02")
+
+
+# ---------------------------------------------------------------- the rate path
+
+def _fred() -> pd.DataFrame:
+    with (resources.files("analytics") / "data" / "fred_daily.csv.gz").open("rb") as fh:
+        long = pd.read_csv(fh, compression="gzip")
+    wide = long.pivot(index="date", columns="series", values="value")
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index, format="%Y-%m-%d")).as_unit("ns")
+    return wide.sort_index()
+
+
+def test_fedwatch_matches_cmes_worked_example():
+    """CME Group, "CME Group FedWatch Tool - Fed Funds Futures Probability Tree Calculator" (J. Lao and
+    A. Mirza), its example for the 2015-09-17 FOMC: FFQ5 99.8675 gives FFER(start) 0.1325, FFU5 99.805
+    an implied 0.195, N = 30, M = 16, FFER(end) = 30/14 × (0.195 − 16/30 × 0.1325) = 0.26643 and
+    P(hike) = (0.26643 − 0.1325)/0.25 = 53.6%. Our probability counts cuts, so a hike is negative."""
+    r_end, p_cut = calc_fedwatch(100 - 99.8675, 100 - 99.805, 30, 16)
+    assert r_end == pytest.approx(0.26643, abs=5e-6)
+    assert p_cut == pytest.approx(-0.536, abs=5e-4)
+    # Through meeting_odds: the 17th of a 30-day month leaves M = 16 days before it.
+    odds = meeting_odds(T("2015-09-17"), 99.805, T("2015-09-01"), 0.1325)
+    assert (odds.days_in_month, odds.days_before) == (30, 16)
+    assert odds.r_end == pytest.approx(r_end, rel=1e-12) and odds.cut_probability == pytest.approx(p_cut, rel=1e-12)
+
+
+def test_fedwatch_written_out_for_a_cut():
+    # October 2025: meeting on the 29th (M = 28, N = 31); starting at 4.11 and a cut to 3.86 priced in full.
+    implied = (28 * 4.11 + 3 * 3.86) / 31
+    odds = meeting_odds(T("2025-10-29"), 100 - implied, T("2025-10-21"), 4.11)
+    assert odds.r_end == pytest.approx(3.86, abs=1e-9)
+    assert odds.cut_probability == pytest.approx(1.0, abs=1e-9)
+    with pytest.raises(InsufficientHistory) as err:  # the front month cannot speak for next month's meeting
+        meeting_odds(T("2025-12-10"), 96.0, T("2025-11-20"), 3.87)
+    short_message(err.value, "2025-12-10", limit=300)
+
+
+def test_fomc_calendar():
+    meetings = fomc_meetings()
+    assert len(meetings) == 16 and list(meetings) == sorted(meetings)
+    assert next_meeting(T("2025-10-21")) == T("2025-10-29")
+    assert next_meeting(T("2025-10-29")) == T("2025-12-10")  # a decision day looks to the next one
+    assert next_meeting(T("2026-12-09")) is None
+
+
+def test_rate_path_as_of_2025_10_21_is_honest_about_the_data(raw_closes):
+    fred = _fred()
+    got = rate_path(fred, T("2025-10-21"), bills=raw_closes["^IRX"], bill_source="snapshot")
+    assert (got.policy.value, got.policy.date) == (4.11, T("2025-10-21"))
+    assert (got.two_year.value, got.two_year.date) == (fred.at[T("2025-10-21"), "DGS2"], T("2025-10-21"))
+    assert got.bill.value == raw_closes.at[T("2025-10-21"), "^IRX"]
+    assert got.steps_priced == pytest.approx((3.45 - 4.11) / 0.25, rel=1e-12)
+    assert got.gap_bp == pytest.approx(-66.0, rel=1e-9)
+    assert got.next_meeting == T("2025-10-29") and got.odds is None
+    assert any("ZQ=F" in m for m in got.missing) and any("no dated" in m for m in got.missing)
+    # What happened afterwards, from the same file: DFF 3.64 on 2026-02-20.
+    assert (got.policy_later.value, got.policy_later.date) == (3.64, T("2026-02-20"))
+    with_future = rate_path(fred, T("2025-10-21"), future=(96.0, T("2025-10-21")))
+    assert with_future.odds.implied == pytest.approx(4.0) and with_future.bill is None
+
+
+def test_rate_path_uses_nothing_after_as_of():
+    fred = _fred()
+    got = rate_path(fred, T("2023-03-12"))  # a Sunday: DFF has the day, DGS2 falls back to Friday
+    assert got.policy.date == T("2023-03-12") and got.two_year.date == T("2023-03-10")
+    assert got.two_year.value == 4.60 and got.policy.value == 4.57
+    assert rate_path(fred.loc[:"2023-03-12"], T("2023-03-12")).policy_later is None

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics.errors import InsufficientHistory, InvalidInput
-from analytics.windows import ANCHORS, Window, parse_date, resolve_window
+from analytics.windows import AS_OF_WORDS, ANCHORS, Window, check_window, fixed_day, parse_date, resolve_window
 
 from ._helpers import LAST_SESSION, NOW, T, months_back, on_or_before, short_message
 
@@ -329,3 +329,47 @@ def test_blank_start_means_the_default_start(blank):
 def test_parse_date_returns_a_midnight_ns_timestamp():
     day = parse_date(" 2024-01-02 ", "Start")
     assert day == T("2024-01-02") and day.unit == "ns" and day.tzinfo is None
+
+
+# ---------------------------------------------------------------- judged before any data (check_window)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("2024-01-10", "2024-01-03", "Start 2024-01-10 must be before end 2024-01-03."),
+        ("svb", "2023-01-03", "Start svb (2023-03-08) must be before end 2023-01-03."),
+        ("2024-01-13", "", "Start 2024-01-13 is in the future."),
+        ("", "2024-01-13", "End 2024-01-13 is in the future."),
+        ("", "ytd", "`ytd` only works as a start."),
+        ("nope", "", "Start `nope` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb, ytd, max, 1m"),
+        ("", "Nope", "End `Nope` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb, 1m, 3m, 6m, 1y, 3y, 5y, 10y."),
+    ],
+)
+def test_check_window_refuses_what_no_data_can_fix(start, end, message):
+    with pytest.raises(InvalidInput) as info:
+        check_window(start, end, TODAY)
+    assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize(("start", "end"), [("", ""), ("1y", "svb"), ("max", "2024-01-12"), ("2023-06-01", "1y"), ("ytd", "")])
+def test_check_window_leaves_the_rest_to_the_data(start, end):
+    check_window(start, end, TODAY)
+
+
+def test_fixed_day_as_of_accepts_named_days_only():
+    assert fixed_day("SVB", "as_of", TODAY, AS_OF_WORDS) == T("2023-03-08")
+    with pytest.raises(InvalidInput, match=r"^as_of `1y` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb\.$"):
+        fixed_day("1y", "as_of", TODAY, AS_OF_WORDS)
+
+
+def test_a_window_refused_on_the_data_names_what_was_typed():
+    with pytest.raises(InvalidInput, match=r"^Start 2024-01-06 and end 2024-01-07 fall on the same session \(2024-01-05\): pick days"):
+        resolve("2024-01-06", "2024-01-07")  # a weekend: both snap to 2024-01-05
+
+
+def test_only_a_start_is_offered_max_before_the_data():
+    with pytest.raises(InsufficientHistory, match=r"try a later date or `max`\.$"):
+        resolve("2023-01-03", "")
+    with pytest.raises(InsufficientHistory, match=r"try a later date\.$"):
+        resolve("", "2023-01-03")

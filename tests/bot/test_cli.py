@@ -35,7 +35,7 @@ def test_ask_bad_input_is_one_line_on_stderr(capsys):
     assert main(["ask", "compare", "a:NOPE!"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("marketbot: `NOPE!` is not a valid symbol")
+    assert captured.err.startswith("marketbot: a: `NOPE!` is not a valid symbol")
     assert "Traceback" not in captured.err
 
 
@@ -43,7 +43,7 @@ def test_as_of_replays_the_past(monkeypatch, capsys):
     monkeypatch.setenv("MARKETBOT_AS_OF", "2023-03-13")
     assert main(["ask", "quote", "symbols:KRE", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["last_session"] == "2023-03-13" and data["quotes"][0]["session"] == "2023-03-13"
+    assert data["last_session"] == "2023-03-13" and data["rows"][0]["session"] == "2023-03-13"
 
 
 def test_snapshot_export_round_trips(tmp_path, capsys):
@@ -51,9 +51,12 @@ def test_snapshot_export_round_trips(tmp_path, capsys):
 
     out = tmp_path / "prices.csv"
     assert main(["snapshot", "export", str(out)]) == 0
-    assert "wrote 261621 rows" in capsys.readouterr().out
-    with resources.files("analytics").joinpath("data/prices_daily.csv.gz").open("rb") as fh:
-        original = pd.read_csv(fh, compression="gzip")
+    assert "wrote 297183 rows" in capsys.readouterr().out  # prices (261,621) and credit ETFs (35,562)
+    parts = []
+    for name in ("prices_daily", "credit_daily"):
+        with resources.files("analytics").joinpath(f"data/{name}.csv.gz").open("rb") as fh:
+            parts.append(pd.read_csv(fh, compression="gzip"))
+    original = pd.concat(parts).sort_values(["symbol", "date"], kind="stable").reset_index(drop=True)
     exported = pd.read_csv(out)
     assert list(exported.columns) == ["date", "symbol", "close", "volume"]
     pd.testing.assert_frame_equal(exported, original, check_exact=False, rtol=1e-8)

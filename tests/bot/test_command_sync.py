@@ -14,7 +14,7 @@ from bot.settings import Settings
 from bot.storage import Storage
 from bot.wiring import build_services
 
-NAMES = ["compare", "performance", "quote", "history", "banks", "rates", "about"]
+NAMES = ["compare", "performance", "quote", "history", "banks", "rates", "credit", "about"]
 STRING = 3  # discord.AppCommandOptionType.string
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from analytics.sources.market_data import MarketData
-from analytics.sources.snapshot import SnapshotSource
+from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot
 from commands.services import Services
 
 NOW = pd.Timestamp("2026-11-24 15:00Z")
@@ -12,7 +12,8 @@ NOW = pd.Timestamp("2026-11-24 15:00Z")
 
 @pytest.fixture
 def services() -> Services:
-    return Services(market=MarketData(SnapshotSource(), clock=lambda: NOW), clock=lambda: NOW)
+    fred = MarketData(SnapshotSource(snapshot=load_fred_snapshot(), name="bundled FRED (DFF, DGS2)"), clock=lambda: NOW)
+    return Services(market=MarketData(SnapshotSource(), clock=lambda: NOW), clock=lambda: NOW, fred=fred)
 
 
 @pytest.fixture(scope="session")

@@ -96,7 +96,7 @@ async def test_replay_ytd_judges_from_the_first_session_of_the_year(services):
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"rule": "spx"}, "Replay works for the rules"), ({"preset": "loud"}, "Sensitivity is one of"),
+    [({"rule": "spx"}, "Replay works for the rules"), ({"preset": "loud"}, r"The preset \(sensitivity\) is one of sensitive, standard, quiet; `loud`"),
      ({"rule": ""}, "Replay works for the rules")],
 )  # fmt: skip
 async def test_replay_refuses_an_unknown_rule_or_preset(services, options, message):

@@ -13,6 +13,7 @@ from analytics import digest as digests
 from analytics.digest import daily_digest
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
+from commands.answer import JSON_DIGITS
 from commands.alerts import digest_answer
 from commands.render import (
     DESCRIPTION_MAX,
@@ -113,25 +114,30 @@ def test_embed_stays_within_discord_limits(answer, digest, prices):
     assert embed.fields[0].name == "Small vs large caps"
 
 
+def j(value: float | None) -> float | None:
+    """A computed figure as the JSON carries it: JSON_DIGITS significant digits."""
+    return None if value is None else float(f"{value:.{JSON_DIGITS}g}")
+
+
 def test_json_has_the_digests_numbers(answer, digest):
     data = json.loads(answer.to_json())
     assert (data["command"], data["date"], data["preset"], data["source"], data["as_of"]) == (
         "digest", "2023-03-13", "standard", "snapshot", "2023-03-13",
     )  # fmt: skip
     r, k = digest.ratio, digest.kre
-    assert data["ratio"] == {"series": "^RUT/^GSPC", "move_pct": r.move_pct, "zscore": r.zscore,
-                             "parts": {"^RUT": r.part_moves_pct[0], "^GSPC": r.part_moves_pct[1]}, "context_move_pct": None}  # fmt: skip
-    assert data["kre"] == {"series": "KRE", "move_pct": k.move_pct, "zscore": k.zscore,
-                           "parts": {"KRE": k.move_pct}, "context_move_pct": k.context_move_pct}  # fmt: skip
+    assert data["ratio"] == {"series": "^RUT/^GSPC", "move_pct": j(r.move_pct), "zscore": j(r.zscore),
+                             "parts": {"^RUT": j(r.part_moves_pct[0]), "^GSPC": j(r.part_moves_pct[1])}, "context_move_pct": None}  # fmt: skip
+    assert data["kre"] == {"series": "KRE", "move_pct": j(k.move_pct), "zscore": j(k.zscore),
+                           "parts": {"KRE": j(k.move_pct)}, "context_move_pct": j(k.context_move_pct)}  # fmt: skip
     assert data["bank_stress"] == {"level": "severe", "points": digest.stress.points}
     y = digest.rates
     assert data["rates"] == {
-        "^IRX": {"session": "2023-03-13", "level_pct": 4.658, "change_1d_bp": y.bill.change_1d_bp},
-        "^TNX": {"session": "2023-03-13", "level_pct": 3.515, "change_1d_bp": y.ten_year.change_1d_bp},
-        "curve_10y_3m_bp": y.curve_bp,
+        "^IRX": {"session": "2023-03-13", "level_pct": 4.658, "change_1d_bp": j(y.bill.change_1d_bp)},
+        "^TNX": {"session": "2023-03-13", "level_pct": 3.515, "change_1d_bp": j(y.ten_year.change_1d_bp)},
+        "curve_10y_3m_bp": j(y.curve_bp),
     }
     assert [(a["rule"], a["level"], a["zscore"]) for a in data["alerts"]] == [
-        (e.rule, e.level, e.zscore) for e in digest.events
+        (e.rule, e.level, j(e.zscore)) for e in digest.events
     ]
     assert data["missing"] == []
 

@@ -194,13 +194,13 @@ async def test_on_error_before_deferral_answers_privately():
     assert calls == [("send_message", "Unknown symbol `ZZZZ`.", True)]
 
 
-async def test_on_error_after_a_public_deferral_replaces_the_placeholder():
+async def test_on_error_after_a_public_deferral_removes_the_placeholder_before_the_private_reason():
     interaction, calls = replying_interaction(done=True)
     await on_error(interaction, invoke_error(UnknownSymbol("ZZZZ")))
     assert calls == [
-        ("edit_original_response", "Could not answer this one."),
-        ("followup.send", "Unknown symbol `ZZZZ`.", True),
+        ("edit_original_response", "Answered privately."),
         ("delete_original_response",),
+        ("followup.send", "Unknown symbol `ZZZZ`.", True),
     ]
 
 

@@ -40,7 +40,7 @@ async def test_compare_matches_the_data(services, raw_closes):
 async def test_compare_snapped_dates_are_reported(services):
     answer = await ask(services, "compare", ["start:2022-10-15", "end:2025-10-19"])
     assert answer.data["start"] == "2022-10-14" and answer.data["end"] == "2025-10-17"
-    assert answer.data["notes"] == [
+    assert answer.data["date_notes"] == [
         "End 2025-10-19 is not a trading day; used 2025-10-17.",
         "Start 2022-10-15 is not a trading day; used 2022-10-14.",
     ]
@@ -59,7 +59,7 @@ async def test_performance_sorted_with_exact_returns(services, raw_closes):
 
 async def test_quote(services, raw_closes):
     answer = await ask(services, "quote", ["symbols:KRE"])
-    q = answer.data["quotes"][0]
+    q = answer.data["rows"][0]
     kre = raw_closes["KRE"].dropna()
     assert q["close"] == kre.iloc[-1] and q["session"] == "2026-02-20"
     assert q["day_change_pct"] == pytest.approx((kre.iloc[-1] / kre.iloc[-2] - 1) * 100, rel=1e-12)
@@ -95,7 +95,7 @@ async def test_every_command_prints_json_with_its_provenance(services):
 @pytest.mark.parametrize(
     ("command", "options", "error", "fragment"),
     [
-        ("compare", ["a:ZZZZ"], UnknownSymbol, "ZZZZ"),
+        ("compare", ["a:ZZZZ"], MarketbotError, "a: `ZZZZ`"),
         ("compare", ["a:@everyone"], InvalidSymbol, "not a valid symbol"),
         ("compare", ["a:KRE", "b:kre"], InvalidInput, "two different"),
         ("compare", ["start:2024-02-30"], InvalidInput, "not a real date"),

@@ -54,7 +54,7 @@ async def ask(fake: FakeDiscord, name: str, *options: dict, user_id: int | None 
 async def test_commands_are_registered_once_with_their_schema(fake, bot):
     assert fake.command_syncs == ["global"]
     commands = {c["name"]: c for c in fake.commands["global"]}
-    assert set(commands) == {"compare", "performance", "quote", "history", "banks", "rates", "about", "alerts"}
+    assert set(commands) == {"compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "alerts"}
     alerts = commands.pop("alerts")
     assert {sub["name"]: sub["type"] for sub in alerts["options"]} == {
         "subscribe": 1, "unsubscribe": 1, "list": 1, "test": 1, "replay": 1,
@@ -125,6 +125,26 @@ async def test_every_command_answers_with_an_embed(fake, bot, command, options, 
         assert "image" not in embed and message.attachment_names == []
 
 
+async def test_a_long_replay_lists_what_its_headings_say_within_discords_limits(fake, bot):
+    replay = {"name": "replay", "type": 1, "options": [option("rule", "ratio"), option("start", "2020-01-01"),
+                                                       option("end", "2020-12-31"), option("sensitivity", "sensitive")]}  # fmt: skip
+    _, message = await ask(fake, "alerts", replay)
+    [embed] = message.embeds  # the fake refuses an embed over Discord's limits
+    listed = [f for f in embed["fields"] if f["name"].startswith("Latest 25 of 55 events")]
+    assert len(listed) > 1 and sum(f["value"].count("\n") + 1 for f in listed) == 25
+    assert embed["description"].startswith("The ratio rule (sensitive) would have fired 55 times from 2020-01-02 to 2020-12-31")
+    assert "Window: 2020-01-02 → 2020-12-31" in embed["footer"]["text"]
+
+
+async def test_one_unknown_symbol_leaves_the_rest_answered_in_public(fake, bot):
+    _, message = await ask(fake, "performance", option("symbols", "SPY ZZZZ IWM"))
+    [embed] = message.embeds
+    assert not message.ephemeral and embed["title"] == "Performance"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Not shown"] == "`ZZZZ` is not in the offline snapshot."
+    assert sum(name.endswith(("(SPY)", "(IWM)")) for name in fields) == 2
+
+
 async def test_autocomplete_is_answered_from_local_data_in_time(fake, bot):
     interaction = await fake.inject_autocomplete("compare", [option("a", "KR") | {"focused": True}])
     callback = await interaction.deferred(3.0)
@@ -134,19 +154,46 @@ async def test_autocomplete_is_answered_from_local_data_in_time(fake, bot):
     assert callback.at - interaction.sent_at < 3.0
 
 
-async def test_bad_input_gets_a_private_error_and_no_public_trace(fake, bot):
-    for options, fragment in [
-        ([option("a", "@everyone")], "not a valid symbol"),
-        ([option("start", "2031-01-01")], "future"),
-        ([option("start", "2024-05-01"), option("end", "2023-01-01")], "before"),
-    ]:
-        interaction = await fake.inject_command("compare", options, user_id=next(_users))
-        await interaction.deferred(TIMEOUT)
-        private = await _private_reply(fake, interaction)
-        assert fragment in private.content, private.content
-        assert "Traceback" not in private.content
-        # The public "thinking" placeholder is removed.
-        await _original_deleted(fake, interaction)  # times out (fails) if the placeholder stays
+@pytest.mark.parametrize(
+    ("command", "options", "fragment"),
+    [
+        ("compare", [option("start", "last tuesday")], "Start `last tuesday` is not a date: use YYYY-MM-DD or one of"),
+        ("compare", [option("start", "2031-01-01")], "Start 2031-01-01 is in the future."),
+        ("compare", [option("start", "2024-05-01"), option("end", "2023-01-01")],
+         "Start 2024-05-01 must be before end 2023-01-01."),
+        ("compare", [option("a", "@everyone")], "a: `＠everyone` is not a valid symbol"),
+        ("performance", [option("symbols", "SPY K;E")], "`K;E` is not a valid symbol"),
+        ("banks", [option("as_of", "max")], "as_of `max` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb."),
+        ("alerts", [{"name": "replay", "type": 1, "options": [option("end", "ytd")]}], "`ytd` only works as a start."),
+    ],
+)  # fmt: skip
+async def test_bad_input_is_answered_privately_at_once_and_nothing_is_public(fake, bot, command, options, fragment):
+    interaction = await fake.inject_command(command, options, user_id=next(_users))
+    callback = await interaction.deferred(TIMEOUT)
+    assert interaction.callback_type == 4  # answered directly: no public "thinking" placeholder
+    assert callback.json["data"]["flags"] & EPHEMERAL
+    message = await interaction.answered(TIMEOUT)
+    assert message.ephemeral and fragment in message.content, message.content
+    assert "Traceback" not in message.content
+    await asyncio.sleep(0.2)  # anything else the bot might still send
+    assert [m for m in interaction.messages if not m.ephemeral] == []
+    assert not [r for r in fake.requests if interaction.token in r.path and r.method in ("PATCH", "DELETE")]
+
+
+async def test_an_error_found_after_fetching_is_private_and_its_placeholder_removed(fake, bot):
+    interaction = await fake.inject_command("compare", [option("b", "ZZZZ")], user_id=next(_users))
+    await interaction.deferred(TIMEOUT)
+    assert interaction.callback_type == 5  # the symbol is well-formed: only the data can tell
+    private = await _private_reply(fake, interaction)
+    assert private.content.startswith("b: ") and "ZZZZ" in private.content
+    assert "Traceback" not in private.content
+    await _original_deleted(fake, interaction)  # times out (fails) if the placeholder stays
+    # Public, briefly: the "thinking" message, settled with a neutral line and deleted before the reason was sent.
+    [public] = [m for m in interaction.messages if not m.ephemeral]
+    assert public.kind == "edit" and public.content == "Answered privately." and public.deleted
+    assert private.kind == "followup" and private.id != interaction.original_id
+    deleted_at = next(r.at for r in fake.requests if r.method == "DELETE" and interaction.token in r.path)
+    assert deleted_at <= private.at
 
 
 async def test_cooldown_answers_privately_at_once(fake, bot):

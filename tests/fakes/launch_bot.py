@@ -6,8 +6,10 @@
 Without MARKETBOT_FAKE_DISCORD this is plain `marketbot <args...>`. Standalone on purpose
 (stdlib and discord.py only), except with MARKETBOT_TEST_YAHOO_LATENCY=SECONDS: then yfinance's
 session is a ReplayYahooSession over the snapshot answering each request after that latency
-(the repository root must be on PYTHONPATH), and with MARKETBOT_TEST_YAHOO_STATS=FILE the
-replay's request spans are written there as JSON a few times a second (for benchmarks).
+(the repository root must be on PYTHONPATH); MARKETBOT_TEST_YAHOO_FAULTS=KIND[,KIND] makes it
+answer every matching request with those faults (``ReplayYahooSession.fail_next``), and with
+MARKETBOT_TEST_YAHOO_STATS=FILE the replay's request spans are written there as JSON a few
+times a second (for benchmarks and tests).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def patch_discord(url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url.replace("http://", "ws://", 1) + "/gateway")
 
 
-def patch_yahoo(latency: float, stats: str | None) -> None:
+def patch_yahoo(latency: float, faults: list[str], stats: str | None) -> None:
     """Make yfinance talk to a replayed Yahoo (the snapshot's prices) that takes ``latency`` per request."""
     import json
     import threading
@@ -45,6 +47,8 @@ def patch_yahoo(latency: float, stats: str | None) -> None:
 
     snapshot = load_snapshot()
     replay = ReplayYahooSession(snapshot.closes, snapshot.volumes, latency=latency)
+    for kind in faults:
+        replay.fail_next(kind, times=None)
     yahoo._new_session = lambda: replay
     if not stats:
         return
@@ -69,7 +73,8 @@ def main(args: list[str]) -> None:
         patch_discord(url)
     latency = os.environ.get("MARKETBOT_TEST_YAHOO_LATENCY")
     if latency is not None:
-        patch_yahoo(float(latency), os.environ.get("MARKETBOT_TEST_YAHOO_STATS"))
+        faults = [k for k in os.environ.get("MARKETBOT_TEST_YAHOO_FAULTS", "").split(",") if k]
+        patch_yahoo(float(latency), faults, os.environ.get("MARKETBOT_TEST_YAHOO_STATS"))
     sys.argv = ["marketbot", *args]
     runpy.run_module("bot", run_name="__main__", alter_sys=True)
 

@@ -1,4 +1,8 @@
-"""One alert cycle: fetch once, judge each rule once per sensitivity in use, then deliver.
+"""One alert cycle: fetch each rule's symbols, judge each rule once per sensitivity in use, then deliver.
+
+Each rule is fetched on its own symbols (``rules.RULE_SYMBOLS``; shared symbols are fetched
+once, the cache is shared): a rule whose data fails, or is stale by the calendar, is skipped
+and said in the report, and the other rules are still judged.
 
 Cost grows with symbols and presets, not subscriptions: evaluation happens
 once per (rule, preset); subscriptions only fan the events out. Delivery is

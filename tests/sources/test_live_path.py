@@ -17,7 +17,7 @@ from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
 from analytics.sources.yahoo import YahooSource
 from tests.fakes.yahoo_replay import ReplayYahooSession
-from tests.sources.conftest import AFTER_CLOSE, Clock, data_requests
+from tests.sources.conftest import AFTER_CLOSE, Clock
 
 THURSDAY_EVENING = pd.Timestamp("2026-02-19 22:00Z")
 PAIRS = [("^RUT", "^GSPC"), ("KRE", "SPY"), ("NVDA", "META"), ("XLF", "SPY"), ("IWM", "^GSPC"),

@@ -59,6 +59,8 @@ BREAK_MEMORY = 20  # a 52-week break counts only if the previous 20 sessions had
 YEAR = pd.Timedelta(**FIFTY_TWO_WEEKS.kwds)  # the same 52 weeks as a fixed span, which rolling() needs
 RANK_SINCE = pd.Timestamp("2015-01-01")  # daily moves are ranked among those since (as in analytics.banks)
 INDEXES, STAND_INS = ("^RUT", "^GSPC"), ("IWM", "SPY")
+# What each rule reads: fetched per rule, so one rule's missing symbol leaves the others judged.
+RULE_SYMBOLS = {"ratio": (*INDEXES, *STAND_INS), "kre": ("KRE", "SPY")}
 BREAKS = ((True, "break_up"), (False, "break_down"))  # (upward, the panel column that flags it)
 
 

@@ -50,22 +50,25 @@ class NotOnYahoo(UnknownSymbol):
         return f"Yahoo Finance has no symbol `{self.symbol}`." + _suggest(self.suggestions, "Closest known symbols")
 
 
-class NotInSnapshot(UnknownSymbol):
-    """Not in the bundled snapshot; ``detail`` says why Yahoo could not stand in ('' if not asked)."""
-
-    def _message(self) -> str:
-        why = f", and {self.detail.rstrip('.')}" if self.detail else ""
-        return f"`{self.symbol}` is not in the offline snapshot{why}." + _suggest(
-            self.suggestions, "Closest symbols in the snapshot"
-        )
-
-
 class InsufficientHistory(MarketbotError):
     """The data exists but does not cover what the question needs."""
 
 
 class DataUnavailable(MarketbotError):
     """The data source failed and nothing cached can stand in."""
+
+
+class NotInSnapshot(UnknownSymbol, DataUnavailable):
+    """Not in the bundled snapshot; ``detail`` says why the live source could not stand in ('' if not asked).
+
+    Also ``DataUnavailable``: with the live source back, the symbol may well be had.
+    """
+
+    def _message(self) -> str:
+        why = f", and {self.detail.rstrip('.')}" if self.detail else ""
+        return f"`{self.symbol}` is not in the offline snapshot{why}." + _suggest(
+            self.suggestions, "Closest symbols in the snapshot"
+        )
 
 
 class UpstreamError(DataUnavailable):
@@ -97,7 +100,7 @@ class Unreachable(UpstreamError):
 
 
 class NoData(UpstreamError):
-    """Yahoo answered, but with no prices for the symbol ("possibly delisted", empty, all-NaN).
+    """The upstream answered, but with no prices for the symbol ("possibly delisted", empty, all-NaN).
 
     Not a verdict on the symbol by itself: ``MarketData`` decides whether it is unknown.
     """

@@ -1,4 +1,8 @@
-"""One alert cycle: fetch once, judge each rule once per sensitivity in use, then deliver.
+"""One alert cycle: fetch each rule's symbols, judge each rule once per sensitivity in use, then deliver.
+
+Each rule is fetched on its own symbols (``rules.RULE_SYMBOLS``; shared symbols are fetched
+once, the cache is shared): a rule whose data fails, or is stale by the calendar, is skipped
+and said in the report, and the other rules are still judged.
 
 Cost grows with symbols and presets, not subscriptions: evaluation happens
 once per (rule, preset); subscriptions only fan the events out. Delivery is
@@ -28,10 +32,10 @@ from analytics import alerts as rules
 from analytics import digest as digests
 from analytics.digest import Digest
 from analytics.errors import MarketbotError
-from analytics.sources.base import Prices
+from analytics.frames import close_frame
+from analytics.sources.base import LatestPrice, Prices
 from analytics.sources.market_data import MarketData
 from bot.storage import Storage
-from commands.alerts import SYMBOLS
 from commands.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
@@ -80,6 +84,8 @@ Deliver = Callable[[rules.AlertEvent | Digest, str, Prices, list[Due]], Awaitabl
 class AlertCycle:
     def __init__(self, market: MarketData, storage: Storage, deliver: Deliver) -> None:
         self.market = market
+        # A "no data" answer for a symbol alerts depend on is a failed fetch, never "unknown symbol".
+        market.watch(s for symbols in rules.RULE_SYMBOLS.values() for s in symbols)
         self.storage = storage
         self.deliver = deliver
         self._lock = asyncio.Lock()  # one cycle at a time in this process (the job also has max_instances=1)
@@ -115,13 +121,13 @@ class AlertCycle:
         readers = [s for s in subs if s.rule == digests.RULE] if mode == "settled" else []  # after the close only
         if not watchers and not readers:
             return report
-        try:
-            prices = await self.market.closes(list(SYMBOLS))
-            latest = await self.market.latest(list(SYMBOLS)) if mode == "intraday" else {}
-        except MarketbotError as exc:  # a failed fetch sends nothing: it is never read as a move
-            log.warning("Alert cycle skipped: no data (%s)", exc)
-            report.skipped.append(str(exc))
+        # The digest shows both rules' series; otherwise only the rules someone watches are fetched.
+        wanted = [r for r in rules.RULES if readers or any(s.rule == r for s in watchers)]
+        by_rule, latest = await self._fetch_per_rule(wanted, mode, report)
+        if not by_rule:
             return report
+        closes = close_frame({s: p.closes[s] for p in by_rule.values() for s in p.closes.columns})
+        prices = Prices(closes, next(iter(by_rule.values())).provenance)
         if mode == "intraday":
             if not latest:
                 report.skipped.append("no live prices")
@@ -133,6 +139,8 @@ class AlertCycle:
         report.session = session
 
         for (rule, preset), group in _by_preset(watchers).items():
+            if rule not in by_rule:
+                continue  # its data could not be had: said in report.skipped
             try:
                 evaluation = await asyncio.to_thread(rules.evaluate, prices.closes, rule, session, preset, live)
             except MarketbotError as exc:  # e.g. too little history: this rule waits, the others go on
@@ -147,6 +155,29 @@ class AlertCycle:
         if readers:
             await self._digests(session, prices, readers, report)
         return report
+
+    async def _fetch_per_rule(
+        self, wanted: list[str], mode: Mode, report: CycleReport
+    ) -> tuple[dict[str, Prices], dict[str, LatestPrice]]:
+        """Each rule's data on its own: a rule whose data fails or is stale is skipped, and said."""
+        by_rule: dict[str, Prices] = {}
+        latest: dict[str, LatestPrice] = {}
+        for rule in wanted:
+            symbols = list(rules.RULE_SYMBOLS[rule])
+            try:  # a failed fetch sends nothing: it is never read as a move
+                prices = await self.market.closes(symbols)
+                live = await self.market.latest(symbols) if mode == "intraday" else {}
+            except MarketbotError as exc:
+                reason = str(exc)
+            else:
+                if not prices.provenance.stale:
+                    by_rule[rule] = prices
+                    latest.update(live)
+                    continue
+                reason = f"its data is stale ({prices.provenance.describe()})"
+            log.warning("Alert rule %s not judged: %s", rule, reason)
+            report.skipped.append(f"{rule} rule not judged: {reason}")
+        return by_rule, latest
 
     async def _digests(self, session: pd.Timestamp, prices: Prices, readers: list[Subscription], report: CycleReport) -> None:
         """The settled session's digest, once per sensitivity in use; missing parts are said, not fatal."""

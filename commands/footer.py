@@ -29,12 +29,19 @@ def footer(
 def provenance_data(provenance: Provenance, as_of: pd.Timestamp | None = None) -> dict:
     """The provenance as JSON-ready fields, shared by every answer's ``data``.
 
+    ``stale`` with ``age_sessions`` (settled sessions since the data's last) and
+    ``age`` (the same in words, e.g. "9 months") say how old the data is.
+
     ``as_of`` is the session the figures describe (default: the data's last).
     """
     return {
         "source": provenance.source,
         "live": provenance.live,
+        "replay": provenance.replay,
+        # Stale: the last session is older than the last settled NYSE session when answered.
         "stale": provenance.stale,
+        "age_sessions": provenance.age_sessions,
+        "age": provenance.age,
         "note": provenance.note,
         "last_session": provenance.last_session.date().isoformat(),
         "fetched_at": provenance.fetched_at.isoformat(),

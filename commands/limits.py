@@ -34,7 +34,9 @@ class WorkLimiter:
     an ask is refused with a friendly message instead of timing out.
     """
 
-    def __init__(self, running: int = 4, waiting: int = 200) -> None:
+    # An answer holds its slot while it waits for market data too (I/O, not CPU: the worker
+    # processes bound the CPU work), so a few slots would queue the upstream fetches one ask at a time.
+    def __init__(self, running: int = 16, waiting: int = 200) -> None:
         self.capacity = running + waiting
         self.pending = 0
         self._slots = asyncio.Semaphore(running)

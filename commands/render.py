@@ -18,15 +18,21 @@ TITLE_MAX, DESCRIPTION_MAX, FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_
 
 
 def data_notice(answer: Answer) -> str:
-    """A plain sentence when the figures are not live Yahoo data, else ''."""
+    """A plain sentence when the figures are not today's live Yahoo data, else ''."""
     data = answer.data
     if "source" not in data:
         return ""
+    last = data["last_session"]
+    note = f" ({data['note']})" if data.get("note") else ""
+    if data.get("replay"):
+        return f"Replay of the {data['source']} as of {last}: not today's market."
     if data.get("stale"):
-        return f"⚠️ Stale data: {data.get('note') or 'the source is not answering'}; figures as of {data['last_session']}."
+        age = f", {data['age']} old" if data.get("age") else ""
+        if not data.get("live", True):
+            return f"⚠️ Offline {data['source']} data, last session {last}{age}{note}: not today's market."
+        return f"⚠️ Stale data: last session {last}{age}{note}."
     if not data.get("live", True):
-        reason = f" ({data['note']})" if data.get("note") else ""
-        return f"Offline {data['source']} data{reason}, last session {data['last_session']}: not today's market."
+        return f"Offline {data['source']} data{note}, last session {last}: not today's market."
     return ""
 
 

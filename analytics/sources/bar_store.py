@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 
 
@@ -39,8 +40,12 @@ class BarStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         try:
+            # By hand, not to_csv: its per-row date formatting cost more than the fetch (70 ms per symbol).
+            dates = np.datetime_as_string(closes.index.to_numpy(dtype="datetime64[ns]"), unit="D")
             with os.fdopen(fd, "w", newline="") as fh:
-                closes.rename("close").rename_axis("date").to_csv(fh, date_format="%Y-%m-%d", float_format="%.17g")
+                fh.write("date,close\n")
+                # repr(): the shortest text that reads back as the same float.
+                fh.writelines(f"{day},{value!r}\n" for day, value in zip(dates, closes.to_numpy(dtype=float).tolist()))
             os.replace(tmp, self._path(symbol))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -77,6 +77,7 @@ class SnapshotSource:
     ) -> None:
         if name is not None:
             self.name = name
+        self.replay = as_of is not None  # a deliberate look at the past: old, but never stale
         self._snapshot = snapshot or load_snapshot()
         closes = self._snapshot.closes
         if as_of is not None:

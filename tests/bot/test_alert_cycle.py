@@ -14,15 +14,17 @@ import pandas as pd
 import pytest
 
 from analytics import alerts as rules
-from analytics.errors import DataUnavailable, Unreachable
+from analytics.errors import DataUnavailable, Unreachable, UpstreamError
 from analytics.sources.base import Fetched
 from analytics.sources.market_data import MarketData
+from analytics.sources.snapshot import SnapshotSource
 from bot.alert_cycle import AlertCycle, Due, nonce_for
 from bot.alert_schedule import SETTLED_KEY, AlertScheduler
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.wiring import build_market_data
 from commands.subscriptions import NewSubscription
+from tests.sources.conftest import Clock, yf_cache  # noqa: F401 (a fixture)
 
 NOW = pd.Timestamp("2026-11-24 15:00Z")
 T = pd.Timestamp
@@ -102,7 +104,7 @@ async def test_kre_on_2023_03_13_is_one_sharp_event_delivered_once_to_each_subsc
 
     report = await AlertCycle(market, storage, deliver).run("settled")
 
-    assert market.upstream_calls == 1
+    assert market.upstream_calls == len(rules.RULE_SYMBOLS["kre"])  # one fetch per symbol the rule reads
     assert report.session == T("2023-03-13") and report.skipped == []
     (event,) = report.events
     assert event.key == ("kre", "2023-03-13", "sharp") and event.series == "KRE"
@@ -206,7 +208,7 @@ async def test_a_second_process_on_the_same_database_stands_by_until_the_first_e
 # ---------------------------------------------------------------- cost: one evaluation per (rule, preset)
 
 
-async def test_ten_subscriptions_cost_one_fetch_and_one_evaluation_per_rule_and_preset(storage, monkeypatch):
+async def test_ten_subscriptions_cost_one_fetch_per_symbol_and_one_evaluation_per_rule_and_preset(storage, monkeypatch):
     plan = [("kre", "sensitive"), ("kre", "sensitive"), ("kre", "standard"), ("kre", "standard"), ("kre", "quiet"),
             ("ratio", "sensitive"), ("ratio", "standard"), ("ratio", "standard"), ("ratio", "quiet"), ("ratio", "quiet")]  # fmt: skip
     subs = [subscribe(storage, rule, preset, channel=10 + i) for i, (rule, preset) in enumerate(plan)]
@@ -225,7 +227,7 @@ async def test_ten_subscriptions_cost_one_fetch_and_one_evaluation_per_rule_and_
 
     report = await AlertCycle(market, storage, deliver).run("settled")
 
-    assert market.upstream_calls == 1
+    assert market.upstream_calls == len({s for symbols in rules.RULE_SYMBOLS.values() for s in symbols})  # each once
     assert sorted(evaluated) == sorted(set(plan)) and len(evaluated) == 6
     for event, preset, _, dues in deliver.calls:
         assert event in fired[(event.rule, preset)]
@@ -276,7 +278,7 @@ async def test_a_data_failure_delivers_nothing_and_says_why(storage, raises, mod
     market = MarketData(FailingSource(error, raises), clock=lambda: NOW)
     deliver = Recorder(storage)
     report = await AlertCycle(market, storage, deliver).run(mode)
-    assert report.skipped == [str(error)]
+    assert report.skipped == [f"kre rule not judged: {error}"]
     assert report.events == [] and report.session is None and report.claimed == 0
     assert deliver.calls == [] and sent_keys(storage) == []
 
@@ -309,6 +311,75 @@ async def test_a_rule_with_too_little_history_is_skipped_and_the_others_still_ju
     report = await AlertCycle(market_at(dt.date(2006, 7, 10)), storage, Recorder(storage)).run("settled")  # KRE: 11 sessions
     assert len(report.skipped) == 1 and "KRE" in report.skipped[0] and "60" in report.skipped[0]
     assert sorted(judged) == ["kre", "ratio"]
+
+
+# ---------------------------------------------------------------- each rule on its own symbols
+
+
+async def test_a_missing_index_leaves_kre_alerts_working_and_names_what_was_skipped(storage):
+    """One failing symbol used to skip the whole cycle: an unknown ^RUT silenced KRE subscribers too."""
+    kre = subscribe(storage, "kre", channel=10)
+    subscribe(storage, "ratio", channel=11)
+    source = SnapshotSource(as_of=T("2023-03-13"))
+    error = UpstreamError("Yahoo Finance returned an error; try again shortly.", "^RUT")
+
+    class MissingRut:
+        name, live, replay = "Yahoo Finance", True, False
+        last_session = source.last_session
+
+        def fetch(self, symbols, start, now):
+            got = source.fetch([s for s in symbols if s != "^RUT"], start, now)
+            return Fetched(got.closes, errors={s: error for s in symbols if s == "^RUT"})
+
+    evening = pd.Timestamp("2023-03-13 22:00Z")  # live data as of that evening: not stale
+    market, deliver = MarketData(MissingRut(), clock=lambda: evening), Recorder(storage)
+    report = await AlertCycle(market, storage, deliver).run("settled")
+
+    assert [e.key for e in report.events] == [("kre", "2023-03-13", "sharp")]
+    assert [d.key for d in deliver.dues] == [(kre.id, "kre", "2023-03-13", "sharp")]
+    assert report.skipped == [
+        "ratio rule not judged: No prices for `^RUT`: Yahoo Finance returned an error; try again shortly."
+    ]
+
+
+async def test_a_rule_on_stale_data_is_not_judged(storage):
+    """Yahoo down in auto mode: the snapshot answers commands, but a months-old session is never an alert."""
+    subscribe(storage, "kre")
+    deliver = Recorder(storage)
+    market = MarketData(SnapshotSource(), clock=lambda: NOW)  # last session 2026-02-20, nine months before NOW
+    report = await AlertCycle(market, storage, deliver).run("settled")
+    assert report.events == [] and deliver.calls == [] and report.claimed == 0
+    assert report.skipped == [
+        "kre rule not judged: its data is stale (snapshot, last session 2026-02-20, 9 months old)"
+    ]
+
+
+async def test_yahoo_saying_no_data_for_an_index_skips_only_its_rule_and_recovers(storage, yf_cache):
+    """Over real yfinance: "No data found" for ^RUT, again and again, is a failed fetch (alerts watch it),
+    never "unknown symbol" remembered for an hour; the next cycle after it clears judges the ratio."""
+    from analytics.sources.yahoo import YahooSource
+    from tests.fakes.yahoo_replay import ReplayYahooSession
+
+    history = SnapshotSource(as_of=T("2023-03-13")).closes
+    replay = ReplayYahooSession(history, now=pd.Timestamp("2023-03-13 22:00Z"))
+    clock = Clock(pd.Timestamp("2023-03-13 22:00Z"))
+    market = MarketData(YahooSource(yf_cache, session=replay), clock=clock)
+    subscribe(storage, "kre", channel=10)
+    subscribe(storage, "ratio", channel=11)
+    cycle = AlertCycle(market, storage, Recorder(storage))
+    replay.fail_next("unknown", "^RUT", times=None)
+
+    first = await cycle.run("settled")
+    assert [e.rule for e in first.events] == ["kre"]
+    assert first.skipped == [
+        "ratio rule not judged: No prices for `^RUT`: Yahoo Finance answered without prices; try again shortly."
+    ]
+
+    replay.clear_faults()
+    clock.now += pd.Timedelta(minutes=5)  # the next tick: asked again, judged
+    second = await cycle.run("settled")
+    assert second.skipped == [] and "ratio" in {e.rule for e in second.events}
+    assert replay.chart_calls["^RUT"] >= 2
 
 
 # ---------------------------------------------------------------- a calm day
@@ -345,7 +416,7 @@ async def test_the_ratio_rule_on_a_calm_day_fires_nothing(storage):
     report = await AlertCycle(market, storage, deliver).run("settled")
     assert report.session == T("2023-06-13") and report.skipped == []
     assert report.events == [] and report.claimed == 0 and deliver.calls == []
-    assert market.upstream_calls == 1
+    assert market.upstream_calls == len(rules.RULE_SYMBOLS["ratio"])
 
 
 async def test_a_restart_resends_a_settled_sessions_alerts_handed_off_but_never_posted(storage, db_path):

@@ -253,10 +253,10 @@ async def test_a_sharp_live_fall_is_one_kre_event_delivered_once(make_world):
     ((_, preset, prices, _),) = world.deliver.calls
     assert preset == "standard"
     assert prices.closes.index[-1] == PREVIOUS  # the live bar is never a settled close
-    settled = prices.closes[list(SYMBOLS)]
+    settled = prices.closes[list(rules.RULE_SYMBOLS["kre"])]  # the rules subscribed to are fetched
     pd.testing.assert_frame_equal(
         settled,
-        HISTORY,
+        HISTORY[list(rules.RULE_SYMBOLS["kre"])],
         check_exact=True,
         check_freq=False,
         check_names=False,
@@ -330,11 +330,11 @@ async def test_a_calm_live_price_fires_nothing(make_world):
 
 
 FAILURES = {
-    "503": "Yahoo Finance returned an error for ^RUT; try again shortly.",
-    "500": "Yahoo Finance returned an error for ^RUT; try again shortly.",
-    "429": "Yahoo Finance is rate limiting us for ^RUT; try again in a few minutes.",
-    "timeout": "Yahoo Finance timed out for ^RUT.",
-    "connection": "Yahoo Finance cannot be reached right now.",
+    "503": "kre rule not judged: No prices for `KRE`: Yahoo Finance returned an error; try again shortly.",
+    "500": "kre rule not judged: No prices for `KRE`: Yahoo Finance returned an error; try again shortly.",
+    "429": "kre rule not judged: No prices for `KRE`: Yahoo Finance is rate limiting us; try again in a few minutes.",
+    "timeout": "kre rule not judged: No prices for `KRE`: Yahoo Finance timed out.",
+    "connection": "kre rule not judged: No prices for `KRE`: Yahoo Finance cannot be reached right now.",
 }
 
 
@@ -450,9 +450,9 @@ async def test_a_live_price_that_stops_coming_is_not_reused(make_world):
 
 
 async def test_upstream_cost_does_not_depend_on_subscriptions(make_world):
-    """Two bot processes, one after the other (each starts yfinance cold): 1 and 50 subscriptions."""
+    """Two bot processes, one after the other (each starts yfinance cold): 2 and 50 subscriptions to both rules."""
     costs, sent = [], []
-    for name, count in (("one-subscription", 1), ("fifty-subscriptions", 50)):
+    for name, count in (("two-subscriptions", 2), ("fifty-subscriptions", 50)):
         world = make_world(name)
         presets = list(rules.PRESETS)
         for i in range(count):
@@ -466,8 +466,8 @@ async def test_upstream_cost_does_not_depend_on_subscriptions(make_world):
         costs.append(world.costs)
         sent.append(len(world.deliver.keys))
 
-    # Per cycle: one source.fetch (one yf.download) for the five symbols, one chart request per symbol.
-    assert [c[:2] for c in costs[0]] == [(1, 5), (1, 5), (1, 5)]
+    # Per cycle: one source.fetch (one chart request) per symbol, five symbols.
+    assert [c[:2] for c in costs[0]] == [(5, 5), (5, 5), (5, 5)]
     # All requests, the cold handshake and timezone lookups included.
     assert costs[1] == costs[0]
     assert sent == [1, 25]  # fan-out is delivery, not fetching

@@ -20,7 +20,7 @@ def test_ask_compare_text(capsys):
     assert main(["ask", "compare", "a:^RUT", "b:^GSPC", "start:2022-10-12", "end:2025-10-21"]) == 0
     out = capsys.readouterr().out
     assert "Small caps trail: Russell 2000 +47.4% vs S&P 500 +88.3%, -40.9 pp" in out
-    assert "snapshot data, last session 2026-02-20" in out
+    assert "snapshot, last session 2026-02-20, " in out and " old" in out  # its age: the real clock
 
 
 def test_ask_json_and_chart(capsys, tmp_path):

@@ -101,7 +101,7 @@ def test_a_day_without_alerts_says_so(prices):
 
 
 def test_footer_names_source_basis_and_session(answer):
-    assert answer.footer == f"Data: snapshot data, last session 2026-02-20 · {BASIS} · As of close 2023-03-13"
+    assert answer.footer == f"Data: snapshot, last session 2026-02-20, 9 months old · {BASIS} · As of close 2023-03-13"
 
 
 def test_embed_stays_within_discord_limits(answer, digest, prices):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import struct
 
+import pandas as pd
 import pytest
 
 from analytics.errors import InsufficientHistory, InvalidInput, InvalidSymbol, MarketbotError, UnknownSymbol
@@ -29,7 +30,7 @@ async def test_compare_matches_the_data(services, raw_closes):
     assert (data["command"], data["source"], data["start"], data["end"], data["as_of"]) == (
         "compare", "snapshot", "2022-10-12", "2025-10-21", "2025-10-21")
     assert data["ratio"]["start"] == pytest.approx(1687.76 / 3577.03, rel=1e-12)
-    assert "Data: snapshot data, last session 2026-02-20" in answer.footer
+    assert "Data: snapshot, last session 2026-02-20, 9 months old" in answer.footer
     assert "Basis: price (^RUT, ^GSPC)" in answer.footer
     assert "Window: 2022-10-12 → 2025-10-21" in answer.footer
     assert png_size(answer.chart) == (1600, 1000)
@@ -84,7 +85,11 @@ async def test_every_command_prints_json_with_its_provenance(services):
         assert data["command"] == command
         assert data["source"] == "snapshot" and data["last_session"] == "2026-02-20"
         assert data["as_of"]
-        assert "snapshot data, last session 2026-02-20" in answer.footer
+        assert "snapshot, last session 2026-02-20, 9 months old" in answer.footer
+        # NOW is 2026-11-24 before the close: the last settled session is 2026-11-23.
+        assert (data["stale"], data["age"], data["replay"]) == (True, "9 months", False)
+        assert data["age_sessions"] == len(pd.bdate_range("2026-02-21", "2026-11-23")) - 5  # Good Friday, Memorial
+        # Day, Juneteenth (Friday), Independence Day (observed Friday 07-03) and Labor Day fall on weekdays
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from commands.answer import Answer
 from commands.render import CAUTION, COLOUR, data_notice, to_embed, to_file
 
 PNG = b"\x89PNG\r\n\x1a\n"
-SNAPSHOT_NOTICE = "Offline snapshot data, last session 2026-02-20: not today's market."
+SNAPSHOT_NOTICE = "⚠️ Offline snapshot data, last session 2026-02-20, 9 months old: not today's market."
 
 
 def live_data(**overrides) -> dict:
@@ -68,7 +68,7 @@ async def test_compare_answer_as_an_embed(services):
         "Streak",
     ]
     assert as_dict["footer"] == {"text": answer.footer}
-    assert as_dict["footer"]["text"].startswith("Data: snapshot data, last session 2026-02-20")
+    assert as_dict["footer"]["text"].startswith("Data: snapshot, last session 2026-02-20, 9 months old")
     assert as_dict["image"] == {"url": "attachment://compare.png"}
     assert file is not None and file.filename == "compare.png"
     body = read_file(file)
@@ -133,8 +133,9 @@ def test_live_yahoo_data_has_no_notice_and_default_colour():
 
 
 def test_stale_data_notice_with_its_note():
-    answer = make_answer(data=live_data(stale=True, note="Yahoo is rate limiting us", last_session="2026-02-19"))
-    notice = "⚠️ Stale data: Yahoo is rate limiting us; figures as of 2026-02-19."
+    data = live_data(stale=True, age="1 day", note="Yahoo is rate limiting us", last_session="2026-02-19")
+    answer = make_answer(data=data)
+    notice = "⚠️ Stale data: last session 2026-02-19, 1 day old (Yahoo is rate limiting us)."
     assert data_notice(answer) == notice
     embed = to_embed(answer)
     assert embed.description == f"The verdict.\n\n{notice}"
@@ -142,8 +143,13 @@ def test_stale_data_notice_with_its_note():
 
 
 def test_stale_data_notice_without_a_note():
-    answer = make_answer(data=live_data(stale=True, note=""))
-    assert data_notice(answer) == "⚠️ Stale data: the source is not answering; figures as of 2026-02-20."
+    answer = make_answer(data=live_data(stale=True, age="3 days", note=""))
+    assert data_notice(answer) == "⚠️ Stale data: last session 2026-02-20, 3 days old."
+
+
+def test_replay_is_said_and_not_called_stale():
+    answer = make_answer(data=live_data(source="snapshot", live=False, replay=True, last_session="2023-03-13"))
+    assert data_notice(answer) == "Replay of the snapshot as of 2023-03-13: not today's market."
 
 
 def test_offline_data_notice_names_the_source_and_its_note():

@@ -91,7 +91,7 @@ async def test_compare_is_deferred_then_answered_with_figures_embed_and_chart(fa
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Returns"] == "^RUT +47.4% · ^GSPC +88.3% · spread -40.9 pp"
     footer = embed["footer"]["text"]
-    assert "snapshot data, last session 2026-02-20" in footer
+    assert "snapshot, last session 2026-02-20, " in footer and " old" in footer
     assert "Basis: price (^RUT, ^GSPC)" in footer and "Window: 2022-10-12 → 2025-10-21" in footer
     assert embed["image"]["url"] == "attachment://compare.png"
     assert message.attachment_names == ["compare.png"]
@@ -110,14 +110,14 @@ async def test_compare_is_deferred_then_answered_with_figures_embed_and_chart(fa
         ("banks", [option("as_of", "2023-03-13")], "Regional-bank stress is SEVERE on 2023-03-13: KRE -12.3% (z -4.9)",
          "banks.png"),
         ("rates", [], "", None),
-        ("about", [], "Data: snapshot data, last session 2026-02-20.", None),
+        ("about", [], "Data: snapshot, last session 2026-02-20, ", None),
     ],
 )
 async def test_every_command_answers_with_an_embed(fake, bot, command, options, summary, chart):
     _, message = await ask(fake, command, *options)
     [embed] = message.embeds
     assert embed["description"].startswith(summary)
-    assert "snapshot data, last session 2026-02-20" in embed["footer"]["text"]
+    assert "snapshot, last session 2026-02-20, " in embed["footer"]["text"]
     if chart:
         assert embed["image"]["url"] == f"attachment://{chart}"
         assert message.attachment_names == [chart]

@@ -4,7 +4,12 @@
     (or, from the repository root: python -m tests.fakes.launch_bot <args...>)
 
 Without MARKETBOT_FAKE_DISCORD this is plain `marketbot <args...>`. Standalone on purpose
-(stdlib and discord.py only): run as a script, the tests package is not importable.
+(stdlib and discord.py only), except with MARKETBOT_TEST_YAHOO_LATENCY=SECONDS: then yfinance's
+session is a ReplayYahooSession over the snapshot answering each request after that latency
+(the repository root must be on PYTHONPATH); MARKETBOT_TEST_YAHOO_FAULTS=KIND[,KIND] makes it
+answer every matching request with those faults (``ReplayYahooSession.fail_next``), and with
+MARKETBOT_TEST_YAHOO_STATS=FILE the replay's request spans are written there as JSON a few
+times a second (for benchmarks and tests).
 """
 
 from __future__ import annotations
@@ -30,10 +35,46 @@ def patch_discord(url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url.replace("http://", "ws://", 1) + "/gateway")
 
 
+def patch_yahoo(latency: float, faults: list[str], stats: str | None) -> None:
+    """Make yfinance talk to a replayed Yahoo (the snapshot's prices) that takes ``latency`` per request."""
+    import json
+    import threading
+    import time
+
+    import analytics.sources.yahoo as yahoo
+    from analytics.sources.snapshot import load_snapshot
+    from tests.fakes.yahoo_replay import ReplayYahooSession
+
+    snapshot = load_snapshot()
+    replay = ReplayYahooSession(snapshot.closes, snapshot.volumes, latency=latency)
+    for kind in faults:
+        replay.fail_next(kind, times=None)
+    yahoo._new_session = lambda: replay
+    if not stats:
+        return
+
+    def dump() -> None:  # spans in time.monotonic(), which is system-wide: the bench compares them to its own
+        written = -1
+        while True:
+            time.sleep(0.2)
+            spans = list(replay.spans)
+            if len(spans) != written:
+                with open(stats + ".tmp", "w") as fh:
+                    json.dump({"spans": spans}, fh)
+                os.replace(stats + ".tmp", stats)
+                written = len(spans)
+
+    threading.Thread(target=dump, name="replay-stats", daemon=True).start()
+
+
 def main(args: list[str]) -> None:
     url = os.environ.get("MARKETBOT_FAKE_DISCORD")
     if url:
         patch_discord(url)
+    latency = os.environ.get("MARKETBOT_TEST_YAHOO_LATENCY")
+    if latency is not None:
+        faults = [k for k in os.environ.get("MARKETBOT_TEST_YAHOO_FAULTS", "").split(",") if k]
+        patch_yahoo(float(latency), faults, os.environ.get("MARKETBOT_TEST_YAHOO_STATS"))
     sys.argv = ["marketbot", *args]
     runpy.run_module("bot", run_name="__main__", alter_sys=True)
 

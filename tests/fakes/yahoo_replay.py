@@ -20,6 +20,9 @@ Served (query1/query2.finance.yahoo.com unless noted):
 
 Any other Yahoo path answers 404. Faults are injected with ``fail_next``; ``reset_yfinance_state``
 clears the process-wide state yfinance keeps between calls (call it before each test).
+
+``latency`` (seconds) delays every request, like a distant server; ``in_flight``/``peak_in_flight``
+and ``spans`` (start and end of each request, ``time.monotonic()``) show how many overlap.
 """
 from __future__ import annotations
 
@@ -45,10 +48,10 @@ NY = "America/New_York"
 # fault kind -> the kind of request it hits (chart faults may be limited to one symbol).
 _FAULT_TARGETS = {
     "429": "chart", "500": "chart", "502": "chart", "503": "chart",
-    "timeout": "chart", "connection": "chart", "empty": "chart", "unknown": "chart",
+    "timeout": "chart", "hang": "chart", "connection": "chart", "empty": "chart", "unknown": "chart",
     "nan": "chart", "consent": "chart",
     "crumb_429": "crumb", "crumb_timeout": "crumb",
-    "cookie_timeout": "cookie",
+    "cookie_timeout": "cookie", "cookie_hang": "cookie",
 }
 FAULT_KINDS = tuple(_FAULT_TARGETS)
 
@@ -126,12 +129,13 @@ class ReplayYahooSession(requests.Session):
         During the regular session (09:30-16:00, early closes ignored) today's bar is the live
         partial bar: stamped `now`, with meta.regularMarketPrice equal to its close.
     symbol_meta: per-symbol overrides merged into the chart meta, e.g. {"KRE": {"instrumentType": "ETF"}}.
+    latency: seconds every request takes before it is answered (default 0).
 
     Only the replayed answers depend on `now`; yfinance itself still reads the real clock.
     """
 
     def __init__(self, closes: pd.DataFrame, volumes: pd.DataFrame | None = None,
-                 now: pd.Timestamp | None = None, *, symbol_meta: dict | None = None):
+                 now: pd.Timestamp | None = None, *, symbol_meta: dict | None = None, latency: float = 0.0):
         super().__init__()
         if not isinstance(closes.index, pd.DatetimeIndex) or closes.index.tz is not None:
             raise TypeError("closes needs a tz-naive DatetimeIndex of session dates")
@@ -155,6 +159,11 @@ class ReplayYahooSession(requests.Session):
         self._faults: list[list] = []  # [kind, symbol or None, remaining count or None = forever]
         self._live: dict[str, float] = {}
         self.requests: list[tuple[str, str]] = []  # (method, url) of every request, in order
+        self.latency = latency
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.spans: list[tuple[str, float, float]] = []  # (url, start, end) of every answered request
+        self._released = threading.Event()  # ends "hang" faults early (clear_faults)
         self.chart_calls: collections.Counter = collections.Counter()  # chart requests per symbol
 
     # ---------------------------------------------------------------- public API
@@ -186,10 +195,12 @@ class ReplayYahooSession(requests.Session):
         """Answer the next `times` matching requests (None = every one) with fault `kind`.
 
         Chart kinds hit /v8/finance/chart, for `symbol` only if given: "429", "500", "502", "503",
-        "timeout" (requests ReadTimeout), "connection" (ConnectionError), "empty" (200, no bars),
+        "timeout" (requests ReadTimeout), "hang" (no answer until the request's timeout, or until
+        ``clear_faults``, then ReadTimeout), "connection" (ConnectionError), "empty" (200, no bars),
         "unknown" (404 not found), "nan" (200, every price and volume null), "consent" (redirect
         to Yahoo's cookie-consent form; the chart answers once it is accepted).
-        "crumb_429" / "crumb_timeout" hit /v1/test/getcrumb; "cookie_timeout" hits fc.yahoo.com.
+        "crumb_429" / "crumb_timeout" hit /v1/test/getcrumb; "cookie_timeout" and "cookie_hang" hit
+        fc.yahoo.com.
         Faults are used in the order they were added.
         """
         if kind not in _FAULT_TARGETS:
@@ -200,10 +211,12 @@ class ReplayYahooSession(requests.Session):
             raise ValueError("times must be >= 1 or None")
         with self._lock:
             self._faults.append([kind, symbol, times])
+            self._released.clear()
 
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._released.set()
 
     def set_live(self, symbol: str, price: float) -> None:
         """Make `price` the close of `symbol`'s bar for now's session date (added if missing)."""
@@ -223,9 +236,22 @@ class ReplayYahooSession(requests.Session):
         return self.send(self.prepare_request(req), timeout=timeout)
 
     def send(self, request, **kwargs):
-        """Answer a prepared request in-process; never calls the transport adapters."""
+        """Answer a prepared request in-process (after ``latency``); never calls the transport adapters."""
         with self._lock:
             self.requests.append((request.method, request.url))
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        start = time.monotonic()
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            return self._answer(request, **kwargs)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+                self.spans.append((request.url, start, time.monotonic()))
+
+    def _answer(self, request, **kwargs):
         parts = urlsplit(request.url)
         host = parts.hostname or ""
         path = unquote(parts.path)
@@ -234,7 +260,9 @@ class ReplayYahooSession(requests.Session):
             raise self._connection_error(host, parts.path)
 
         if host == "fc.yahoo.com":
-            if self._take_fault("cookie"):
+            if kind := self._take_fault("cookie"):
+                if kind == "cookie_hang":
+                    self._hang(kwargs.get("timeout"))
                 raise self._timeout(host, kwargs.get("timeout"))
             self._set_cookie()
             return self._respond(request, 404, b"", _HTML)  # Yahoo answers 404 but sets A3
@@ -276,6 +304,9 @@ class ReplayYahooSession(requests.Session):
             self.chart_calls[symbol] += 1
         kind = self._take_fault("chart", symbol)
         if kind == "timeout":
+            raise self._timeout(urlsplit(request.url).hostname, timeout)
+        if kind == "hang":
+            self._hang(timeout)
             raise self._timeout(urlsplit(request.url).hostname, timeout)
         if kind == "connection":
             raise self._connection_error(urlsplit(request.url).hostname, urlsplit(request.url).path)
@@ -482,6 +513,10 @@ class ReplayYahooSession(requests.Session):
                             self._faults.remove(fault)
                     return kind
         return None
+
+    def _hang(self, timeout):
+        """No answer until the client's timeout (yfinance's default 30 s if none), or clear_faults()."""
+        self._released.wait(timeout if isinstance(timeout, (int, float)) else 30)
 
     def _set_cookie(self):
         # yfinance caches the A3 cookie of the one .yahoo.com domain (see YfData._save_cookie_curlCffi).

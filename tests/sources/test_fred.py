@@ -97,7 +97,7 @@ async def test_outage_serves_stale_and_says_so(fred, replay, clock):
     replay.fail_next("connection", times=None)
     stale = await fred.closes(["DFF", "DGS2"])
     assert stale.provenance.stale and "cannot be reached" in stale.provenance.note
-    assert "STALE" in stale.provenance.describe(clock.now)
+    assert stale.provenance.describe(clock.now) == "FRED, last session 2026-02-20, 4 days old (FRED cannot be reached right now)"
     pd.testing.assert_frame_equal(stale.closes, first.closes)
 
 

@@ -87,8 +87,7 @@ async def test_outage_serves_stale_data_and_says_so(market, replay, clock):
     assert prices.closes.index[-1] == pd.Timestamp("2026-02-19")
     text = prices.provenance.describe(clock())
     assert text == (
-        "Yahoo Finance, last session 2026-02-19, STALE: last updated 24 h 0 min ago "
-        "(Yahoo Finance returned an error; try again shortly)"
+        "Yahoo Finance, last session 2026-02-19, 1 day old (Yahoo Finance returned an error; try again shortly)"
     )
 
 
@@ -121,7 +120,7 @@ async def test_auto_mode_falls_back_to_the_snapshot_and_says_so(yahoo, replay, c
     prices = await market.closes(["KRE", "SPY"])
     p = prices.provenance
     assert p.source == "snapshot" and not p.live
-    assert p.describe(clock()) == "snapshot data, last session 2026-02-20 (Yahoo Finance cannot be reached right now)"
+    assert p.describe(clock()) == "snapshot, last session 2026-02-20 (Yahoo Finance cannot be reached right now)"
     replay.clear_faults()
     clock.now += pd.Timedelta(minutes=1)  # past the first backoff: Yahoo is tried again
     again = await market.closes(["KRE", "SPY"])
@@ -207,7 +206,8 @@ async def test_snapshot_as_of_has_no_later_data():
     market = MarketData(SnapshotSource(as_of=pd.Timestamp("2023-03-13")))
     prices = await market.closes(["KRE"])
     assert prices.closes.index[-1] == pd.Timestamp("2023-03-13")
-    assert prices.provenance.describe() == "snapshot data, last session 2023-03-13"
+    assert prices.provenance.describe() == "snapshot, replay as of 2023-03-13"
+    assert not prices.provenance.stale and prices.provenance.replay
     weekend = MarketData(SnapshotSource(as_of=pd.Timestamp("2023-03-12")))
     assert weekend.last_session() == pd.Timestamp("2023-03-10")
 

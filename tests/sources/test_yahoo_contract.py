@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.errors import NotOnYahoo, RateLimited, Unreachable, UnknownSymbol, UpstreamError
+from analytics.errors import NoData, RateLimited, Unreachable, UpstreamError
 from analytics.sources.yahoo import YahooSource
 from tests.sources.conftest import AFTER_CLOSE
 
@@ -52,9 +52,10 @@ def test_one_429_is_absorbed_by_yfinance_retry(yahoo, replay):
         ("503", 2, UpstreamError, "returned an error"),
         ("timeout", 1, UpstreamError, "timed out"),
         ("connection", 1, Unreachable, "cannot be reached"),
-        ("empty", 1, UpstreamError, "returned an error"),
-        ("nan", 1, UpstreamError, "returned no prices"),
-        ("unknown", 2, NotOnYahoo, "Yahoo Finance has no symbol `KRE`"),
+        # Yahoo answered, without prices: a verdict on the symbol is MarketData's to make.
+        ("empty", 1, NoData, "No prices for `KRE`: Yahoo Finance answered without prices"),
+        ("nan", 1, NoData, "No prices for `KRE`: Yahoo Finance answered without prices"),
+        ("unknown", 2, NoData, "No prices for `KRE`: Yahoo Finance answered without prices"),
     ],
 )
 def test_each_fault_becomes_a_per_symbol_error(yahoo, replay, kind, times, error, message):
@@ -69,7 +70,7 @@ def test_each_fault_becomes_a_per_symbol_error(yahoo, replay, kind, times, error
 
 def test_unknown_symbol_cold(yahoo):
     fetched = yahoo.fetch(["ZZZZ", "KRE"], None, AFTER_CLOSE)
-    assert isinstance(fetched.errors["ZZZZ"], UnknownSymbol)
+    assert isinstance(fetched.errors["ZZZZ"], NoData)
     assert "ZZZZ" in str(fetched.errors["ZZZZ"])
     assert "KRE" in fetched.closes
 

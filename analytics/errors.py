@@ -66,9 +66,8 @@ class NotInSnapshot(UnknownSymbol, DataUnavailable):
 
     def _message(self) -> str:
         why = f", and {self.detail.rstrip('.')}" if self.detail else ""
-        return f"`{self.symbol}` is not in the offline snapshot{why}." + _suggest(
-            self.suggestions, "Closest symbols in the snapshot"
-        )
+        closest = _suggest(self.suggestions, "Closest symbols in the snapshot")
+        return f"`{self.symbol}` is not in the offline snapshot{why}." + (closest or " `/about` lists its symbols.")
 
 
 class UpstreamError(DataUnavailable):

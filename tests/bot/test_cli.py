@@ -164,7 +164,7 @@ ALL = ", ".join(HANDLERS)  # compare, performance, ... alerts replay: the regist
         (["alerts", "subscribe", "rule:kre"], f"`/alerts subscribe` works in Discord only; the terminal answers: {ALL}."),
         (["compare", "--chart", "x.gif"], "--chart x.gif: name a .png or .jpg file (got `.gif`)."),
         (["compare", "--chart", "."], "--chart . is a folder: name a file in it, e.g. chart.png."),
-        (["quote", "symbols:ZZZZ"], "Unknown symbol `ZZZZ`: not in the offline snapshot (47 symbols; try `marketbot ask about`)."),
+        (["quote", "symbols:ZZZZ"], "`ZZZZ` is not in the offline snapshot. `marketbot ask about` lists its symbols."),
     ],
 )  # fmt: skip
 def test_mistakes_are_one_line_saying_what_to_change(capsys, argv, message):
@@ -210,7 +210,7 @@ def test_snapshot_export_mistakes_are_one_line(capsys, tmp_path):
     assert capsys.readouterr().err == f"marketbot: The folder {tmp_path / 'no'} does not exist; create it or pick another.\n"
     assert main(["snapshot", "export", str(tmp_path / "prices.csv"), "--symbols", "ZZZZ"]) == 1
     assert capsys.readouterr().err == (
-        "marketbot: Unknown symbol `ZZZZ`: not in the offline snapshot (47 symbols; try `marketbot ask about`).\n"
+        "marketbot: `ZZZZ` is not in the offline snapshot. `marketbot ask about` lists its symbols.\n"
     )
     assert not (tmp_path / "prices.csv").exists()
 

@@ -19,9 +19,9 @@ async def test_performance_answers_the_good_symbols_and_names_the_unknown_one(se
     assert set(rows) == {"SPY", "IWM"}
     spy = raw_closes["SPY"].loc["2025-01-02"] / raw_closes["SPY"].loc["2024-01-02"] - 1
     assert rows["SPY"]["return_pct"] == pytest.approx(spy * 100, rel=1e-9)
-    assert answer.data["missing"] == [{"symbol": "ZZZZ", "reason": "`ZZZZ` is not in the offline snapshot."}]
+    assert answer.data["missing"] == [{"symbol": "ZZZZ", "reason": "`ZZZZ` is not in the offline snapshot. `/about` lists its symbols."}]
     assert answer.summary.endswith("; not shown: ZZZZ")
-    assert dict(answer.fields)["Not shown"] == "`ZZZZ` is not in the offline snapshot."
+    assert dict(answer.fields)["Not shown"] == "`ZZZZ` is not in the offline snapshot. `/about` lists its symbols."
     assert "ZZZZ" not in answer.footer  # the footer's basis lists what is shown
     json.loads(answer.to_json())
 
@@ -44,7 +44,7 @@ async def test_no_symbol_at_all_is_still_an_error(services):
 async def test_compare_says_which_side_failed(services, options, side):
     with pytest.raises(MarketbotError) as info:
         await ask(services, "compare", options)
-    assert str(info.value) == f"{side}: `ZZZZ` is not in the offline snapshot."
+    assert str(info.value) == f"{side}: `ZZZZ` is not in the offline snapshot. `/about` lists its symbols."
 
 
 # -- over the replayed Yahoo (the live path): Yahoo's "no data" for one symbol among good ones

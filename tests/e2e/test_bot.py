@@ -142,7 +142,7 @@ async def test_one_unknown_symbol_leaves_the_rest_answered_in_public(fake, bot):
     [embed] = message.embeds
     assert not message.ephemeral and embed["title"] == "Performance"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Not shown"] == "`ZZZZ` is not in the offline snapshot."
+    assert fields["Not shown"] == "`ZZZZ` is not in the offline snapshot. `/about` lists its symbols."
     assert sum(name.endswith(("(SPY)", "(IWM)")) for name in fields) == 2
 
 

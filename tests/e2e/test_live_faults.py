@@ -81,4 +81,4 @@ async def test_a_symbol_the_snapshot_lacks_is_missing_offline_not_unknown(fake, 
     message, _ = await ask(fake, "performance", option("symbols", "SPY BTC-USD"))
     [embed] = message.embeds
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Not shown"] == "`BTC-USD` is not in the offline snapshot, and Yahoo Finance timed out."
+    assert fields["Not shown"] == "`BTC-USD` is not in the offline snapshot, and Yahoo Finance timed out. `/about` lists its symbols."

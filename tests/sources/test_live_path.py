@@ -144,11 +144,11 @@ async def test_yahoo_unreachable_says_not_in_the_snapshot_and_suggests(replay, y
     replay.fail_next("connection", times=None)
     with pytest.raises(NotInSnapshot) as info:
         await market.closes(["BTC-USD"])
-    assert str(info.value) == "`BTC-USD` is not in the offline snapshot, and Yahoo Finance cannot be reached right now."
+    assert str(info.value) == "`BTC-USD` is not in the offline snapshot, and Yahoo Finance cannot be reached right now. `/about` lists its symbols."
     prices = await market.closes(["SPX", "RUT", "BRK.B", "KREE"], partial=True)
     assert list(prices.closes.columns) == ["^GSPC", "^RUT"]  # aliases, answered from the snapshot
     assert str(prices.missing["BRK-B"]) == (
-        "`BRK-B` is not in the offline snapshot, and Yahoo Finance cannot be reached right now."
+        "`BRK-B` is not in the offline snapshot, and Yahoo Finance cannot be reached right now. `/about` lists its symbols."
     )
     assert str(prices.missing["KREE"]).endswith("Closest symbols in the snapshot: `KRE`.")
 

@@ -249,7 +249,7 @@ async def test_partial_answer_offline_says_not_in_snapshot_and_why(yahoo, replay
     assert list(prices.closes.columns) == ["SPY"]
     assert prices.provenance.source == "snapshot"
     assert str(prices.missing["ZZZZ"]) == (
-        "`ZZZZ` is not in the offline snapshot, and Yahoo Finance cannot be reached right now."
+        "`ZZZZ` is not in the offline snapshot, and Yahoo Finance cannot be reached right now. `/about` lists its symbols."
     )
     assert str(prices.missing["GSPX"]) == (
         "`GSPX` is not in the offline snapshot, and Yahoo Finance cannot be reached right now. "

@@ -23,6 +23,7 @@ from bot.storage import Storage
 from bot.wiring import build_services
 from bot.workers import Workers
 from commands.alerts import Alerts
+from commands.buttons import ITEMS as ANSWER_BUTTONS
 from commands.errors import on_error
 from commands.registry import COGS
 from commands.respond import Responder
@@ -69,6 +70,7 @@ class MarketBot(Bot):
         for cog in COGS:
             await self.add_cog(cog(self.responder))
         await self.add_cog(Alerts(self.responder, self.storage, self.delivery.post_sample))
+        self.add_dynamic_items(*ANSWER_BUTTONS)  # clicks on answers' buttons, read from their custom_id (restarts included)
         self.loop_monitor.start()
         if self.job == "check":
             return  # REST only: one alert cycle, run by check_alerts()

@@ -16,7 +16,7 @@ from analytics.sessions import last_settled_session
 from bot.alert_cycle import CycleReport
 from bot.alert_schedule import JOB_ID, MISFIRE_GRACE, NEW_YORK, SETTLED_KEY, AlertScheduler, cycle_mode
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.sqlite_store import SqliteStore
 from bot.wiring import build_market_data
 
 T = pd.Timestamp
@@ -109,10 +109,10 @@ class CycleFake:
 
 
 @pytest.fixture
-def storage(tmp_path):
-    storage = Storage(tmp_path / "marketbot.db")
+async def storage(tmp_path):
+    storage = await SqliteStore.open(tmp_path / "marketbot.db")
     yield storage
-    storage.close()
+    await storage.close()
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ async def test_start_adds_the_job_and_runs_it_at_once(storage, market):
 
         await asyncio.wait_for(finished.wait(), 5)
         assert outcomes == [EVENT_JOB_EXECUTED] and cycle.modes == ["settled"]
-        assert storage.get_meta(SETTLED_KEY) == "2023-03-13"
+        assert await storage.get_meta(SETTLED_KEY) == "2023-03-13"
         next_run = sched.scheduler.get_job(JOB_ID).next_run_time
         assert dt.timedelta(seconds=115) < next_run - before < dt.timedelta(seconds=125)
     finally:
@@ -190,14 +190,14 @@ async def test_a_settled_tick_runs_once_per_session(storage, market):
     sched = scheduler(cycle, storage, market)
     report = await sched.tick()
     assert report is not None and report.session == T("2023-03-13")
-    assert storage.get_meta(SETTLED_KEY) == "2023-03-13"
+    assert await storage.get_meta(SETTLED_KEY) == "2023-03-13"
     assert await sched.tick() is None
     assert await sched.tick() is None
     assert cycle.modes == ["settled"]
 
 
 async def test_a_settled_session_already_judged_before_a_restart_is_not_judged_again(storage, market):
-    storage.set_meta(SETTLED_KEY, "2023-03-13")
+    await storage.set_meta(SETTLED_KEY, "2023-03-13")
     cycle = CycleFake()
     assert await scheduler(cycle, storage, market).tick() is None
     assert cycle.modes == []
@@ -213,7 +213,7 @@ async def test_a_settled_tick_that_judged_nothing_is_retried(storage, market, re
     cycle = CycleFake(report)
     sched = scheduler(cycle, storage, market)
     assert await sched.tick() is report
-    assert storage.get_meta(SETTLED_KEY) is None
+    assert await storage.get_meta(SETTLED_KEY) is None
     assert await sched.tick() is report
     assert cycle.modes == ["settled", "settled"]
 
@@ -225,7 +225,7 @@ async def test_an_intraday_tick_does_not_mark_the_session_done(storage):
     await sched.tick()
     await sched.tick()
     assert cycle.modes == ["intraday", "intraday"]
-    assert storage.get_meta(SETTLED_KEY) is None
+    assert await storage.get_meta(SETTLED_KEY) is None
 
 
 async def test_a_failing_cycle_is_logged_and_the_job_survives(storage, market, caplog):
@@ -235,11 +235,11 @@ async def test_a_failing_cycle_is_logged_and_the_job_survives(storage, market, c
         assert await sched.tick() is None
     (record,) = [r for r in caplog.records if r.name == "bot.alert_schedule"]
     assert record.getMessage() == "Alert cycle failed" and record.exc_info[0] is RuntimeError
-    assert storage.get_meta(SETTLED_KEY) is None
+    assert await storage.get_meta(SETTLED_KEY) is None
 
     cycle.error = None  # the next tick tries again
     assert (await sched.tick()).session == T("2023-03-13")
-    assert cycle.modes == ["settled", "settled"] and storage.get_meta(SETTLED_KEY) == "2023-03-13"
+    assert cycle.modes == ["settled", "settled"] and await storage.get_meta(SETTLED_KEY) == "2023-03-13"
 
 
 async def test_a_failing_job_run_does_not_stop_the_scheduler(storage, market):

@@ -15,6 +15,9 @@ nothing whenever they run; the alerts come from a later run on 2023-03-13, which
 sees them all at once. (A settled session is judged once, so subscribing while the
 bot judging it ticks races the tick: a subscription made just after it never gets
 that session's alert.)
+
+Everything runs twice: on SQLite (a file in the bot's home) and on PostgreSQL (a fresh
+database on a server the suite starts), each with a fake Discord of its own.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_server import FakeDiscord, Message
+from tests.pg_server import postgres_server  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -41,15 +46,48 @@ RETRY_AFTER = 0.5  # the injected 429's
 DIGESTS = 1_300_000_000_000_000_099  # a fourth text channel, for the daily digest
 
 
+@dataclass(frozen=True)
+class Home:
+    path: Path  # the bot's working directory and log
+    db: str  # its MARKETBOT_DB
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def engine(request) -> str:
+    return request.param
+
+
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def home(tmp_path_factory):
-    return tmp_path_factory.mktemp("alerts-bot")
+async def fake(engine):
+    """A fake Discord per engine: each run of the module starts with no messages."""
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
 
 
-def start_bot(fake: FakeDiscord, home, as_of: str = ALERT_DAY, **settings: str) -> BotProcess:
+@pytest.fixture(scope="module")
+def new_home(engine, tmp_path_factory, request):
+    """A fresh home for a fresh bot, with an empty database on the engine under test."""
+    server = request.getfixturevalue("postgres_server") if engine == "postgres" else None
+
+    def make(name: str) -> Home:
+        path = tmp_path_factory.mktemp(name)
+        return Home(path, server.create_database() if server else str(path / "marketbot.sqlite3"))
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def home(new_home) -> Home:
+    return new_home("alerts-bot")
+
+
+def start_bot(fake: FakeDiscord, home: Home, as_of: str = ALERT_DAY, **settings: str) -> BotProcess:
     return BotProcess(
-        fake.env(), home, MARKETBOT_AS_OF=as_of, MARKETBOT_ALERT_INTERVAL_SECONDS=str(INTERVAL), **settings
-    )
+        fake.env(), home.path, MARKETBOT_DB=home.db, MARKETBOT_AS_OF=as_of,
+        MARKETBOT_ALERT_INTERVAL_SECONDS=str(INTERVAL), **settings,
+    )  # fmt: skip
 
 
 async def connected(fake: FakeDiscord, bot: BotProcess) -> BotProcess:
@@ -129,6 +167,7 @@ async def test_subscribe_alert_once_restart_and_pause(fake, home):
     finally:
         assert await restarted.stop() == 0
     assert "Traceback" not in restarted.log, restarted.log  # the log of all three runs
+    assert f"Storage: {'PostgreSQL' if home.db.startswith('postgresql://') else 'SQLite'}" in restarted.log
 
 
 # -- a fresh bot: a role to mention, and a 429 and a 500 on the way ---------------------------
@@ -144,11 +183,11 @@ class Delivery:
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def delivery(fake, tmp_path_factory) -> Delivery:
+async def delivery(fake, new_home) -> Delivery:
     """A fresh bot: CHANNEL and OTHER subscribed in place, THIRD from CHANNEL with a role; then
     one `marketbot alerts check` sends all three together, while Discord answers the first post
     to CHANNEL 429 and the first to OTHER 500."""
-    home = tmp_path_factory.mktemp("alerts-delivery")
+    home = new_home("alerts-delivery")
     fake.set_channel_status(OTHER, None)  # the first test forbade it
     since = time.perf_counter()
     fake.add_text_channels([DIGESTS], listed=True)  # in GUILD_CREATE, as every channel of a real guild

@@ -27,6 +27,7 @@ from commands.alerts import alert_answer, digest_answer, watched_values
 from commands.answer import Answer
 from commands.render import to_embed, to_file
 from commands.services import Services
+from commands.subscriptions import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,9 @@ class AlertDelivery:
     async def _send(self, answer: Answer, due: Due) -> None:
         try:
             await self._send_with_retries(answer, due)
+        except StoreUnavailable as exc:  # an expected event (the store logged what the database said)
+            log.warning("Alert %s to channel %d: its outcome could not be recorded (%s); a restart settles it",
+                        due.key, due.subscription.channel_id, exc.detail)  # fmt: skip
         except Exception as exc:  # a task of its own: nobody else would see it
             log.exception("Alert %s to channel %d failed unexpectedly", due.key, due.subscription.channel_id)
             with contextlib.suppress(Exception):  # record it, so it does not stay claimed (in flight) for good
@@ -125,6 +129,10 @@ class AlertDelivery:
                         log.warning("Alert %s was taken over by another evaluator before it went out; not sent here", due.key)
                         return
                     message = await self._post(sub.channel_id, sub.role_id, answer, due.nonce)
+            except StoreUnavailable as exc:  # the attempt could not be recorded, so nothing went out: try again later
+                last_error = exc
+                log.warning("Alert to channel %d not sent yet: the database is unavailable; will retry", sub.channel_id)
+                continue
             except (discord.Forbidden, discord.NotFound) as exc:
                 what = "no permission to post there" if isinstance(exc, discord.Forbidden) else "the channel is gone"
                 reason = f"{what} (Discord {exc.status}, {due.event.session.date()}); fix it and subscribe again"

@@ -298,6 +298,42 @@ async def test_drain_timeout_cancels_stuck_posts_and_leaves_them_claimed(fake, s
     assert fake.channel_messages() == []
 
 
+async def test_each_posts_attempt_is_recorded_before_the_request_goes_out(fake, storage, delivery):
+    """After a crash, an alert never attempted is sent whatever the delay; this is what tells them apart."""
+    sub = await subscribe(storage, CHANNEL)
+    release = fake.hold("POST", POSTS)
+    await cycle(delivery, storage)
+    async with asyncio.timeout(TIMEOUT):
+        while not posts(fake):  # the request reached Discord, unanswered
+            await asyncio.sleep(0.01)
+    with closing(sqlite3.connect(storage.path)) as db:
+        ((state, attempted_at),) = db.execute("SELECT state, attempted_at FROM deliveries").fetchall()
+    assert state == "claimed" and attempted_at is not None
+    assert dt.datetime.fromisoformat(attempted_at) <= dt.datetime.now(dt.UTC)
+    release.set()
+    await delivery.drain(TIMEOUT)
+    assert rows(storage)[sub.id][0] == "sent"
+
+
+async def test_a_database_busy_at_the_attempt_posts_nothing_then_retries(fake, storage, delivery, caplog):
+    """The attempt cannot be recorded (another process holds the write lock): nothing goes out
+    unrecorded; once the database is free again the alert is posted, once."""
+    sub = await subscribe(storage, CHANNEL)
+    delivery.retry_pauses = (0.5, 0.5, 0.5)
+    with closing(sqlite3.connect(storage.path, isolation_level=None)) as other:
+        report = await cycle(delivery, storage)  # claimed before the lock is taken
+        other.execute("BEGIN IMMEDIATE")
+        async with asyncio.timeout(TIMEOUT):
+            while "database is unavailable; will retry" not in caplog.text:
+                await asyncio.sleep(0.01)
+        assert posts(fake) == []
+        other.execute("ROLLBACK")
+    await delivery.drain(TIMEOUT)
+    assert report.claimed == 1 and len(posts(fake, CHANNEL)) == 1 and len(fake.channel_messages()) == 1
+    assert rows(storage)[sub.id][0] == "sent"
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
+
+
 # ---------------------------------------------------------------- /alerts test
 
 

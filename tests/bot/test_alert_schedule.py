@@ -18,6 +18,7 @@ from bot.alert_schedule import JOB_ID, MISFIRE_GRACE, NEW_YORK, SETTLED_KEY, Ale
 from bot.settings import Settings
 from bot.sqlite_store import SqliteStore
 from bot.wiring import build_market_data
+from tests.pg_server import postgres_server  # noqa: F401  (a fixture)
 
 T = pd.Timestamp
 NOW = T("2026-11-24 15:00Z")
@@ -255,3 +256,38 @@ async def test_a_failing_job_run_does_not_stop_the_scheduler(storage, market):
         await sched.shutdown()
         await drain_loop()
     assert not sched.scheduler.running
+
+
+async def test_a_postgres_restart_mid_run_is_an_expected_event_and_the_next_tick_catches_up(postgres_server, market, caplog):
+    """The real cycle on a real PostgreSQL that restarts: the tick says why it did nothing (no traceback),
+    and the next one, with the server back, sends the session's alert."""
+    from bot.alert_cycle import AlertCycle
+    from bot.store import open_store
+    from commands.subscriptions import NewSubscription
+
+    store = await open_store(postgres_server.create_database())
+    sent = []
+
+    async def deliver(event, preset, prices, dues):
+        for due in dues:
+            assert await store.attempt(due.key)
+            await store.finish(due.key, message_id=1)
+            sent.append(due.key)
+
+    try:
+        await store.subscribe([NewSubscription(1, 2, "kre", "standard", None, 3)])
+        sched = scheduler(AlertCycle(market, store, deliver), store, market)
+        postgres_server.stop("fast")
+        try:
+            with caplog.at_level(logging.WARNING):
+                assert await sched.tick() is None
+        finally:
+            postgres_server.start()
+        assert "the database is unavailable" in caplog.text
+        assert not any(r.exc_info for r in caplog.records) and "Alert cycle failed" not in caplog.text
+        assert sent == []
+        report = await sched.tick()
+        assert report.claimed == 1 and [k.session for k in sent] == ["2023-03-13"]
+        assert await store.get_meta(SETTLED_KEY) == "2023-03-13"
+    finally:
+        await store.close()

@@ -175,3 +175,14 @@ async def test_a_write_locked_by_another_process_gives_up_quickly_with_a_clear_e
         other.execute("ROLLBACK")
     assert await storage.subscriptions() == []  # nothing was changed
 
+
+
+def test_marketbot_db_keeps_a_url_as_a_url_and_a_path_as_a_path(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from bot.settings import Settings
+
+    monkeypatch.setenv("MARKETBOT_DB", "postgresql://bot:secret@db.internal:5433/marketbot")
+    assert Settings().db == "postgresql://bot:secret@db.internal:5433/marketbot"  # never Path("postgresql:/...")
+    monkeypatch.setenv("MARKETBOT_DB", str(tmp_path / "x.sqlite3"))
+    assert Settings().db == tmp_path / "x.sqlite3" and isinstance(Settings().db, Path)

@@ -262,3 +262,47 @@ async def test_the_daily_digest_is_posted_once_after_the_settled_session(fake, d
     assert digest.attachment_names == [] and digest.content == ""  # compact: no chart, no ping
     assert "As of close 2023-03-13" in embed["footer"]["text"]
     assert "will retry" not in delivery.log and "Traceback" not in delivery.log, delivery.log
+
+
+# -- a database that cannot write: the answer still comes in time, and says so ----------------
+
+
+def hold_write_lock(db: str):
+    """Another process holding the database's write lock (SQLite) or the subscriptions table (PostgreSQL)."""
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        conn = psycopg.connect(db)
+        conn.execute("LOCK TABLE subscriptions IN EXCLUSIVE MODE")  # writes wait; reads go on
+        return conn
+    import sqlite3
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+async def test_subscribe_while_the_database_is_locked_answers_in_time_and_changes_nothing(fake, new_home):
+    home = new_home("alerts-busy")
+    bot = await connected(fake, subscriber(fake, home))
+    try:
+        lock = hold_write_lock(home.db)
+        try:
+            interaction = await fake.inject_command(
+                "alerts", [{"name": "subscribe", "options": [{"name": "rule", "value": "kre"}]}],
+                permissions=MANAGE_GUILD, channel_id=THIRD,
+            )  # fmt: skip
+            started = time.perf_counter()
+            await interaction.deferred(3)  # acknowledged within Discord's 3 s, whatever the database does
+            await until(lambda: any(m.kind == "followup" for m in interaction.messages))
+            [answer] = [m for m in interaction.messages if m.kind == "followup"]
+            assert answer.at - started < 10
+        finally:
+            lock.rollback()
+            lock.close()
+        assert answer.ephemeral
+        assert answer.content == "Alert settings cannot be saved or read right now; nothing was changed. Try again in a minute."
+        assert f"<#{THIRD}>" not in await list_subscriptions(fake)  # and indeed nothing was
+    finally:
+        assert await bot.stop() == 0
+    assert "Something went wrong" not in bot.log and "Traceback" not in bot.log, bot.log

@@ -32,7 +32,7 @@ from analytics.sources.base import Prices
 from analytics.sources.market_data import MarketData
 from bot.store import Store
 from commands.alerts import SYMBOLS
-from commands.subscriptions import AlertKey, Claim, Subscription
+from commands.subscriptions import AlertKey, Claim, StoreUnavailable, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,10 @@ class AlertCycle:
         report = CycleReport(mode)
         try:
             evaluator = await self.storage.is_evaluator()
+        except StoreUnavailable as exc:  # the database is down or restarting: the next tick tries again
+            log.warning("Alert cycle skipped: the database is unavailable (%s)", exc.detail)
+            report.skipped.append(f"the database is unavailable: {exc.detail}")
+            return report
         except MarketbotError as exc:  # e.g. the lock file cannot be created, the database is down: say so, every cycle
             log.error("Alert cycle skipped: %s", exc)
             report.skipped.append(str(exc))

@@ -33,7 +33,9 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 CONNECT_TIMEOUT = 5  # seconds to reach the server
-POOL_WAIT = 5.0  # seconds to get a pooled connection (e.g. while the server restarts)
+# Seconds to wait for a pooled connection: a fan-out's records queue for the pool (and slash
+# commands defer first), so only a server that stays unreachable this long is an error.
+POOL_WAIT = 30.0
 # A write waits this long for a row lock; a statement runs this long at most. Slash
 # commands answer after a deferral, so a stuck database means a clear message, not a hang.
 SESSION_OPTIONS = "-c lock_timeout=2000 -c statement_timeout=60000 -c idle_in_transaction_session_timeout=60000"
@@ -86,25 +88,25 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-# The alerts asked for, as a relation (one array per column), without notables whose session had a sharp one.
+# The alerts asked for: one event's (rule, session, level, headline) for many subscriptions, as a
+# relation, without notables whose session already had a sharp alert for that subscription.
 _INPUT = """
-    SELECT t.* FROM unnest(%(ids)s::bigint[], %(rules)s::text[], %(sessions)s::text[], %(levels)s::text[],
-                           %(headlines)s::text[]) AS t (subscription_id, rule, session, level, headline)
-    WHERE NOT (t.level = 'notable' AND EXISTS (
+    SELECT t.subscription_id, %(rule)s::text AS rule, %(session)s::text AS session, %(level)s::text AS level
+    FROM unnest(%(ids)s::bigint[]) AS t (subscription_id)
+    WHERE NOT (%(level)s::text = 'notable' AND EXISTS (
         SELECT 1 FROM deliveries s
-        WHERE s.subscription_id = t.subscription_id AND s.rule = t.rule AND s.session = t.session AND s.level = 'sharp'))
+        WHERE s.subscription_id = t.subscription_id AND s.rule = %(rule)s AND s.session = %(session)s AND s.level = 'sharp'))
 """
 _CLAIM_NEW = f"""
     INSERT INTO deliveries (subscription_id, rule, session, level, state, headline, claimed_at, claimed_by)
-    SELECT subscription_id, rule, session, level, 'claimed', headline, now(), %(run)s FROM ({_INPUT}) AS input
+    SELECT subscription_id, rule, session, level, 'claimed', %(headline)s, now(), %(run)s FROM ({_INPUT}) AS input
     ON CONFLICT DO NOTHING
-    RETURNING subscription_id, rule, session, level
+    RETURNING subscription_id
 """
 # A dead run's unfinished claims: resent if never attempted or attempted within the nonce window, else failed.
 _CLAIM_STALE = f"""
     WITH stale AS (
-        SELECT d.subscription_id, d.rule, d.session, d.level,
-               (d.attempted_at IS NULL OR d.attempted_at > now() - %(window)s) AS resend
+        SELECT d.subscription_id, (d.attempted_at IS NULL OR d.attempted_at > now() - %(window)s) AS resend
         FROM deliveries d JOIN ({_INPUT}) AS input USING (subscription_id, rule, session, level)
         WHERE d.state = 'claimed' AND d.claimed_by <> %(run)s
         FOR UPDATE OF d SKIP LOCKED
@@ -115,12 +117,19 @@ _CLAIM_STALE = f"""
         finished_at = CASE WHEN stale.resend THEN NULL ELSE now() END,
         error       = CASE WHEN stale.resend THEN NULL ELSE %(interrupted)s END
     FROM stale
-    WHERE (d.subscription_id, d.rule, d.session, d.level) = (stale.subscription_id, stale.rule, stale.session, stale.level)
-    RETURNING d.subscription_id, d.rule, d.session, d.level, stale.resend
+    WHERE d.subscription_id = stale.subscription_id AND d.rule = %(rule)s AND d.session = %(session)s AND d.level = %(level)s
+    RETURNING d.subscription_id, stale.resend
 """
 _KEY_MATCH = "subscription_id = %s AND rule = %s AND session = %s AND level = %s"
-SUBSCRIPTION_COLUMNS = "id, guild_id, channel_id, rule, preset, role_id, created_by, created_at, paused_reason"
-DELIVERY_COLUMNS = "subscription_id, rule, session, level, state, headline, claimed_at, finished_at, message_id, error"
+# Times as the ISO text the records carry (the same as SQLite's), made by the server: no per-row Python.
+_ISO = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"')"""
+SUBSCRIPTION_COLUMNS = (
+    f"id, guild_id, channel_id, rule, preset, role_id, created_by, {_ISO.format('created_at')}, paused_reason"
+)
+DELIVERY_COLUMNS = (
+    f"subscription_id, rule, session, level, state, headline, {_ISO.format('claimed_at')}, {_ISO.format('finished_at')}, "
+    "message_id, error"
+)
 
 # What a database can be expected to say (down, restarting, full, read-only, locked, slow); not bugs.
 _UNAVAILABLE = (psycopg.OperationalError, psycopg.InternalError, psycopg.errors.ReadOnlySqlTransaction, PoolTimeout)
@@ -163,7 +172,7 @@ class PostgresStore:
         pool = AsyncConnectionPool(
             url,
             min_size=1,
-            max_size=8,
+            max_size=10,
             open=False,
             timeout=POOL_WAIT,
             check=AsyncConnectionPool.check_connection,  # a server restart leaves dead connections behind
@@ -216,18 +225,25 @@ class PostgresStore:
             return True
 
     async def _still_held(self, conn: psycopg.AsyncConnection) -> bool:
+        """Asked on the lock's own connection: a dropped connection has lost it (a half-open one that
+        does not answer in time is given up too; the server frees its lock once it notices)."""
         try:
-            row = await (
-                await conn.execute(
-                    """
-                    SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
-                                   AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 2 AND granted)
-                    """,
-                    (LOCK_SPACE, EVALUATOR),
-                )
-            ).fetchone()
-        except psycopg.Error:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                return await self._holds(conn)
+        except (psycopg.Error, TimeoutError):
             return False
+
+    @staticmethod
+    async def _holds(conn: psycopg.AsyncConnection) -> bool:
+        row = await (
+            await conn.execute(
+                """
+                SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+                               AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 2 AND granted)
+                """,
+                (LOCK_SPACE, EVALUATOR),
+            )
+        ).fetchone()
         return bool(row[0])
 
     async def _drop_evaluator(self) -> None:
@@ -270,7 +286,7 @@ class PostgresStore:
                         (sub.guild_id, sub.channel_id, sub.rule, sub.preset, sub.role_id, sub.created_by),
                     )
                 ).fetchone()
-                saved.append((_subscription(row[:-1]), row[-1]))
+                saved.append((Subscription(*row[:-1]), row[-1]))
         return saved
 
     @_translated
@@ -292,7 +308,7 @@ class PostgresStore:
             where.append("paused_reason IS NULL")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = await self._all(f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions {clause} ORDER BY id", args)
-        return [_subscription(row) for row in rows]
+        return [Subscription(*row) for row in rows]
 
     @_translated
     async def pause(self, subscription_id: int, reason: str) -> None:
@@ -307,15 +323,24 @@ class PostgresStore:
 
     @_translated
     async def _claim(self, claims: Sequence[Claim], resend_within: dt.timedelta) -> list[AlertKey]:
-        args = {"run": self.run_id, "window": resend_within, "interrupted": INTERRUPTED, **_columns(claims)}
+        # A cycle claims one event for many subscriptions: one statement per event, its ids as one array.
+        events: dict[tuple[str, str, str, str], list[int]] = {}
+        for claim in claims:
+            key = claim.key
+            events.setdefault((key.rule, key.session, key.level, claim.headline), []).append(key.subscription_id)
+        taken: set[AlertKey] = set()
         async with self._pool.connection() as conn, conn.transaction():
             cursor = conn.cursor()
-            await cursor.execute(_CLAIM_NEW, args)
-            taken = {AlertKey(*row) for row in await cursor.fetchall()}
-            rest = [c for c in claims if c.key not in taken]
-            if rest:
-                await cursor.execute(_CLAIM_STALE, {**args, **_columns(rest)})
-                taken.update(AlertKey(*row[:4]) for row in await cursor.fetchall() if row[4])
+            for (rule, session, level, headline), ids in events.items():
+                args = {"run": self.run_id, "window": resend_within, "interrupted": INTERRUPTED, "rule": rule,
+                        "session": session, "level": level, "headline": headline, "ids": ids}  # fmt: skip
+                await cursor.execute(_CLAIM_NEW, args)
+                new = {row[0] for row in await cursor.fetchall()}
+                rest = [i for i in ids if i not in new]
+                if rest:
+                    await cursor.execute(_CLAIM_STALE, {**args, "ids": rest})
+                    new.update(row[0] for row in await cursor.fetchall() if row[1])
+                taken.update(AlertKey(i, rule, session, level) for i in new)
         return [c.key for c in claims if c.key in taken]  # in the order asked
 
     @_translated
@@ -355,7 +380,7 @@ class PostgresStore:
             """,
             (ids,),
         )
-        return {row[0]: Delivery(*(_text(v) for v in row)) for row in rows}
+        return {row[0]: Delivery(*row) for row in rows}
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -392,22 +417,3 @@ def describe(url: str) -> str:
     except psycopg.Error:
         return "PostgreSQL (an unreadable MARKETBOT_DB URL)"
     return f"PostgreSQL {parts.get('dbname', '')} on {parts.get('host', 'localhost')}:{parts.get('port', 5432)}"
-
-
-def _columns(claims: Sequence[Claim]) -> dict[str, list]:
-    return {
-        "ids": [c.key.subscription_id for c in claims],
-        "rules": [c.key.rule for c in claims],
-        "sessions": [c.key.session for c in claims],
-        "levels": [c.key.level for c in claims],
-        "headlines": [c.headline for c in claims],
-    }
-
-
-def _text(value: Any) -> Any:
-    """Timestamps as the ISO strings the records carry (the same as SQLite's)."""
-    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds") if isinstance(value, dt.datetime) else value
-
-
-def _subscription(row: Sequence[Any]) -> Subscription:
-    return Subscription(*(_text(v) for v in row))

@@ -1,4 +1,4 @@
-"""Buttons on answers: other windows, swap, another pair; they keep working after a restart.
+"""Buttons on answers: other windows, swap, another pair, alert me; they keep working after a restart.
 
 A button's ``custom_id`` is the whole question it asks, versioned:
 ``mb1:compare:^RUT:^GSPC:ytd:`` is ``marketbot ask compare a:^RUT b:^GSPC start:ytd end:``
@@ -8,6 +8,9 @@ the item classes below (``Client.add_dynamic_items``), so a click is read from i
 
 Who sees what: the person who asked edits their answer in place; anyone else's click
 is answered privately, with buttons of its own, so nobody changes someone else's answer.
+``alert me`` (on /compare ^RUT ^GSPC and /banks) subscribes the channel clicked in to the
+matching rule at the standard sensitivity, for people who may change alerts (Manage Server
+or Manage Channels, checked here); others get the reason privately.
 
 When buttons are disabled: a button asks the answer's question with one option changed,
 on the data of the moment of the click (an answer without an end date is refreshed to the
@@ -34,8 +37,10 @@ from discord import app_commands
 
 from analytics.errors import InvalidSymbol, MarketbotError
 from analytics.symbols import normalize_symbol
+from commands.alerts import RULE_HELP, SubscriptionStore, can_manage_alerts
 from commands.answer import Handler, check_options
 from commands.errors import EXPIRED, explain
+from commands.subscriptions import NewSubscription
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,8 @@ WINDOWS = (("1m", "1m"), ("YTD", "ytd"), ("1y", "1y"), ("since Oct-2022 low", "o
 # the last close, KRE's worst day of March 2023, the eve of SVB's failure, the Oct-2022 low.
 BANK_DAYS = (("latest", ""), ("March 2023 (13th)", "2023-03-13"), ("eve of SVB", "svb"), ("Oct-2022 low", "oct-2022-low"))
 PAIRS = (("^RUT", "^GSPC"), ("IWM", "SPY"), ("KRE", "SPY"), ("KRE", "XLF"), ("QQQ", "SPY"))
+ALERT_PAIR = ("^RUT", "^GSPC")  # the pair the ratio rule watches
+ALERT_PRESET = "standard"
 
 
 class Unreadable(MarketbotError):
@@ -107,6 +114,8 @@ def compare_view(handler: Handler, options: dict[str, str], today: pd.Timestamp)
     a, b = shown.kwargs["a"], shown.kwargs["b"]
     items: list[discord.ui.Item] = _windows(handler, shown, today)
     items.append(_ask(handler, shown.with_(a=b, b=a), today, "swap", row=1))
+    if _pair(a, b) == ALERT_PAIR:
+        items.append(AlertButton.make("ratio"))
     items.append(PairMenu.make(shown, _pair(a, b)))
     return _view(items)
 
@@ -118,9 +127,8 @@ def performance_view(handler: Handler, options: dict[str, str], today: pd.Timest
 def banks_view(handler: Handler, options: dict[str, str], today: pd.Timestamp) -> discord.ui.View:
     shown = Question.of("banks", options)
     current = shown.kwargs["as_of"].strip().lower()
-    return _view([
-        _ask(handler, shown.with_(as_of=value), today, label, current=value == current) for label, value in BANK_DAYS
-    ])  # fmt: skip
+    days = [_ask(handler, shown.with_(as_of=value), today, label, current=value == current) for label, value in BANK_DAYS]
+    return _view([*days, AlertButton.make("kre")])
 
 
 VIEWS = {"compare": compare_view, "performance": performance_view, "banks": banks_view}
@@ -211,7 +219,43 @@ class PairMenu(discord.ui.DynamicItem[discord.ui.Select], template=rf"{VERSION}:
         return Question.of("compare", {"a": pair[0], "b": pair[1], "start": start, "end": end})
 
 
-class Outdated(discord.ui.DynamicItem[discord.ui.Button], template=rf"mb(?!1:(?:{'|'.join(OPTIONS)}|pair):).*"):
+class AlertButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"{VERSION}:alert:.*"):
+    """Subscribes the channel clicked in to a rule (``mb1:alert:ratio``), for those who may change alerts."""
+
+    @classmethod
+    def make(cls, rule: str) -> AlertButton:
+        return cls(discord.ui.Button(label="alert me", emoji="🔔", custom_id=f"{VERSION}:alert:{rule}", row=1))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /) -> AlertButton:  # type: ignore[override]
+        return cls(item)  # type: ignore[arg-type]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            rule = self.custom_id.removeprefix(f"{VERSION}:alert:")
+            if rule not in ("ratio", "kre"):
+                raise Unreadable(_outdated())
+            can_manage_alerts(interaction)  # raises the reason, answered privately
+            # Deferred first: Discord's 3 s cannot depend on the database.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            store: SubscriptionStore = interaction.client.storage  # type: ignore[attr-defined]  # the bot's Store
+            text = await subscribe(store, interaction.guild_id, interaction.channel_id, rule, interaction.user.id)  # type: ignore[arg-type]
+            await interaction.followup.send(text, ephemeral=True)
+        except Exception as error:
+            await explain_privately(interaction, error, self.custom_id)
+
+
+async def subscribe(store: SubscriptionStore, guild_id: int, channel_id: int, rule: str, user_id: int) -> str:
+    """The channel's subscription to ``rule`` at the standard sensitivity; one already there is left as it is."""
+    for sub in await store.subscriptions(guild_id):
+        if (sub.channel_id, sub.rule) == (channel_id, rule):
+            return f"<#{channel_id}> already gets {rule} alerts ({sub.preset}); `/alerts subscribe` changes them."
+    await store.subscribe([NewSubscription(guild_id, channel_id, rule, ALERT_PRESET, None, user_id)])
+    return (f"Subscribed: <#{channel_id}> gets {rule} alerts ({RULE_HELP[rule]}), {ALERT_PRESET} sensitivity. "
+            "`/alerts list` shows them, `/alerts unsubscribe` stops them, `/alerts test` checks I can post here.")  # fmt: skip
+
+
+class Outdated(discord.ui.DynamicItem[discord.ui.Button], template=rf"mb(?!1:(?:{'|'.join(OPTIONS)}|pair|alert):).*"):
     """Any other marketbot custom_id: an older (or newer) version's, or garbled."""
 
     @classmethod
@@ -222,7 +266,7 @@ class Outdated(discord.ui.DynamicItem[discord.ui.Button], template=rf"mb(?!1:(?:
         await explain_privately(interaction, Unreadable(_outdated()), self.custom_id)
 
 
-ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AskButton, PairMenu, Outdated)
+ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AskButton, PairMenu, AlertButton, Outdated)
 
 
 # -- a click: the same path as the slash command ---------------------------------------------------

@@ -16,6 +16,7 @@ from commands.buttons import (
     ITEMS,
     MAX_CUSTOM_ID,
     OPTIONS,
+    AlertButton,
     AskButton,
     Outdated,
     PairMenu,
@@ -102,9 +103,17 @@ async def test_compare_buttons():  # in a loop, as in the bot: a view needs one 
         "since Oct-2022 low": ("mb1:compare:^RUT:^GSPC:oct-2022-low:", False),
         "max": ("mb1:compare:^RUT:^GSPC:max:", False),
         "swap": ("mb1:compare:^GSPC:^RUT:1y:", False),
+        "alert me": ("mb1:alert:ratio", False),
         "menu": ("mb1:pair:1y:", False),
     }
     assert view.is_finished()  # never stored by discord.py: the registered item classes answer clicks
+
+
+@pytest.mark.parametrize(("a", "b", "alert"), [("^rut", "^gspc", True), ("IWM", "SPY", False), ("^GSPC", "^RUT", False)])
+def test_alert_me_is_on_the_ratio_rules_pair_only(a, b, alert):
+    view = compare_view(compare.handle, {"a": a, "b": b, "start": "1y", "end": ""}, TODAY)
+    assert ("alert me" in ids(view)) == alert
+    assert handled_by("mb1:alert:ratio") == [AlertButton] and handled_by("mb1:alert:digest") == [AlertButton]
 
 
 def test_a_window_the_answer_cannot_have_is_disabled():
@@ -121,6 +130,7 @@ def test_performance_and_banks_buttons():
         "March 2023 (13th)": ("mb1:banks:2023-03-13", False),
         "eve of SVB": ("mb1:banks:svb", True),
         "Oct-2022 low": ("mb1:banks:oct-2022-low", False),
+        "alert me": ("mb1:alert:kre", False),
     }
 
 

@@ -53,8 +53,9 @@ async def ask(fake: FakeDiscord, name: str, *options: dict, user_id: int) -> Mes
     return await interaction.answered(TIMEOUT)
 
 
-async def click(fake: FakeDiscord, message: Message, custom_id: str, *, user_id: int, values: list[str] | None = None):
-    interaction = await fake.inject_component(message, custom_id, user_id=user_id, values=values)
+async def click(fake: FakeDiscord, message: Message, custom_id: str, *, user_id: int, values: list[str] | None = None,
+                permissions: int = FakeDiscord.DEFAULT_PERMISSIONS):  # fmt: skip
+    interaction = await fake.inject_component(message, custom_id, user_id=user_id, values=values, permissions=permissions)
     return interaction, await interaction.answered(TIMEOUT)
 
 
@@ -71,7 +72,7 @@ async def test_window_buttons_edit_the_askers_answer_to_what_the_slash_command_a
     asker = next(_users)
     answer = await ask(fake, "compare", *compare_options(), user_id=asker)
     shown = buttons(answer)
-    assert [label for label in shown] == ["1m", "YTD", "1y", "since Oct-2022 low", "max", "swap", "Another pair"]
+    assert list(shown) == ["1m", "YTD", "1y", "since Oct-2022 low", "max", "swap", "alert me", "Another pair"]
     assert shown["since Oct-2022 low"]["disabled"] and shown["since Oct-2022 low"]["style"] == 1  # the window shown
     assert shown["1m"]["custom_id"] == f"mb1:compare:^RUT:^GSPC:1m:{END}"
     for label, start in (("1m", "1m"), ("YTD", "ytd"), ("1y", "1y")):
@@ -125,7 +126,7 @@ async def test_performance_and_banks_buttons(fake, bot):
     assert edited.embeds == slash.embeds and edited.embeds[0]["description"].startswith("Best: Nvidia +1,477.2%")
 
     answer = await ask(fake, "banks", user_id=asker)
-    assert list(buttons(answer)) == ["latest", "March 2023 (13th)", "eve of SVB", "Oct-2022 low"]
+    assert list(buttons(answer)) == ["latest", "March 2023 (13th)", "eve of SVB", "Oct-2022 low", "alert me"]
     assert buttons(answer)["latest"]["disabled"]
     _, edited = await click(fake, answer, buttons(answer)["March 2023 (13th)"]["custom_id"], user_id=asker)
     assert edited.embeds[0]["description"].startswith("Regional-bank stress is SEVERE on 2023-03-13: KRE -12.3% (z -4.9)")
@@ -162,6 +163,31 @@ async def test_a_button_from_an_older_marketbot_is_answered_privately(fake, bot)
         interaction, reply = await click(fake, answer, custom_id, user_id=asker)
         assert reply.ephemeral and "older marketbot" in reply.content
     assert "Traceback" not in bot.log
+
+
+MEMBER = 0x400 | 0x800  # view channel, send messages: no Manage Server, no Manage Channels
+
+
+async def alert_list(fake: FakeDiscord) -> str:
+    return (await ask(fake, "alerts", {"name": "list", "type": 1}, user_id=next(_users))).content
+
+
+@pytest.mark.parametrize(("command", "options", "rule"), [("compare", compare_options(), "ratio"), ("banks", [], "kre")])
+async def test_alert_me_subscribes_the_channel_for_managers_only(fake, bot, command, options, rule):
+    answer = await ask(fake, command, *options, user_id=next(_users))
+    alert = buttons(answer)["alert me"]
+    assert alert["custom_id"] == f"mb1:alert:{rule}"
+    _, refused = await click(fake, answer, alert["custom_id"], user_id=next(_users), permissions=MEMBER)
+    assert refused.ephemeral and refused.content == "Changing alerts needs the Manage Server or Manage Channels permission."
+    channel = f"<#{FakeDiscord.CHANNEL_ID}>"
+    assert f"{channel} {rule} " not in await alert_list(fake)  # nothing was stored
+    manager = next(_users)
+    _, done = await click(fake, answer, alert["custom_id"], user_id=manager)
+    assert done.ephemeral and done.content.startswith(f"Subscribed: {channel} gets {rule} alerts (")
+    assert f"{channel} {rule} (standard): active; no alert yet" in await alert_list(fake)
+    _, again = await click(fake, answer, alert["custom_id"], user_id=manager)
+    assert again.content.startswith(f"{channel} already gets {rule} alerts (standard)")
+    assert [m.kind for m in fake.messages if m.id == answer.id] == ["followup"]  # the answer is untouched
 
 
 async def test_clicks_keep_working_after_a_restart(fake, bot):

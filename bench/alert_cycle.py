@@ -1,10 +1,10 @@
-"""One alert cycle at scale: time, memory and upstream requests (issue 5).
+"""One alert cycle at scale: time, memory and upstream requests (issues 5 and 11).
 
-N subscriptions over G guilds (10 channels a guild) in a fresh SQLite
-database, judged on the bundled snapshot as of 2023-03-13 (KRE's sharp day, so
+N subscriptions over G guilds (10 channels a guild) in a fresh database (SQLite,
+and PostgreSQL on a server this script starts, or --pg-url's), judged on the bundled snapshot as of 2023-03-13 (KRE's sharp day, so
 alerts fire). Only Discord is faked. As AlertDelivery does, ``deliver`` hands
-each due to a task of its own, which records it as sent (``Storage.finish``
-through ``storage.run``); the cycle does not wait for them. "drain" is the time
+each due to a task of its own, which records its attempt and then its result
+(``Store.attempt``, ``Store.finish``); the cycle does not wait for them. "drain" is the time
 those records take after the cycle (in the bot they are paced by Discord's rate
 limit: see bench/alert_delivery.py). "no finish" records nothing. Target: well
 under a second for 10,000 subscriptions, cost growing with symbols, not
@@ -13,12 +13,14 @@ subscriptions.
 - cold: a new MarketData (first data load included; the snapshot CSV itself is
   read once per process, timed separately); warm: data already loaded.
 - 2nd: the same cycle again on the same DB: everything is claimed, claims 0.
-- Each timed cycle runs on a fresh copy of one database built per size; the
-  setup (Storage.subscribe in a loop) is not part of the measured figures.
-- Memory: tracemalloc peak during one cycle (a separate, untimed run) and the
+- Each timed cycle runs on a fresh copy of one database built per size and engine
+  (a file copy; PostgreSQL's CREATE DATABASE ... TEMPLATE); the setup (Store.subscribe)
+  is not part of the measured figures.
+- Memory: tracemalloc peak during one cycle (a separate, untimed run, no records) and the
   process's max RSS after that size's runs (monotonic over the whole process).
 
-Run: python bench/alert_cycle.py [--subs 10000 --guilds 1000 --runs 3]
+Run: python bench/alert_cycle.py [--subs 10000 --guilds 1000 --runs 3 --sizes 1000,100000
+     --engines sqlite,postgres --pg-url postgresql://...]
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ import pandas as pd
 from analytics import alerts as rules
 from analytics.sources.snapshot import load_snapshot
 from bot.alert_cycle import AlertCycle, CycleReport
+from bot.alert_delivery import CONCURRENT_SENDS
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.store import Store, open_store
 from bot.wiring import build_market_data
 from commands.alerts import SYMBOLS
 from commands.subscriptions import RULE_CHOICES, NewSubscription
@@ -88,14 +91,43 @@ def plan(subs: int, guilds: int, seed: int = 5) -> list[NewSubscription]:
     return out
 
 
-def build_template(path: Path, subs: list[NewSubscription]) -> float:
-    storage = Storage(path)
-    started = time.perf_counter()
-    for sub in subs:
-        storage.subscribe(sub)
-    elapsed = time.perf_counter() - started
-    storage.close()  # the last connection closing checkpoints the WAL into the file
-    return elapsed
+class Databases:
+    """Fresh copies of one template database per size, on one engine."""
+
+    def __init__(self, engine: str, workdir: Path, pg_url: str | None) -> None:
+        self.engine, self.workdir, self.pg_url = engine, workdir, pg_url
+        self._names = iter(range(10**6))
+
+    def target(self, name: str) -> str:
+        if self.engine == "sqlite":
+            return str(self.workdir / f"{name}.db")
+        return self.pg_url.rsplit("/", 1)[0] + f"/{name}"
+
+    async def build_template(self, name: str, subs: list[NewSubscription]) -> float:
+        if self.engine == "postgres":
+            self._admin(f"CREATE DATABASE {name}")
+        storage = await open_store(self.target(name))
+        started = time.perf_counter()
+        for start in range(0, len(subs), 1000):
+            await storage.subscribe(subs[start : start + 1000])
+        elapsed = time.perf_counter() - started
+        await storage.close()  # SQLite: the last connection closing checkpoints the WAL into the file
+        self.template = name
+        return elapsed
+
+    async def fresh(self, label: str) -> Store:
+        name = f"{self.template}_{label}_{next(self._names)}".replace("-", "_")
+        if self.engine == "sqlite":
+            shutil.copyfile(self.target(self.template), self.target(name))
+        else:
+            self._admin(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+        return await open_store(self.target(name))
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.pg_url, autocommit=True) as conn:
+            conn.execute(sql)
 
 
 def new_market():
@@ -108,7 +140,7 @@ class Phases:
     """Seconds spent in each part of a cycle (wrappers on this run's instances)."""
 
     seconds: Counter = field(default_factory=Counter)
-    alerts_claimed_over: int = 0  # alerts passed to Storage.claim
+    alerts_claimed_over: int = 0  # alerts passed to Store.claim
     fetches: int = 0  # calls into source.fetch
     dues: int = 0
     finishes: int = 0
@@ -122,7 +154,7 @@ class Phases:
         self.seconds[name] += time.perf_counter() - started
 
 
-def instrument(storage: Storage, market, phases: Phases) -> None:
+def instrument(storage: Store, market, phases: Phases) -> None:
     """Time the cycle's parts by wrapping bound methods on these instances only."""
 
     def sync(name: str, method: Callable, count: Callable | None = None) -> Callable:
@@ -144,8 +176,21 @@ def instrument(storage: Storage, market, phases: Phases) -> None:
     def counted_fetch(args) -> None:
         phases.fetches += 1
 
-    storage.subscriptions = sync("load subs", storage.subscriptions)
-    storage.claim = sync("claim", storage.claim, counted_claim)
+    def timed_async(name: str, method: Callable, count: Callable | None = None) -> Callable:
+        @functools.wraps(method)
+        async def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                phases.add(name, started)
+                if count:
+                    count(args)
+
+        return timed
+
+    storage.subscriptions = timed_async("load subs", storage.subscriptions)
+    storage.claim = timed_async("claim", storage.claim, counted_claim)
     market.source.fetch = sync("source.fetch", market.source.fetch, counted_fetch)
     closes = market.closes
 
@@ -159,12 +204,14 @@ def instrument(storage: Storage, market, phases: Phases) -> None:
     market.closes = timed_closes
 
 
-def make_deliver(storage: Storage, phases: Phases, finish: str):
+def make_deliver(storage: Store, phases: Phases, finish: str):
     """The Discord stand-in: each due handed to a task, as AlertDelivery does.
 
-    ``finish``: "thread" records each with ``await storage.run(storage.finish, ...)``
-    as AlertDelivery does; "none" records nothing.
+    ``finish``: "thread" records each one's attempt and result (``Store.attempt``,
+    ``Store.finish``) as AlertDelivery does; "none" records nothing.
     """
+
+    slots = asyncio.Semaphore(CONCURRENT_SENDS)  # AlertDelivery's bound on sends in flight
 
     async def send(due) -> None:
         if not due.nonce:  # a real send computes it and passes it to Discord
@@ -172,7 +219,9 @@ def make_deliver(storage: Storage, phases: Phases, finish: str):
         message_id = 10**9 + due.subscription.id
         await phases.cycle_done.wait()
         if finish == "thread":
-            await storage.run(storage.finish, due.key, message_id=message_id)
+            async with slots:
+                assert await storage.attempt(due.key)
+                await storage.finish(due.key, message_id=message_id)
         phases.finishes += finish != "none"
 
     async def deliver(event, preset, prices, dues) -> None:
@@ -261,14 +310,9 @@ async def one_cycle(
     return Cycle(seconds, report, phases, upstream, peak)
 
 
-def fresh(template: Path, workdir: Path, name: str) -> Storage:
-    path = workdir / f"{name}.db"
-    shutil.copyfile(template, path)
-    return Storage(path)
-
-
 @dataclass
 class SizeResult:
+    engine: str
     subs: int
     guilds: int
     setup: float
@@ -281,31 +325,31 @@ class SizeResult:
     maxrss_mb: float = 0.0
 
 
-async def measure(subs: int, guilds: int, runs: int, workdir: Path) -> SizeResult:
-    template = workdir / f"template-{subs}.db"
-    result = SizeResult(subs, guilds, build_template(template, plan(subs, guilds)))
+async def measure(dbs: Databases, subs: int, guilds: int, runs: int) -> SizeResult:
+    setup = await dbs.build_template(f"template_{subs}", plan(subs, guilds))
+    result = SizeResult(dbs.engine, subs, guilds, setup)
     for i in range(runs):
         market = new_market()
-        storage = fresh(template, workdir, f"{subs}-cold-{i}")
+        storage = await dbs.fresh("cold")
         try:
             result.cold.append(await one_cycle(storage, market))
             result.second.append(await one_cycle(storage, market))
         finally:
-            storage.close()
+            await storage.close()
         for finish, into in (("thread", result.warm), ("none", result.bare)):
-            storage = fresh(template, workdir, f"{subs}-warm-{finish}-{i}")
+            storage = await dbs.fresh(f"warm_{finish}")
             try:
                 into.append(await one_cycle(storage, market, finish=finish))
             finally:
-                storage.close()
+                await storage.close()
     # Memory, untimed: tracemalloc slows everything down.
     market = new_market()
     for label in ("cold", "warm"):
-        storage = fresh(template, workdir, f"{subs}-mem-{label}")
-        try:
-            cycle = await one_cycle(storage, market, trace=True)
+        storage = await dbs.fresh(f"mem_{label}")
+        try:  # the cycle's own peak: its records (drain) are left out, as in "no finish"
+            cycle = await one_cycle(storage, market, finish="none", trace=True)
         finally:
-            storage.close()
+            await storage.close()
         setattr(result, f"peak_{label}", cycle.peak_mb)
     result.maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
@@ -347,7 +391,7 @@ def print_results(results: list[SizeResult], runs: int) -> None:
         " drain: the warm cycle's handed-off records, after it)"
     )
     head = (
-        f"{'subs':>7} {'guilds':>6} {'setup s':>7} {'cold':>11} {'warm':>11} {'no finish':>11}"
+        f"{'engine':>8} {'subs':>7} {'guilds':>6} {'setup s':>7} {'cold':>11} {'warm':>11} {'no finish':>11}"
         f" {'2nd':>11} {'drain':>11} {'events':>6} {'claimed':>7} {'2nd cl.':>7} {'upstream c/w/2':>14}"
         f" {'py peak MB c/w':>14} {'maxrss MB':>9}"
     )
@@ -355,7 +399,7 @@ def print_results(results: list[SizeResult], runs: int) -> None:
     for r in results:
         upstream = f"{r.cold[0].upstream}/{r.warm[0].upstream}/{r.second[0].upstream}"
         print(
-            f"{r.subs:>7} {r.guilds:>6} {r.setup:>7.1f} {med_max(r.cold):>11} {med_max(r.warm):>11}"
+            f"{r.engine:>8} {r.subs:>7} {r.guilds:>6} {r.setup:>7.1f} {med_max(r.cold):>11} {med_max(r.warm):>11}"
             f" {med_max(r.bare):>11} {med_max(r.second):>11} {drain(r.warm):>11} {events(r.warm[0].report):>6}"
             f" {r.warm[0].report.claimed:>7} {r.second[0].report.claimed:>7} {upstream:>14}"
             f" {f'{r.peak_cold:.1f}/{r.peak_warm:.1f}':>14} {r.maxrss_mb:>9.0f}"
@@ -367,7 +411,7 @@ def print_results(results: list[SizeResult], runs: int) -> None:
     )
     parts = ("load subs", "fetch", "evaluate", "digest", "claim", "deliver")
     print(
-        f"{'subs':>7} {'cycle':<10} {'total':>7} "
+        f"{'engine':>8} {'subs':>7} {'cycle':<10} {'total':>7} "
         + " ".join(f"{p:>9}" for p in parts)
         + f" {'other':>7} {'alerts':>7} {'claim µs/a':>10} {'deliv µs/a':>10}"
     )
@@ -391,7 +435,7 @@ def print_results(results: list[SizeResult], runs: int) -> None:
             per_claim = cells["claim"] / alerts * 1e6 if alerts else 0.0
             per_due = f"{cells['deliver'] / dues * 1e6:10.1f}" if dues else f"{'-':>10}"
             print(
-                f"{r.subs:>7} {label:<10} {ms(total):>7} "
+                f"{r.engine:>8} {r.subs:>7} {label:<10} {ms(total):>7} "
                 + " ".join(f"{cells[p] * 1000:9.1f}" for p in parts)
                 + f" {other * 1000:7.1f} {alerts:>7} {per_claim:10.1f} {per_due}"
             )
@@ -410,14 +454,25 @@ async def main(args: argparse.Namespace) -> None:
     for timer in TIMERS:
         setattr(timer.module, timer.attr, timer)
     results = []
+    server = None
     try:
         with tempfile.TemporaryDirectory(prefix="marketbot-cycle-") as tmp:
-            for subs in sizes:
-                guilds = max(1, round(subs * args.guilds / args.subs))
-                results.append(await measure(subs, guilds, args.runs, Path(tmp)))
+            for engine in args.engines:
+                pg_url = args.pg_url
+                if engine == "postgres" and pg_url is None:
+                    from tests.pg_server import start_server  # a server of its own, as the tests do
+
+                    server = start_server()
+                    pg_url = server.url()
+                dbs = Databases(engine, Path(tmp), pg_url)
+                for subs in sizes:
+                    guilds = max(1, round(subs * args.guilds / args.subs))
+                    results.append(await measure(dbs, subs, guilds, args.runs))
     finally:
         for timer in TIMERS:
             setattr(timer.module, timer.attr, timer.real)
+        if server is not None:
+            server.cleanup()
     wanted = set(SYMBOLS) | set(getattr(digests, "SYMBOLS", ()))
     print(f"symbols a cycle reads: {len(wanted)} (alert rules: {', '.join(SYMBOLS)})")
     print_results(results, args.runs)
@@ -429,6 +484,8 @@ if __name__ == "__main__":
     parser.add_argument("--subs", type=int, default=10_000)
     parser.add_argument("--guilds", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--engines", type=lambda s: [e for e in s.split(",") if e], default=["sqlite", "postgres"])
+    parser.add_argument("--pg-url", help="a PostgreSQL server to use (default: start one, as the tests do)")
     parser.add_argument(
         "--sizes",
         type=lambda s: [int(x) for x in s.split(",") if x],

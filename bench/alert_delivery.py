@@ -9,7 +9,10 @@ first to the last message, messages per second (overall and per 1-second window)
 the 429s the fake answered, duplicates and misses, and the bot's rate-limit log lines.
 Target: at least 45 messages a second sustained, no 429 storm, exactly one per channel.
 
-Run: python bench/alert_delivery.py [--channels 1000] [--rate 50]
+--engine postgres puts the bot's database on PostgreSQL (a server this script starts,
+as the tests do, or --pg-url's); the default is SQLite, a file in the bot's home.
+
+Run: python bench/alert_delivery.py [--channels 1000] [--rate 50] [--engine sqlite|postgres]
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.storage import Storage
+from bot.store import open_store
 from commands.subscriptions import NewSubscription
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_server import FakeDiscord
@@ -47,34 +50,29 @@ LOG_PATTERNS = {
 }
 
 
-def seed(db: Path, channel_ids: list[int]) -> None:
-    storage = Storage(db)
+async def seed(db: str, channel_ids: list[int]) -> None:
+    storage = await open_store(db)
     try:
-        for channel_id in channel_ids:
-            storage.subscribe(
-                NewSubscription(
-                    guild_id=FakeDiscord.GUILD_ID,
-                    channel_id=channel_id,
-                    rule="kre",
-                    preset="standard",
-                    role_id=None,
-                    created_by=FakeDiscord.USER_ID,
-                )
-            )
+        await storage.subscribe(
+            [
+                NewSubscription(FakeDiscord.GUILD_ID, channel_id, "kre", "standard", None, FakeDiscord.USER_ID)
+                for channel_id in channel_ids
+            ]
+        )
     finally:
-        storage.close()
+        await storage.close()
 
 
-def delivery_states(db: Path, n: int) -> tuple[collections.Counter[str], int]:
-    storage = Storage(db)
+async def delivery_states(db: str, n: int) -> tuple[collections.Counter[str], int]:
+    storage = await open_store(db)
     try:
-        subs = storage.subscriptions()
-        last = storage.last_deliveries(s.id for s in subs)
+        subs = await storage.subscriptions()
+        last = await storage.last_deliveries(s.id for s in subs)
         states = collections.Counter(d.state for d in last.values())
         states["none"] = n - len(last)
         return states, sum(not s.active for s in subs)
     finally:
-        storage.close()
+        await storage.close()
 
 
 def per_second(times: list[float], start: float) -> list[int]:
@@ -89,7 +87,7 @@ def row(label: str, value: object) -> str:
     return f"  {label:<44} {value}"
 
 
-async def main(n: int, rate: int, timeout: float) -> int:
+async def main(n: int, rate: int, timeout: float, engine: str, pg_url: str | None) -> int:
     channel_ids = [FIRST_CHANNEL + i for i in range(n)]
     wanted = set(channel_ids)
     fake = FakeDiscord()
@@ -97,14 +95,24 @@ async def main(n: int, rate: int, timeout: float) -> int:
     fake.channel_message_rate = rate
     await fake.start()
     home = Path(tempfile.mkdtemp(prefix="marketbot-bench-alerts-"))
+    server = None
+    if engine == "postgres":
+        if pg_url is None:
+            from tests.pg_server import start_server  # a server of its own, as the tests do
+
+            server = start_server()
+            pg_url = server.create_database()
+        db = pg_url
+    else:
+        db = str(home / "marketbot.sqlite3")
     bot = BotProcess(
         fake.env(),
         home,
+        MARKETBOT_DB=db,
         MARKETBOT_AS_OF="2023-03-13",
         MARKETBOT_ALERT_INTERVAL_SECONDS=str(INTERVAL),
     )
-    db = Path(bot.env["MARKETBOT_DB"])
-    seed(db, channel_ids)
+    await seed(db, channel_ids)
 
     def alerts() -> list[Any]:
         return [m for m in fake.channel_messages() if m.channel_id in wanted]
@@ -124,6 +132,9 @@ async def main(n: int, rate: int, timeout: float) -> int:
     finally:
         code = await bot.stop()
         await fake.stop()
+    states, paused = await delivery_states(db, n)
+    if server is not None:
+        server.cleanup()
 
     messages = alerts()
     posts = fake.find_requests("POST", r"/channels/\d+/messages$")
@@ -132,9 +143,8 @@ async def main(n: int, rate: int, timeout: float) -> int:
     per_channel = collections.Counter(m.channel_id for m in messages)
     duplicates = sum(1 for c in per_channel.values() if c > 1)
     missing = n - len(per_channel)
-    states, paused = delivery_states(db, n)
 
-    print(f"alert delivery: {n} channels, fake global cap {rate} channel messages per rolling second")
+    print(f"alert delivery: {n} channels on {engine}, fake global cap {rate} channel messages per rolling second")
     if messages:
         times = sorted(m.at for m in messages)
         first, last = times[0], times[-1]
@@ -218,5 +228,7 @@ if __name__ == "__main__":
         default=120.0,
         help="seconds to wait for every channel's alert",
     )
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg-url", help="a PostgreSQL database to use (default: start a server, as the tests do)")
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.channels, args.rate, args.timeout)))
+    sys.exit(asyncio.run(main(args.channels, args.rate, args.timeout, args.engine, args.pg_url)))

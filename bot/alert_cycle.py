@@ -35,8 +35,8 @@ from analytics.errors import MarketbotError
 from analytics.frames import close_frame
 from analytics.sources.base import LatestPrice, Prices
 from analytics.sources.market_data import MarketData
-from bot.storage import Storage
-from commands.subscriptions import Subscription
+from bot.store import Store
+from commands.subscriptions import AlertKey, Claim, StoreUnavailable, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ Mode = Literal["intraday", "settled"]
 STANDBY = "another marketbot process is sending this database's alerts"
 
 
-def nonce_for(key: tuple[int, str, str, str]) -> str:
+def nonce_for(key: AlertKey) -> str:
     """Discord nonces are at most 25 characters; the same alert always gets the same one."""
     return hashlib.sha256(":".join(map(str, key)).encode()).hexdigest()[:25]
 
@@ -57,8 +57,8 @@ class Due:
     event: rules.AlertEvent | Digest
 
     @property
-    def key(self) -> tuple[int, str, str, str]:
-        return (self.subscription.id, *self.event.key)
+    def key(self) -> AlertKey:
+        return AlertKey(self.subscription.id, *self.event.key)
 
     @property
     def nonce(self) -> str:
@@ -82,7 +82,7 @@ Deliver = Callable[[rules.AlertEvent | Digest, str, Prices, list[Due]], Awaitabl
 
 
 class AlertCycle:
-    def __init__(self, market: MarketData, storage: Storage, deliver: Deliver) -> None:
+    def __init__(self, market: MarketData, storage: Store, deliver: Deliver) -> None:
         self.market = market
         # A "no data" answer for a symbol alerts depend on is a failed fetch, never "unknown symbol".
         market.watch(s for symbols in rules.RULE_SYMBOLS.values() for s in symbols)
@@ -103,8 +103,12 @@ class AlertCycle:
     async def _run(self, mode: Mode) -> CycleReport:
         report = CycleReport(mode)
         try:
-            evaluator = await self.storage.run(self.storage.is_evaluator)
-        except MarketbotError as exc:  # e.g. the lock file cannot be created: say so, every cycle
+            evaluator = await self.storage.is_evaluator()
+        except StoreUnavailable as exc:  # the database is down or restarting: the next tick tries again
+            log.warning("Alert cycle skipped: the database is unavailable (%s)", exc.detail)
+            report.skipped.append(f"the database is unavailable: {exc.detail}")
+            return report
+        except MarketbotError as exc:  # e.g. the lock file cannot be created, the database is down: say so, every cycle
             log.error("Alert cycle skipped: %s", exc)
             report.skipped.append(str(exc))
             return report
@@ -116,7 +120,7 @@ class AlertCycle:
                 self._standby_logged = True
             return report
         self._standby_logged = False
-        subs = await self.storage.run(self.storage.subscriptions, None, active_only=True)
+        subs = await self.storage.subscriptions(active_only=True)
         watchers = [s for s in subs if s.rule in rules.RULES]
         readers = [s for s in subs if s.rule == digests.RULE] if mode == "settled" else []  # after the close only
         if not watchers and not readers:
@@ -203,10 +207,9 @@ class AlertCycle:
         self, event: rules.AlertEvent | Digest, preset: str, prices: Prices, group: list[Subscription], report: CycleReport
     ) -> None:
         """Claim the event for each subscription, then deliver the ones this run claimed."""
-        key, headline = event.key, event.headline
-        alerts = [(sub.id, *key, headline) for sub in group]
-        claimed = set(await self.storage.run(self.storage.claim, alerts))
-        mine = [Due(sub, event) for sub, alert in zip(group, alerts, strict=True) if alert in claimed]
+        dues = [Due(sub, event) for sub in group]
+        claimed = set(await self.storage.claim([Claim(due.key, event.headline) for due in dues]))
+        mine = [due for due in dues if due.key in claimed]
         report.claimed += len(mine)
         if mine:
             await self.deliver(event, preset, prices, mine)

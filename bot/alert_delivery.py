@@ -22,11 +22,12 @@ from analytics.digest import Digest
 from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
 from bot.alert_cycle import Due
-from bot.storage import Storage
+from bot.store import Store
 from commands.alerts import alert_answer, digest_answer, watched_values
 from commands.answer import Answer
 from commands.render import to_embed, to_file
 from commands.services import Services
+from commands.subscriptions import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ POSTS_PER_SECOND = 48
 
 
 class AlertDelivery:
-    def __init__(self, client: discord.Client, storage: Storage, services: Services) -> None:
+    def __init__(self, client: discord.Client, storage: Store, services: Services) -> None:
         self.client = client
         self.storage = storage
         self.services = services
@@ -61,7 +62,7 @@ class AlertDelivery:
         except Exception as exc:  # nothing was posted: record why, rather than leave the claims hanging
             log.exception("Could not render the alert %s; not sent", event.key)
             for due in dues:
-                await self.storage.run(self.storage.finish, due.key, error=f"could not render the alert: {exc}")
+                await self.storage.finish(due.key, error=f"could not render the alert: {exc}")
             return
         # Posting to many channels takes minutes (the global rate limit): the cycle only
         # hands the claimed alerts over, and is free for the next tick.
@@ -107,10 +108,13 @@ class AlertDelivery:
     async def _send(self, answer: Answer, due: Due) -> None:
         try:
             await self._send_with_retries(answer, due)
+        except StoreUnavailable as exc:  # an expected event (the store logged what the database said)
+            log.warning("Alert %s to channel %d: its outcome could not be recorded (%s); a restart settles it",
+                        due.key, due.subscription.channel_id, exc.detail)  # fmt: skip
         except Exception as exc:  # a task of its own: nobody else would see it
             log.exception("Alert %s to channel %d failed unexpectedly", due.key, due.subscription.channel_id)
             with contextlib.suppress(Exception):  # record it, so it does not stay claimed (in flight) for good
-                await self.storage.run(self.storage.finish, due.key, error=f"failed unexpectedly: {exc!r}")
+                await self.storage.finish(due.key, error=f"failed unexpectedly: {exc!r}")
 
     async def _send_with_retries(self, answer: Answer, due: Due) -> None:
         sub = due.subscription
@@ -119,26 +123,35 @@ class AlertDelivery:
             await asyncio.sleep(pause)
             try:
                 async with self._slots:
+                    # Recorded before the request goes out: after a crash, an alert never attempted is
+                    # sent whatever the delay; one attempted is resent only while its nonce protects it.
+                    if not await self.storage.attempt(due.key):
+                        log.warning("Alert %s was taken over by another evaluator before it went out; not sent here", due.key)
+                        return
                     message = await self._post(sub.channel_id, sub.role_id, answer, due.nonce)
+            except StoreUnavailable as exc:  # the attempt could not be recorded, so nothing went out: try again later
+                last_error = exc
+                log.warning("Alert to channel %d not sent yet: the database is unavailable; will retry", sub.channel_id)
+                continue
             except (discord.Forbidden, discord.NotFound) as exc:
                 what = "no permission to post there" if isinstance(exc, discord.Forbidden) else "the channel is gone"
                 reason = f"{what} (Discord {exc.status}, {due.event.session.date()}); fix it and subscribe again"
                 log.warning("Pausing subscription %d in channel %d: %s", sub.id, sub.channel_id, reason)
-                await self.storage.run(self.storage.pause, sub.id, reason)
-                await self.storage.run(self.storage.finish, due.key, error=reason)
+                await self.storage.pause(sub.id, reason)
+                await self.storage.finish(due.key, error=reason)
                 return
             except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
                 if isinstance(exc, discord.HTTPException) and exc.status < 500 and exc.status != 429:
                     # a 400 or 401 would answer the same again: not retried
                     log.error("Alert to channel %d refused (%s); not retried", sub.channel_id, exc)
-                    await self.storage.run(self.storage.finish, due.key, error=f"refused by Discord: {exc}")
+                    await self.storage.finish(due.key, error=f"refused by Discord: {exc}")
                     return
                 last_error = exc
                 log.warning("Alert to channel %d failed (%s); will retry", sub.channel_id, exc)
                 continue
-            await self.storage.run(self.storage.finish, due.key, message_id=message.id)
+            await self.storage.finish(due.key, message_id=message.id)
             return
-        await self.storage.run(self.storage.finish, due.key, error=f"gave up after retries: {last_error}")
+        await self.storage.finish(due.key, error=f"gave up after retries: {last_error}")
 
     async def _post(self, channel_id: int, role_id: int | None, answer: Answer, nonce: str | None) -> discord.Message:
         await self._pace.acquire()

@@ -21,7 +21,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from analytics.sessions import is_regular_hours
 from analytics.sources.market_data import MarketData
 from bot.alert_cycle import AlertCycle, CycleReport, Mode
-from bot.storage import Storage
+from bot.store import Store
+from commands.subscriptions import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def cycle_mode(now: pd.Timestamp, live: bool, last_settled: pd.Timestamp, settle
 
 class AlertScheduler:
     def __init__(
-        self, cycle: AlertCycle, storage: Storage, market: MarketData, interval: float, clock: Callable[[], pd.Timestamp]
+        self, cycle: AlertCycle, storage: Store, market: MarketData, interval: float, clock: Callable[[], pd.Timestamp]
     ) -> None:
         self.cycle = cycle
         self.storage = storage
@@ -75,8 +76,8 @@ class AlertScheduler:
 
     async def tick(self) -> CycleReport | None:
         try:
-            done = await self.storage.run(self.storage.get_meta, SETTLED_KEY)
-            if done and await self.storage.run(self.storage.unfinished_elsewhere, done):
+            done = await self.storage.get_meta(SETTLED_KEY)
+            if done and await self.storage.unfinished_elsewhere(done):
                 done = None  # a restart cut that session's posts short: judge it again, which resends them
             mode = cycle_mode(self.clock(), self.market.source.live, self.market.last_session(), done)
             if mode is None:
@@ -85,12 +86,15 @@ class AlertScheduler:
             if report.standby:  # said once by the cycle
                 return report
             if mode == "settled" and report.session is not None and not report.skipped:
-                await self.storage.run(self.storage.set_meta, SETTLED_KEY, report.session.date().isoformat())
+                await self.storage.set_meta(SETTLED_KEY, report.session.date().isoformat())
             if report.events or report.skipped:
                 log.info("Alert cycle (%s, %s): %d events, %d alerts claimed, skipped: %s", mode,
                          report.session.date() if report.session is not None else "-", len(report.events),
                          report.claimed, report.skipped or "none")  # fmt: skip
             return report
+        except StoreUnavailable as exc:  # an expected event (the store logged what the database said)
+            log.warning("Alert cycle put off until the next tick: the database is unavailable (%s)", exc.detail)
+            return None
         except Exception:  # a failing cycle must not kill the job: log it, the next tick tries again
             log.exception("Alert cycle failed")
             return None

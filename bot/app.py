@@ -19,10 +19,11 @@ from bot.alert_schedule import AlertScheduler
 from bot.command_sync import sync_commands
 from bot.loop_monitor import LoopMonitor
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.store import Store, open_store
 from bot.wiring import build_services
 from bot.workers import Workers
 from commands.alerts import Alerts
+from commands.buttons import ITEMS as ANSWER_BUTTONS
 from commands.errors import on_error
 from commands.registry import COGS
 from commands.respond import Responder
@@ -38,7 +39,7 @@ class MarketBot(Bot):
     def __init__(
         self,
         services: Services,
-        storage: Storage,
+        storage: Store,
         *,
         sync_guild: int | None,
         job: Job = "serve",
@@ -69,6 +70,7 @@ class MarketBot(Bot):
         for cog in COGS:
             await self.add_cog(cog(self.responder))
         await self.add_cog(Alerts(self.responder, self.storage, self.delivery.post_sample))
+        self.add_dynamic_items(*ANSWER_BUTTONS)  # clicks on answers' buttons, read from their custom_id (restarts included)
         self.loop_monitor.start()
         if self.job == "check":
             return  # REST only: one alert cycle, run by check_alerts()
@@ -106,7 +108,8 @@ async def run(settings: Settings, job: Job = "serve", guild: int | None = None) 
     ``check``: log in (REST only), run one alert cycle, return its report."""
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
-    storage = Storage(settings.db)
+    storage = await open_store(settings.db)
+    log.info("Storage: %s", storage.description)
     workers = Workers(settings.workers) if settings.workers and job == "serve" else None
     services = build_services(settings, offload=workers.run if workers else in_thread)
     bot = MarketBot(
@@ -138,4 +141,4 @@ async def run(settings: Settings, job: Job = "serve", guild: int | None = None) 
     finally:
         if workers is not None:
             await asyncio.to_thread(workers.close)
-        storage.close()
+        await storage.close()

@@ -14,7 +14,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.storage import Storage
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def command_set_hash(tree: app_commands.CommandTree, guild: discord.abc.Snowflak
 
 
 async def sync_commands(
-    tree: app_commands.CommandTree, storage: Storage, guild_id: int | None, *, force: bool = False
+    tree: app_commands.CommandTree, storage: Store, guild_id: int | None, *, force: bool = False
 ) -> bool:
     """Sync globally, or to one guild (development: it applies at once). True if it synced."""
     guild = discord.Object(id=guild_id) if guild_id else None
@@ -33,10 +33,10 @@ async def sync_commands(
         tree.copy_global_to(guild=guild)
     digest = command_set_hash(tree, guild)
     key = f"commands_synced:{tree.client.application_id}:{guild_id or 'global'}"
-    if not force and await storage.run(storage.get_meta, key) == digest:
+    if not force and await storage.get_meta(key) == digest:
         log.info("Slash commands unchanged since the last sync (%s); not syncing", guild_id or "global")
         return False
     synced = await tree.sync(guild=guild)
-    await storage.run(storage.set_meta, key, digest)
+    await storage.set_meta(key, digest)
     log.info("Synced %d slash commands (%s)", len(synced), f"guild {guild_id}" if guild_id else "global")
     return True

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "marketbot"
@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     # A secret: SecretStr keeps it out of repr(), logs and tracebacks.
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     data_source: Literal["auto", "yahoo", "snapshot"] = "auto"
-    db: Path = Field(default_factory=_default_db)
+    # A file path (SQLite, the embedded default) or a postgresql:// URL (several processes on one database);
+    # bot.store.open_store refuses anything else at start.
+    db: Path | str = Field(default_factory=_default_db)
     as_of: dt.date | None = None
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     dev_guild: int | None = None
@@ -46,6 +48,14 @@ class Settings(BaseSettings):
     alert_interval_seconds: float = Field(default=300, ge=1, le=3600)
     # Processes computing answers and charts for `run` (0: threads in the bot's process).
     workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=0, le=32)
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: object) -> object:
+        """A URL stays a string (never a file named after it); anything else is a path."""
+        if isinstance(value, str) and "://" not in value:
+            return Path(value)
+        return value
 
     @model_validator(mode="after")
     def _as_of_needs_snapshot(self) -> Settings:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import discord
@@ -27,7 +27,7 @@ from commands.footer import footer, provenance_data
 from commands.limits import light_cooldown
 from commands.respond import Responder
 from commands.services import Services
-from commands.subscriptions import RULE_CHOICES, NewSubscription, Subscription
+from commands.subscriptions import RULE_CHOICES, Delivery, NewSubscription, Subscription
 
 SYMBOLS = ("^RUT", "^GSPC", "IWM", "SPY", "KRE")  # everything the ratio and kre rules read
 MAX_LISTED = 25  # replay events listed in Discord (JSON has all)
@@ -279,13 +279,13 @@ def _join(lines: list[str], limit: int = FIELD_LIMIT) -> list[str]:
 
 
 class SubscriptionStore(Protocol):
-    """What the cog needs from storage (bot.storage.Storage)."""
+    """What the cog needs from storage (part of bot.store.Store). Its failures raise StoreUnavailable,
+    whose message is the user's ("... nothing was changed")."""
 
-    async def run(self, method: Callable[..., Any], *args: Any) -> Any: ...
-    def subscribe(self, sub: NewSubscription) -> tuple[Subscription, bool]: ...
-    def unsubscribe(self, guild_id: int, channel_id: int, rules: list[str]) -> int: ...
-    def subscriptions(self, guild_id: int | None = None, *, active_only: bool = False) -> list[Subscription]: ...
-    def last_deliveries(self, subscription_ids: list[int]) -> dict: ...
+    async def subscribe(self, subs: Sequence[NewSubscription]) -> list[tuple[Subscription, bool]]: ...
+    async def unsubscribe(self, guild_id: int, channel_id: int, rules: Iterable[str]) -> int: ...
+    async def subscriptions(self, guild_id: int | None = None, *, active_only: bool = False) -> list[Subscription]: ...
+    async def last_deliveries(self, subscription_ids: Iterable[int]) -> dict[int, Delivery]: ...
 
 
 # Posts a sample alert to a channel (mentioning the role); raises MarketbotError saying what to fix.
@@ -339,13 +339,17 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
         chosen = list(RULE_CHOICES) if rule == "all" else [rule]
         if any(r not in RULE_CHOICES for r in chosen) or sensitivity not in rules.PRESETS:
             raise InvalidInput("Pick a rule and a sensitivity from the list.")
-        lines = []
-        for name in chosen:
-            new = NewSubscription(interaction.guild_id, target, name, sensitivity, role.id if role else None, interaction.user.id)
-            _, created = await self.store.run(self.store.subscribe, new)
-            lines.append(f"{'Subscribed' if created else 'Updated'}: {name} ({RULE_HELP[name]}), {sensitivity}")
+        # Deferred first: Discord's 3 s cannot depend on the database (a write waits a few seconds at most,
+        # then says nothing was changed). All the rules in one transaction: all saved, or none.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        role_id = role.id if role else None
+        saved = await self.store.subscribe(
+            [NewSubscription(interaction.guild_id, target, name, sensitivity, role_id, interaction.user.id) for name in chosen]
+        )
+        lines = [f"{'Subscribed' if created else 'Updated'}: {sub.rule} ({RULE_HELP[sub.rule]}), {sensitivity}"
+                 for sub, created in saved]  # fmt: skip
         mention = f", mentioning {role.mention}" if role else ""
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"<#{target}>{mention}:\n" + "\n".join(lines) + "\nUse `/alerts test` to check that I can post there."
             + role_warning(role, interaction.app_permissions),
             ephemeral=True,
@@ -358,18 +362,21 @@ class Alerts(GroupCog, group_name="alerts", group_description="Alerts when the R
     async def unsubscribe(self, interaction: discord.Interaction, rule: str, channel: discord.TextChannel | None = None) -> None:
         target = channel.id if channel else interaction.channel_id
         chosen = list(RULE_CHOICES) if rule == "all" else [rule]
-        removed = await self.store.run(self.store.unsubscribe, interaction.guild_id, target, chosen)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the database, as in subscribe
+        removed = await self.store.unsubscribe(interaction.guild_id, target, chosen)
         text = f"Removed {removed} subscription{'s' if removed != 1 else ''} in <#{target}>." if removed else (
             f"<#{target}> had no such subscription; `/alerts list` shows what there is.")  # fmt: skip
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="list", description="This server's alert subscriptions, their state and last alert")
     @app_commands.guild_only()
     @light_cooldown
     async def list_(self, interaction: discord.Interaction) -> None:
-        subs = await self.store.run(self.store.subscriptions, interaction.guild_id)
-        last = await self.store.run(self.store.last_deliveries, [s.id for s in subs])
-        await interaction.response.send_message(subscription_list(subs, last), ephemeral=True)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        subs = await self.store.subscriptions(interaction.guild_id)
+        last = await self.store.last_deliveries(s.id for s in subs)
+        for page in subscription_pages(subs, last):
+            await interaction.followup.send(page, ephemeral=True)
 
     @app_commands.command(name="test", description="Post a sample alert to check permissions (Manage Server/Channels)")
     @app_commands.describe(channel="Where to post (default: this channel)", role="A role to mention (default: none)")
@@ -405,14 +412,28 @@ def role_warning(role: discord.Role | None, bot_permissions: discord.Permissions
             "Turn on \"Allow anyone to @mention this role\" in Server Settings → Roles.")  # fmt: skip
 
 
-def subscription_list(subs: list[Subscription], last: dict) -> str:
+MAX_PAGES = 10  # messages per /alerts list (about 30 subscriptions each); beyond them, a count
+
+
+def subscription_pages(subs: list[Subscription], last: dict[int, Delivery], limit: int = 2000) -> list[str]:
+    """One line per subscription, in messages of whole lines; never cut silently: the rest is counted."""
     if not subs:
-        return "No alert subscriptions in this server. `/alerts subscribe` adds one."
+        return ["No alert subscriptions in this server. `/alerts subscribe` adds one."]
     lines = []
     for sub in subs:
         state = "active" if sub.active else f"PAUSED: {sub.paused_reason}"
         role = f", mentions <@&{sub.role_id}>" if sub.role_id else ""
         delivery = last.get(sub.id)
         latest = f"; last alert {delivery.session} {delivery.level} ({delivery.state})" if delivery else "; no alert yet"
-        lines.append(f"<#{sub.channel_id}> {sub.rule} ({sub.preset}{role}): {state}{latest}")
-    return "\n".join(lines)[:2000]
+        lines.append(f"<#{sub.channel_id}> {sub.rule} ({sub.preset}{role}): {state}{latest}"[: limit // 2])
+    room = limit - 100  # for the count of those left out
+    pages: list[list[str]] = [[]]
+    for shown, line in enumerate(lines):
+        if sum(len(kept) + 1 for kept in pages[-1]) + len(line) > room:
+            if len(pages) == MAX_PAGES:
+                pages[-1].append(f"… and {len(lines) - shown} more ({len(lines)} subscriptions in all; "
+                                 "`/alerts unsubscribe` removes those no longer needed).")  # fmt: skip
+                break
+            pages.append([])
+        pages[-1].append(line)
+    return ["\n".join(page) for page in pages]

@@ -13,6 +13,7 @@ from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
 from commands import credit as credit_split
 from commands import format as fmt
 from commands.answer import Answer, checked_by
+from commands.buttons import banks_view
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
@@ -144,4 +145,4 @@ class Banks(CommandCog):
     @app_commands.describe(as_of="A past date to check instead of the last close, e.g. 2023-03-13 (default: the last close)")
     @heavy_cooldown
     async def banks(self, interaction: discord.Interaction, as_of: app_commands.Range[str, 1, 20] = "") -> None:
-        await self.responder.answer(interaction, handle, as_of=as_of)
+        await self.responder.answer(interaction, handle, buttons=banks_view, as_of=as_of)

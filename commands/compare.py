@@ -18,6 +18,7 @@ from analytics.windows import check_window, resolve_window
 from commands import format as fmt
 from commands.answer import Answer, checked_by
 from commands.autocomplete import anchor_choices, end_anchor_choices, one_symbol_choices
+from commands.buttons import compare_view
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
@@ -219,4 +220,4 @@ class Compare(CommandCog):
         start: app_commands.Range[str, 1, 20] = "1y",
         end: app_commands.Range[str, 1, 20] = "",
     ) -> None:
-        await self.responder.answer(interaction, handle, a=a, b=b, start=start, end=end)
+        await self.responder.answer(interaction, handle, buttons=compare_view, a=a, b=b, start=start, end=end)

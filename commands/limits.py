@@ -15,7 +15,9 @@ T = TypeVar("T")
 
 
 def _per_user_and_command(interaction) -> tuple[str, int]:
-    return (interaction.command.qualified_name if interaction.command else "", interaction.user.id)
+    # A click on an answer's button names its command in extras (commands.buttons): the same bucket.
+    command = interaction.command.qualified_name if interaction.command else interaction.extras.get("command", "")
+    return (command, interaction.user.id)
 
 
 # Per user and command: heavy commands (history, charts) 4 per 30 s; light ones 10 per 30 s.

@@ -15,6 +15,7 @@ from analytics.windows import check_window, resolve_window
 from commands import format as fmt
 from commands.answer import Answer, checked_by
 from commands.autocomplete import anchor_choices, end_anchor_choices, symbol_choices
+from commands.buttons import performance_view
 from commands.catalog import DESCRIPTIONS
 from commands.footer import footer, provenance_data
 from commands.limits import heavy_cooldown
@@ -116,4 +117,4 @@ class Performance(CommandCog):
         start: app_commands.Range[str, 1, 20] = "1y",
         end: app_commands.Range[str, 1, 20] = "",
     ) -> None:
-        await self.responder.answer(interaction, handle, symbols=symbols, start=start, end=end)
+        await self.responder.answer(interaction, handle, buttons=performance_view, symbols=symbols, start=start, end=end)

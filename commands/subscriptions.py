@@ -1,10 +1,24 @@
-"""Alert subscriptions and their deliveries as plain records (stored by bot.storage)."""
+"""Alert subscriptions and their deliveries as plain records (stored by the bot's Store)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from analytics.errors import MarketbotError
 
 RULE_CHOICES = ("ratio", "kre", "digest")
+
+
+class StoreUnavailable(MarketbotError):
+    """The database cannot be used right now (full, locked, read-only, gone, restarting).
+
+    An expected event, not a bug: its str() is the user's message, and nothing was changed.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("Alert settings cannot be saved or read right now; nothing was changed. Try again in a minute.")
+        self.detail = detail  # for the log: what the database said
 
 
 @dataclass(frozen=True)
@@ -34,13 +48,30 @@ class Subscription:
         return self.paused_reason is None
 
 
+class AlertKey(NamedTuple):
+    """One alert for one subscription: sent at most once (its nonce derives from it)."""
+
+    subscription_id: int
+    rule: str
+    session: str  # ISO date
+    level: str  # notable, sharp or digest
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An alert the cycle wants to send, with the headline recorded beside it."""
+
+    key: AlertKey
+    headline: str
+
+
 @dataclass(frozen=True)
 class Delivery:
     subscription_id: int
     rule: str
     session: str
     level: str
-    state: str
+    state: str  # claimed, sent, failed
     headline: str
     claimed_at: str
     finished_at: str | None
@@ -48,5 +79,5 @@ class Delivery:
     error: str | None
 
     @property
-    def key(self) -> tuple[int, str, str, str]:
-        return (self.subscription_id, self.rule, self.session, self.level)
+    def key(self) -> AlertKey:
+        return AlertKey(self.subscription_id, self.rule, self.session, self.level)

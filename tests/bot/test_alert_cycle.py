@@ -21,7 +21,7 @@ from analytics.sources.snapshot import SnapshotSource
 from bot.alert_cycle import AlertCycle, Due, nonce_for
 from bot.alert_schedule import SETTLED_KEY, AlertScheduler
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.sqlite_store import SqliteStore
 from bot.wiring import build_market_data
 from commands.subscriptions import NewSubscription
 from tests.sources.conftest import Clock, yf_cache  # noqa: F401 (a fixture)
@@ -42,22 +42,22 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
-def storage(db_path):
-    storage = Storage(db_path)
+async def storage(db_path):
+    storage = await SqliteStore.open(db_path)
     yield storage
-    storage.close()
+    await storage.close()
 
 
-def subscribe(storage: Storage, rule: str = "kre", preset: str = "standard", channel: int = 10):
-    sub, created = storage.subscribe(NewSubscription(GUILD, channel, rule, preset, None, USER))
+async def subscribe(storage: SqliteStore, rule: str = "kre", preset: str = "standard", channel: int = 10):
+    ((sub, created),) = await storage.subscribe([NewSubscription(GUILD, channel, rule, preset, None, USER)])
     assert created
     return sub
 
 
 class Recorder:
-    """The Discord boundary: records every call and, like AlertDelivery, records each due as sent."""
+    """The Discord boundary: records every call and, like AlertDelivery, records each due's attempt, then as sent."""
 
-    def __init__(self, storage: Storage | None = None, *, hold: asyncio.Event | None = None) -> None:
+    def __init__(self, storage: SqliteStore | None = None, *, hold: asyncio.Event | None = None) -> None:
         self.storage = storage
         self.hold = hold
         self.calls: list[tuple[rules.AlertEvent, str, object, list[Due]]] = []
@@ -68,14 +68,15 @@ class Recorder:
             await asyncio.wait_for(self.hold.wait(), 5)
         if self.storage is not None:
             for due in dues:
-                await self.storage.run(self.storage.finish, due.key, message_id=1000 + due.subscription.id)
+                assert await self.storage.attempt(due.key)
+                await self.storage.finish(due.key, message_id=1000 + due.subscription.id)
 
     @property
     def dues(self) -> list[Due]:
         return [due for *_, dues in self.calls for due in dues]
 
 
-def sent_keys(storage: Storage) -> list[tuple]:
+def sent_keys(storage: SqliteStore) -> list[tuple]:
     """The deliveries table, read through a connection of its own."""
     with closing(sqlite3.connect(storage.path)) as db:
         return db.execute("SELECT subscription_id, rule, session, level, state FROM deliveries ORDER BY 1, 2, 3, 4").fetchall()
@@ -92,14 +93,14 @@ async def test_without_subscriptions_nothing_is_fetched_or_delivered(storage):
 
 
 async def test_only_paused_subscriptions_fetch_nothing(storage):
-    storage.pause(subscribe(storage).id, "the channel is gone")
+    await storage.pause((await subscribe(storage)).id, "the channel is gone")
     market, deliver = market_at(MARCH_13), Recorder(storage)
     report = await AlertCycle(market, storage, deliver).run("settled")
     assert market.upstream_calls == 0 and deliver.calls == [] and report.events == []
 
 
 async def test_kre_on_2023_03_13_is_one_sharp_event_delivered_once_to_each_subscription(storage):
-    subs = [subscribe(storage, channel=c) for c in (10, 11, 12)]
+    subs = [await subscribe(storage, channel=c) for c in (10, 11, 12)]
     market, deliver = market_at(MARCH_13), Recorder(storage)
 
     report = await AlertCycle(market, storage, deliver).run("settled")
@@ -122,35 +123,35 @@ async def test_kre_on_2023_03_13_is_one_sharp_event_delivered_once_to_each_subsc
 
 
 async def test_a_restart_delivers_nothing_twice(storage, db_path):
-    subs = [subscribe(storage, channel=c) for c in (10, 11)]
+    subs = [await subscribe(storage, channel=c) for c in (10, 11)]
     first = Recorder(storage)
     await AlertCycle(market_at(MARCH_13), storage, first).run("settled")
     assert len(first.dues) == 2
 
-    storage.close()  # the first process ends, and with it its hold on the evaluator lock
-    restarted = Storage(db_path)  # a new process: new storage, new cycle, new market
+    await storage.close()  # the first process ends, and with it its hold on the evaluator lock
+    restarted = await SqliteStore.open(db_path)  # a new process: new storage, new cycle, new market
     try:
         again = Recorder(restarted)
         report = await AlertCycle(market_at(MARCH_13), restarted, again).run("settled")
     finally:
-        restarted.close()
+        await restarted.close()
     assert [e.key for e in report.events] == [("kre", "2023-03-13", "sharp")]  # judged again...
     assert report.claimed == 0 and again.calls == []  # ...but not sent again
     assert sent_keys(storage) == [(s.id, "kre", "2023-03-13", "sharp", "sent") for s in subs]
 
 
 async def test_a_crash_between_sending_and_recording_resends_with_the_same_nonce(storage, db_path):
-    subscribe(storage)
+    await subscribe(storage)
     crashed = Recorder(None)  # sends, never records
     await AlertCycle(market_at(MARCH_13), storage, crashed).run("settled")
 
-    storage.close()  # the crash: the OS frees the dead process's evaluator lock
-    restarted = Storage(db_path)
+    await storage.close()  # the crash: the OS frees the dead process's evaluator lock
+    restarted = await SqliteStore.open(db_path)
     try:
         again = Recorder(restarted)
         await AlertCycle(market_at(MARCH_13), restarted, again).run("settled")
     finally:
-        restarted.close()
+        await restarted.close()
     assert [d.nonce for d in again.dues] == [d.nonce for d in crashed.dues]  # Discord refuses the duplicate
     assert [r[4] for r in sent_keys(storage)] == ["sent"]
 
@@ -160,17 +161,17 @@ async def test_a_crash_between_sending_and_recording_resends_with_the_same_nonce
 
 async def test_two_cycles_at_once_in_one_process_deliver_each_alert_once_in_total(storage):
     """Overlapping cycles of one process (one Storage); each send lasts until both cycles have claimed."""
-    subs = [subscribe(storage, channel=c) for c in (10, 11)]
-    loop, both_claimed, claims = asyncio.get_running_loop(), asyncio.Event(), []
+    subs = [await subscribe(storage, channel=c) for c in (10, 11)]
+    both_claimed, claims = asyncio.Event(), []
     claim = storage.claim
 
-    def counted(*args, **kwargs):
+    async def counted(*args, **kwargs):
         try:
-            return claim(*args, **kwargs)
+            return await claim(*args, **kwargs)
         finally:
             claims.append(1)
             if len(claims) == 2:
-                loop.call_soon_threadsafe(both_claimed.set)
+                both_claimed.set()
 
     storage.claim = counted
     recorders = [Recorder(storage, hold=both_claimed) for _ in range(2)]
@@ -182,9 +183,9 @@ async def test_two_cycles_at_once_in_one_process_deliver_each_alert_once_in_tota
 
 
 async def test_a_second_process_on_the_same_database_stands_by_until_the_first_ends(storage, db_path, caplog):
-    subs = [subscribe(storage, channel=c) for c in (10, 11)]
-    assert storage.is_evaluator()  # the first process started first
-    second = Storage(db_path)  # another bot process on the same database
+    subs = [await subscribe(storage, channel=c) for c in (10, 11)]
+    assert await storage.is_evaluator()  # the first process started first
+    second = await SqliteStore.open(db_path)  # another bot process on the same database
     try:
         firsts, seconds = Recorder(storage), Recorder(second)
         cycles = AlertCycle(market_at(MARCH_13), storage, firsts), AlertCycle(market_at(MARCH_13), second, seconds)
@@ -197,11 +198,11 @@ async def test_a_second_process_on_the_same_database_stands_by_until_the_first_e
         assert sum("stands by" in r.message for r in caplog.records) == 1
         assert sorted(d.key for d in firsts.dues) == [(s.id, "kre", "2023-03-13", "sharp") for s in subs]
 
-        storage.close()  # the first process ends: the second takes over, and has nothing left to send
+        await storage.close()  # the first process ends: the second takes over, and has nothing left to send
         taken_over = await cycles[1].run("settled")
         assert not taken_over.standby and taken_over.events and taken_over.claimed == 0 and seconds.calls == []
     finally:
-        second.close()
+        await second.close()
     assert sent_keys(second) == [(s.id, "kre", "2023-03-13", "sharp", "sent") for s in subs]
 
 
@@ -211,7 +212,7 @@ async def test_a_second_process_on_the_same_database_stands_by_until_the_first_e
 async def test_ten_subscriptions_cost_one_fetch_per_symbol_and_one_evaluation_per_rule_and_preset(storage, monkeypatch):
     plan = [("kre", "sensitive"), ("kre", "sensitive"), ("kre", "standard"), ("kre", "standard"), ("kre", "quiet"),
             ("ratio", "sensitive"), ("ratio", "standard"), ("ratio", "standard"), ("ratio", "quiet"), ("ratio", "quiet")]  # fmt: skip
-    subs = [subscribe(storage, rule, preset, channel=10 + i) for i, (rule, preset) in enumerate(plan)]
+    subs = [await subscribe(storage, rule, preset, channel=10 + i) for i, (rule, preset) in enumerate(plan)]
     evaluated: list[tuple[str, str]] = []
     fired: dict[tuple[str, str], list[rules.AlertEvent]] = {}
     real = rules.evaluate
@@ -240,9 +241,9 @@ async def test_ten_subscriptions_cost_one_fetch_per_symbol_and_one_evaluation_pe
 
 
 async def test_paused_subscriptions_get_nothing(storage):
-    active = subscribe(storage, channel=10)
-    paused = subscribe(storage, channel=11)
-    storage.pause(paused.id, "no permission to post there")
+    active = await subscribe(storage, channel=10)
+    paused = await subscribe(storage, channel=11)
+    await storage.pause(paused.id, "no permission to post there")
     deliver = Recorder(storage)
     report = await AlertCycle(market_at(MARCH_13), storage, deliver).run("settled")
     assert [d.subscription.id for d in deliver.dues] == [active.id] and report.claimed == 1
@@ -273,7 +274,7 @@ class FailingSource:
 @pytest.mark.parametrize("raises", [True, False], ids=["fetch-raises", "per-symbol-error"])
 @pytest.mark.parametrize("mode", ["settled", "intraday"])
 async def test_a_data_failure_delivers_nothing_and_says_why(storage, raises, mode):
-    subscribe(storage)
+    await subscribe(storage)
     error = Unreachable("Yahoo Finance is unreachable (timed out).") if not raises else DataUnavailable("No data.")
     market = MarketData(FailingSource(error, raises), clock=lambda: NOW)
     deliver = Recorder(storage)
@@ -284,7 +285,7 @@ async def test_a_data_failure_delivers_nothing_and_says_why(storage, raises, mod
 
 
 async def test_intraday_without_live_prices_delivers_nothing(storage):
-    subscribe(storage)
+    await subscribe(storage)
     deliver = Recorder(storage)
     report = await AlertCycle(market_at(MARCH_13), storage, deliver).run("intraday")  # the snapshot is not live
     assert report.skipped == ["no live prices"] and report.events == [] and deliver.calls == []
@@ -292,8 +293,8 @@ async def test_intraday_without_live_prices_delivers_nothing(storage):
 
 async def test_a_rule_whose_symbol_has_no_data_yet_is_skipped_and_says_why(storage):
     """Before KRE existed (2006-06-22): the kre rule cannot be judged; the ratio rule still is."""
-    subscribe(storage, "kre", channel=10)
-    subscribe(storage, "ratio", channel=11)
+    await subscribe(storage, "kre", channel=10)
+    await subscribe(storage, "ratio", channel=11)
     deliver = Recorder(storage)
     report = await AlertCycle(market_at(dt.date(2006, 1, 3)), storage, deliver).run("settled")
     assert report.session == T("2006-01-03")
@@ -303,8 +304,8 @@ async def test_a_rule_whose_symbol_has_no_data_yet_is_skipped_and_says_why(stora
 
 
 async def test_a_rule_with_too_little_history_is_skipped_and_the_others_still_judged(storage, monkeypatch):
-    subscribe(storage, "kre", channel=10)
-    subscribe(storage, "ratio", channel=11)
+    await subscribe(storage, "kre", channel=10)
+    await subscribe(storage, "ratio", channel=11)
     judged = []
     real = rules.evaluate
     monkeypatch.setattr(rules, "evaluate", lambda c, rule, *a, **k: judged.append(rule) or real(c, rule, *a, **k))
@@ -411,7 +412,7 @@ def test_2023_06_13_is_calm_for_the_ratio(raw_closes):
 
 
 async def test_the_ratio_rule_on_a_calm_day_fires_nothing(storage):
-    subscribe(storage, "ratio", "standard")
+    await subscribe(storage, "ratio", "standard")
     market, deliver = market_at(dt.date(2023, 6, 13)), Recorder(storage)
     report = await AlertCycle(market, storage, deliver).run("settled")
     assert report.session == T("2023-06-13") and report.skipped == []
@@ -422,27 +423,27 @@ async def test_the_ratio_rule_on_a_calm_day_fires_nothing(storage):
 async def test_a_restart_resends_a_settled_sessions_alerts_handed_off_but_never_posted(storage, db_path):
     """The settled session is marked judged when its alerts are handed off; a crash before they are
     posted leaves them claimed by a dead run, so the next run judges the session again and resends."""
-    subscribe(storage)
+    await subscribe(storage)
     crashed, market = Recorder(None), market_at(MARCH_13)  # handed off, never posted
     schedule = AlertScheduler(AlertCycle(market, storage, crashed), storage, market, 300, lambda: NOW)
-    assert (await schedule.tick()).claimed == 1 and storage.get_meta(SETTLED_KEY) == "2023-03-13"
+    assert (await schedule.tick()).claimed == 1 and await storage.get_meta(SETTLED_KEY) == "2023-03-13"
     assert await schedule.tick() is None  # this run: judged once
 
-    storage.close()  # the crash
-    restarted = Storage(db_path)
+    await storage.close()  # the crash
+    restarted = await SqliteStore.open(db_path)
     try:
         again, market = Recorder(restarted), market_at(MARCH_13)
         schedule = AlertScheduler(AlertCycle(market, restarted, again), restarted, market, 300, lambda: NOW)
         assert (await schedule.tick()).claimed == 1
         assert [d.nonce for d in again.dues] == [d.nonce for d in crashed.dues]  # Discord refuses a duplicate
-        assert await schedule.tick() is None and restarted.unfinished_elsewhere("2023-03-13") == 0
+        assert await schedule.tick() is None and await restarted.unfinished_elsewhere("2023-03-13") == 0
     finally:
-        restarted.close()
+        await restarted.close()
     assert [r[4] for r in sent_keys(storage)] == ["sent"]
 
 
 async def test_an_unusable_lock_file_skips_the_cycle_and_says_why(storage, db_path):
-    subscribe(storage)
+    await subscribe(storage)
     (db_path.parent / f"{db_path.name}.alerts.lock").mkdir()  # not a file
     deliver = Recorder(storage)
     report = await AlertCycle(market_at(MARCH_13), storage, deliver).run("settled")

@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import sqlite3
 import types
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import closing
 from typing import Any
 
@@ -25,7 +25,7 @@ from bot import alert_delivery
 from bot.alert_cycle import AlertCycle, CycleReport, nonce_for
 from bot.alert_delivery import AlertDelivery
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.sqlite_store import SqliteStore
 from bot.wiring import build_market_data
 from commands.services import Services, in_thread
 from commands.subscriptions import NewSubscription, Subscription
@@ -63,10 +63,10 @@ async def client(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
 
 
 @pytest.fixture
-def storage(tmp_path) -> Iterator[Storage]:
-    storage = Storage(tmp_path / "marketbot.db")
+async def storage(tmp_path) -> AsyncIterator[SqliteStore]:
+    storage = await SqliteStore.open(tmp_path / "marketbot.db")
     yield storage
-    storage.close()
+    await storage.close()
 
 
 class CountingOffload:
@@ -90,7 +90,7 @@ def services(offload: CountingOffload) -> Services:
 
 
 @pytest.fixture
-def delivery(client: discord.Client, storage: Storage, services: Services) -> AlertDelivery:
+def delivery(client: discord.Client, storage: SqliteStore, services: Services) -> AlertDelivery:
     delivery = AlertDelivery(client, storage, services)
     delivery.retry_pauses = (0.05, 0.05, 0.05)
     return delivery
@@ -106,21 +106,21 @@ def fast_discord_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(discord.http, "asyncio", shim)
 
 
-def subscribe(storage: Storage, channel: int, role: int | None = None) -> Subscription:
-    sub, _ = storage.subscribe(
-        NewSubscription(FakeDiscord.GUILD_ID, channel, "kre", "standard", role, FakeDiscord.USER_ID)
+async def subscribe(storage: SqliteStore, channel: int, role: int | None = None) -> Subscription:
+    ((sub, _),) = await storage.subscribe(
+        [NewSubscription(FakeDiscord.GUILD_ID, channel, "kre", "standard", role, FakeDiscord.USER_ID)]
     )
     return sub
 
 
-async def cycle(delivery: AlertDelivery, storage: Storage) -> CycleReport:
+async def cycle(delivery: AlertDelivery, storage: SqliteStore) -> CycleReport:
     """The settled cycle of 2023-03-13: claims the KRE alert per subscription, hands it to delivery."""
     report = await AlertCycle(delivery.services.market, storage, delivery.deliver).run("settled")
     assert [e.key for e in report.events] == [KEY] and report.skipped == []
     return report
 
 
-def rows(storage: Storage) -> dict[int, tuple[str, int | None, str | None]]:
+def rows(storage: SqliteStore) -> dict[int, tuple[str, int | None, str | None]]:
     """subscription id -> (state, message_id, error), through a connection of its own."""
     with closing(sqlite3.connect(storage.path)) as db:
         found = db.execute("SELECT subscription_id, state, message_id, error FROM deliveries").fetchall()
@@ -135,7 +135,7 @@ def posts(fake: FakeDiscord, channel: int | None = None) -> list[Any]:
 
 
 async def test_one_message_per_channel_with_embed_chart_and_nonce(fake, storage, delivery, offload):
-    plain, pinged = subscribe(storage, CHANNEL), subscribe(storage, OTHER, role=ROLE)
+    plain, pinged = await subscribe(storage, CHANNEL), await subscribe(storage, OTHER, role=ROLE)
 
     report = await cycle(delivery, storage)
     assert await delivery.drain(TIMEOUT) == 0
@@ -159,7 +159,7 @@ async def test_one_message_per_channel_with_embed_chart_and_nonce(fake, storage,
 
 
 async def test_deliver_hands_off_and_drain_waits(fake, storage, delivery):
-    subs = [subscribe(storage, c) for c in (CHANNEL, OTHER, THIRD)]
+    subs = [await subscribe(storage, c) for c in (CHANNEL, OTHER, THIRD)]
     release = fake.hold("POST", POSTS)  # Discord is slow to answer
 
     await asyncio.wait_for(cycle(delivery, storage), TIMEOUT)  # returns although nothing is answered yet
@@ -174,7 +174,7 @@ async def test_deliver_hands_off_and_drain_waits(fake, storage, delivery):
 
 async def test_posts_start_evenly_paced(fake, storage, delivery):
     for channel in MANY:
-        subscribe(storage, channel)
+        await subscribe(storage, channel)
 
     await cycle(delivery, storage)
     assert await delivery.drain(TIMEOUT) == 0
@@ -190,13 +190,13 @@ async def test_posts_start_evenly_paced(fake, storage, delivery):
 
 
 async def test_forbidden_and_gone_channels_pause_their_subscription(fake, storage, delivery):
-    forbidden, gone, fine = subscribe(storage, OTHER), subscribe(storage, GONE), subscribe(storage, CHANNEL)
+    forbidden, gone, fine = await subscribe(storage, OTHER), await subscribe(storage, GONE), await subscribe(storage, CHANNEL)
     fake.set_channel_status(OTHER, 403)
 
     await cycle(delivery, storage)
     assert await delivery.drain(TIMEOUT) == 0
 
-    paused = {s.id: s.paused_reason for s in storage.subscriptions()}
+    paused = {s.id: s.paused_reason for s in await storage.subscriptions()}
     assert paused[forbidden.id] == "no permission to post there (Discord 403, 2023-03-13); fix it and subscribe again"
     assert paused[gone.id] == "the channel is gone (Discord 404, 2023-03-13); fix it and subscribe again"
     assert paused[fine.id] is None
@@ -211,7 +211,7 @@ async def test_forbidden_and_gone_channels_pause_their_subscription(fake, storag
 async def test_server_errors_beyond_discord_py_retries_are_retried_with_the_same_nonce(
     fake, storage, delivery, fast_discord_retries
 ):
-    flaky, fine = subscribe(storage, OTHER), subscribe(storage, CHANNEL)
+    flaky, fine = await subscribe(storage, OTHER), await subscribe(storage, CHANNEL)
     fake.fail_next("POST", rf"/channels/{OTHER}/messages$", 500, times=5)  # all of discord.py's 5 tries
 
     await cycle(delivery, storage)
@@ -224,11 +224,11 @@ async def test_server_errors_beyond_discord_py_retries_are_retried_with_the_same
     [message] = fake.channel_messages(OTHER)
     state = rows(storage)
     assert state[flaky.id] == ("sent", message.id, None) and state[fine.id][0] == "sent"
-    assert all(s.active for s in storage.subscriptions())
+    assert all(s.active for s in await storage.subscriptions())
 
 
 async def test_lasting_server_errors_give_up_after_the_retries(fake, storage, delivery):
-    sub = subscribe(storage, OTHER)
+    sub = await subscribe(storage, OTHER)
     fake.fail_next("POST", rf"/channels/{OTHER}/messages$", 503, times=10)  # discord.py does not retry a 503
 
     await cycle(delivery, storage)
@@ -239,11 +239,11 @@ async def test_lasting_server_errors_give_up_after_the_retries(fake, storage, de
     assert len({r.json["nonce"] for r in attempts}) == 1
     state, message_id, error = rows(storage)[sub.id]
     assert (state, message_id) == ("failed", None) and error.startswith("gave up after retries: 503")
-    assert fake.channel_messages() == [] and storage.subscriptions()[0].active  # not paused: it may pass
+    assert fake.channel_messages() == [] and (await storage.subscriptions())[0].active  # not paused: it may pass
 
 
 async def test_a_lost_response_is_resent_under_the_same_nonce_and_posted_once(fake, storage, delivery):
-    sub = subscribe(storage, OTHER)
+    sub = await subscribe(storage, OTHER)
     fake.fail_next("POST", rf"/channels/{OTHER}/messages$", 503, lost_response=True)  # posted, then "failed"
 
     await cycle(delivery, storage)
@@ -256,7 +256,7 @@ async def test_a_lost_response_is_resent_under_the_same_nonce_and_posted_once(fa
 
 @pytest.mark.parametrize("status", [400, 401])
 async def test_client_errors_are_not_retried(fake, storage, delivery, status):
-    sub = subscribe(storage, OTHER)
+    sub = await subscribe(storage, OTHER)
     fake.fail_next("POST", rf"/channels/{OTHER}/messages$", status, times=10)
 
     await cycle(delivery, storage)
@@ -273,7 +273,7 @@ async def test_a_failed_render_leaves_no_alert_claimed(fake, storage, client):
 
     market = build_market_data(Settings(data_source="snapshot", as_of=MARCH_13), clock=lambda: NOW)
     delivery = AlertDelivery(client, storage, Services(market=market, clock=lambda: NOW, offload=broken))
-    sub = subscribe(storage, CHANNEL)
+    sub = await subscribe(storage, CHANNEL)
 
     report = await AlertCycle(market, storage, delivery.deliver).run("settled")
     await delivery.drain(TIMEOUT)
@@ -283,7 +283,7 @@ async def test_a_failed_render_leaves_no_alert_claimed(fake, storage, client):
 
 
 async def test_drain_timeout_cancels_stuck_posts_and_leaves_them_claimed(fake, storage, delivery):
-    subs = [subscribe(storage, c) for c in (CHANNEL, OTHER, THIRD)]
+    subs = [await subscribe(storage, c) for c in (CHANNEL, OTHER, THIRD)]
     fake.hold("POST", POSTS)  # never answered
 
     await cycle(delivery, storage)
@@ -296,6 +296,42 @@ async def test_drain_timeout_cancels_stuck_posts_and_leaves_them_claimed(fake, s
     assert delivery.in_flight == 0
     assert rows(storage) == {s.id: ("claimed", None, None) for s in subs}  # a restart resends within the nonce window
     assert fake.channel_messages() == []
+
+
+async def test_each_posts_attempt_is_recorded_before_the_request_goes_out(fake, storage, delivery):
+    """After a crash, an alert never attempted is sent whatever the delay; this is what tells them apart."""
+    sub = await subscribe(storage, CHANNEL)
+    release = fake.hold("POST", POSTS)
+    await cycle(delivery, storage)
+    async with asyncio.timeout(TIMEOUT):
+        while not posts(fake):  # the request reached Discord, unanswered
+            await asyncio.sleep(0.01)
+    with closing(sqlite3.connect(storage.path)) as db:
+        ((state, attempted_at),) = db.execute("SELECT state, attempted_at FROM deliveries").fetchall()
+    assert state == "claimed" and attempted_at is not None
+    assert dt.datetime.fromisoformat(attempted_at) <= dt.datetime.now(dt.UTC)
+    release.set()
+    await delivery.drain(TIMEOUT)
+    assert rows(storage)[sub.id][0] == "sent"
+
+
+async def test_a_database_busy_at_the_attempt_posts_nothing_then_retries(fake, storage, delivery, caplog):
+    """The attempt cannot be recorded (another process holds the write lock): nothing goes out
+    unrecorded; once the database is free again the alert is posted, once."""
+    sub = await subscribe(storage, CHANNEL)
+    delivery.retry_pauses = (0.5, 0.5, 0.5)
+    with closing(sqlite3.connect(storage.path, isolation_level=None)) as other:
+        report = await cycle(delivery, storage)  # claimed before the lock is taken
+        other.execute("BEGIN IMMEDIATE")
+        async with asyncio.timeout(TIMEOUT):
+            while "database is unavailable; will retry" not in caplog.text:
+                await asyncio.sleep(0.01)
+        assert posts(fake) == []
+        other.execute("ROLLBACK")
+    await delivery.drain(TIMEOUT)
+    assert report.claimed == 1 and len(posts(fake, CHANNEL)) == 1 and len(fake.channel_messages()) == 1
+    assert rows(storage)[sub.id][0] == "sent"
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
 
 
 # ---------------------------------------------------------------- /alerts test

@@ -15,7 +15,7 @@ from analytics.sources.base import Fetched
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
 from bot.alert_cycle import AlertCycle, nonce_for
-from bot.storage import Storage
+from bot.sqlite_store import SqliteStore
 
 from .test_alert_cycle import MARCH_13, NOW, Recorder, market_at, sent_keys, subscribe
 
@@ -26,10 +26,10 @@ BANKS_ONLY = frozenset(banks.SYMBOLS) - {"KRE", "SPY"}  # XLF and the basket: KR
 
 
 @pytest.fixture
-def storage(tmp_path):
-    storage = Storage(tmp_path / "marketbot.db")
+async def storage(tmp_path):
+    storage = await SqliteStore.open(tmp_path / "marketbot.db")
     yield storage
-    storage.close()
+    await storage.close()
 
 
 def digests_sent(recorder: Recorder) -> list[tuple[Digest, str, object, list]]:
@@ -67,7 +67,7 @@ class Source:
 
 
 async def test_digest_subscribers_get_one_digest_per_settled_session(storage, march_13_closes):
-    subs = [subscribe(storage, "digest", channel=c) for c in (10, 11)]
+    subs = [await subscribe(storage, "digest", channel=c) for c in (10, 11)]
     market, deliver = market_at(MARCH_13), Recorder(storage)
 
     report = await AlertCycle(market, storage, deliver).run("settled")
@@ -86,8 +86,8 @@ async def test_digest_subscribers_get_one_digest_per_settled_session(storage, ma
 
 
 async def test_two_presets_compose_two_digests_one_per_preset(storage, march_13_closes):
-    quiet = subscribe(storage, "digest", "quiet", channel=10)
-    sensitive = [subscribe(storage, "digest", "sensitive", channel=c) for c in (11, 12)]
+    quiet = await subscribe(storage, "digest", "quiet", channel=10)
+    sensitive = [await subscribe(storage, "digest", "sensitive", channel=c) for c in (11, 12)]
     deliver = Recorder(storage)
 
     report = await AlertCycle(market_at(MARCH_13), storage, deliver).run("settled")
@@ -103,7 +103,7 @@ async def test_two_presets_compose_two_digests_one_per_preset(storage, march_13_
 
 
 async def test_a_second_settled_cycle_claims_nothing(storage):
-    sub = subscribe(storage, "digest")
+    sub = await subscribe(storage, "digest")
     first = Recorder(storage)
     cycle = AlertCycle(market_at(MARCH_13), storage, first)
     await cycle.run("settled")
@@ -116,9 +116,9 @@ async def test_a_second_settled_cycle_claims_nothing(storage):
 
 @pytest.mark.parametrize("with_kre", [False, True], ids=["digest-only", "with-kre"])
 async def test_an_intraday_cycle_composes_no_digest(storage, with_kre):
-    subscribe(storage, "digest", channel=10)
+    await subscribe(storage, "digest", channel=10)
     if with_kre:
-        subscribe(storage, "kre", channel=11)
+        await subscribe(storage, "kre", channel=11)
     source = Source(MARCH_13)
     market, deliver = MarketData(source, clock=lambda: NOW), Recorder(storage)
     report = await AlertCycle(market, storage, deliver).run("intraday")
@@ -129,8 +129,8 @@ async def test_an_intraday_cycle_composes_no_digest(storage, with_kre):
 
 
 async def test_a_kre_subscriber_in_the_same_cycle_still_gets_its_alert(storage):
-    kre = subscribe(storage, "kre", channel=10)
-    reader = subscribe(storage, "digest", channel=11)
+    kre = await subscribe(storage, "kre", channel=10)
+    reader = await subscribe(storage, "digest", channel=11)
     market, deliver = market_at(MARCH_13), Recorder(storage)
 
     report = await AlertCycle(market, storage, deliver).run("settled")
@@ -149,7 +149,7 @@ async def test_a_kre_subscriber_in_the_same_cycle_still_gets_its_alert(storage):
 
 
 async def test_a_calm_day_still_gets_its_digest(storage):
-    sub = subscribe(storage, "digest")
+    sub = await subscribe(storage, "digest")
     deliver = Recorder(storage)
     report = await AlertCycle(market_at(dt.date(2023, 6, 13)), storage, deliver).run("settled")
     ((digest, _, _, dues),) = deliver.calls
@@ -161,8 +161,8 @@ async def test_a_calm_day_still_gets_its_digest(storage):
 
 
 async def test_when_the_bank_fetch_fails_the_digest_still_goes_out_with_rates(storage, march_13_closes):
-    kre = subscribe(storage, "kre", channel=10)
-    reader = subscribe(storage, "digest", channel=11)
+    kre = await subscribe(storage, "kre", channel=10)
+    reader = await subscribe(storage, "digest", channel=11)
     source = Source(MARCH_13, failing=BANKS_ONLY)
     market, deliver = MarketData(source, clock=lambda: NOW), Recorder(storage)
 
@@ -185,7 +185,7 @@ async def test_when_the_bank_fetch_fails_the_digest_still_goes_out_with_rates(st
 @pytest.mark.parametrize("n", [1, 20])
 async def test_upstream_calls_per_settled_cycle_do_not_grow_with_digest_subscriptions(storage, n):
     presets = ("standard", "quiet", "sensitive")
-    subs = [subscribe(storage, "digest", presets[i % 3], channel=100 + i) for i in range(n)]
+    subs = [await subscribe(storage, "digest", presets[i % 3], channel=100 + i) for i in range(n)]
     market, deliver = market_at(MARCH_13), Recorder(storage)
     report = await AlertCycle(market, storage, deliver).run("settled")
     assert market.upstream_calls == len(set(digests.SYMBOLS))  # one fetch per distinct symbol, each once

@@ -26,7 +26,7 @@ from analytics.sessions import sessions_between
 from analytics.sources.market_data import MarketData
 from analytics.sources.yahoo import YahooSource
 from bot.alert_cycle import AlertCycle, CycleReport, Due
-from bot.storage import Storage
+from bot.sqlite_store import SqliteStore
 from commands.alerts import SYMBOLS
 from commands.subscriptions import NewSubscription
 from tests.fakes.yahoo_replay import ReplayYahooSession, reset_yfinance_state
@@ -93,16 +93,15 @@ def test_the_history_is_calm_and_the_moves_are_what_they_say():
 class Recorder:
     """The Discord boundary: records each call and, like AlertDelivery, marks each due as sent."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: SqliteStore) -> None:
         self.storage = storage
         self.calls: list[tuple[rules.AlertEvent, str, object, list[Due]]] = []
 
     async def __call__(self, event, preset, prices, dues) -> None:
         self.calls.append((event, preset, prices, list(dues)))
         for due in dues:
-            await self.storage.run(
-                self.storage.finish, due.key, message_id=1000 + due.subscription.id
-            )
+            assert await self.storage.attempt(due.key)
+            await self.storage.finish(due.key, message_id=1000 + due.subscription.id)
 
     @property
     def keys(self) -> list[tuple[int, str, str, str]]:
@@ -160,7 +159,7 @@ class World:
         self.market = MarketData(
             YahooSource(root / "yfinance", session=self.replay), clock=lambda: self.now
         )
-        self.storage = Storage(root / "marketbot.db")
+        self.storage = SqliteStore(root / "marketbot.db")
         self.deliver = Recorder(self.storage)
         self.cycle = AlertCycle(self.market, self.storage, self.deliver)
         # Per cycle: source.fetch calls, chart data requests, all requests to Yahoo.
@@ -173,9 +172,9 @@ class World:
         for name, price in prices.items():
             self.replay.set_live(name if name in SYMBOLS else f"^{name}", price)
 
-    def subscribe(self, rule: str = "kre", preset: str = "standard"):
-        sub, created = self.storage.subscribe(
-            NewSubscription(GUILD, next(self._channels), rule, preset, None, USER)
+    async def subscribe(self, rule: str = "kre", preset: str = "standard"):
+        ((sub, created),) = await self.storage.subscribe(
+            [NewSubscription(GUILD, next(self._channels), rule, preset, None, USER)]
         )
         assert created
         return sub
@@ -202,7 +201,7 @@ class World:
 
 
 @pytest.fixture
-def make_world(tmp_path):
+async def make_world(tmp_path):
     worlds: list[World] = []
 
     def make(name: str = "bot", **kw) -> World:
@@ -211,7 +210,7 @@ def make_world(tmp_path):
 
     yield make
     for world in worlds:
-        world.storage.close()
+        await world.storage.close()
     reset_yfinance_state(None)
 
 
@@ -225,7 +224,7 @@ def expected_kre(live: dict[str, float], preset: str = "standard") -> rules.Eval
 
 async def test_a_sharp_live_fall_is_one_kre_event_delivered_once(make_world):
     world = make_world()
-    sub = world.subscribe("kre", "standard")
+    sub = await world.subscribe("kre", "standard")
     live_kre = round(PREV_CLOSE["KRE"] * 0.92, 4)  # -8% against a ~0.48% daily vol
     world.live(KRE=live_kre)
 
@@ -272,7 +271,7 @@ async def test_a_sharp_live_fall_is_one_kre_event_delivered_once(make_world):
 
 async def test_notable_then_sharp_sends_each_level_once(make_world):
     world = make_world()
-    sub = world.subscribe("kre", "standard")
+    sub = await world.subscribe("kre", "standard")
     notable, sharp = kre_at_z(-2.5), round(PREV_CLOSE["KRE"] * 0.92, 4)
 
     world.live(KRE=notable)
@@ -317,7 +316,7 @@ async def test_notable_then_sharp_sends_each_level_once(make_world):
 async def test_a_calm_live_price_fires_nothing(make_world):
     world = make_world()
     for rule in ("kre", "ratio"):
-        world.subscribe(rule, "sensitive")  # 1.5 sigma is notable
+        await world.subscribe(rule, "sensitive")  # 1.5 sigma is notable
 
     report = await world.run()
 
@@ -341,7 +340,7 @@ FAILURES = {
 @pytest.mark.parametrize("kind", FAILURES)
 async def test_yahoo_failing_sends_nothing_and_says_why(make_world, kind):
     world = make_world()
-    world.subscribe("kre", "standard")
+    await world.subscribe("kre", "standard")
     world.live(KRE=round(PREV_CLOSE["KRE"] * 0.92, 4))  # a move Yahoo cannot tell
     world.replay.fail_next(kind, times=None)
 
@@ -360,7 +359,7 @@ async def test_yahoo_failing_sends_nothing_and_says_why(make_world, kind):
 @pytest.mark.parametrize("kind", FAILURES)
 async def test_when_yahoo_recovers_the_next_cycle_alerts(make_world, kind):
     world = make_world()
-    sub = world.subscribe("kre", "standard")
+    sub = await world.subscribe("kre", "standard")
     world.live(KRE=round(PREV_CLOSE["KRE"] * 0.92, 4))
     world.replay.fail_next(kind, times=None)  # down at start-up (cold yfinance caches)
     assert (await world.run()).skipped == [FAILURES[kind]]
@@ -378,11 +377,11 @@ async def test_yahoo_failing_after_a_good_cycle_passes_off_no_old_price_as_live(
 ):
     """The previous cycle's prices are five minutes old (LATEST_TTL is 60 s): they are not live."""
     world = make_world()
-    first = world.subscribe("kre", "standard")
+    first = await world.subscribe("kre", "standard")
     world.live(KRE=round(PREV_CLOSE["KRE"] * 0.92, 4))
     assert (await world.run()).claimed == 1
 
-    world.subscribe("kre", "sensitive")  # a channel subscribing between the two cycles
+    await world.subscribe("kre", "sensitive")  # a channel subscribing between the two cycles
     world.replay.fail_next("503", times=None)
     report = await world.run()
 
@@ -394,7 +393,7 @@ async def test_yahoo_failing_after_a_good_cycle_passes_off_no_old_price_as_live(
 
 async def test_yahoo_failing_after_a_good_cycle_says_it_is_yahoo(make_world):
     world = make_world()
-    world.subscribe("kre", "standard")
+    await world.subscribe("kre", "standard")
     assert (await world.run()).skipped == []
     world.replay.fail_next("503", times=None)
     assert (await world.run()).skipped == [FAILURES["503"]]  # is ["no live prices"]
@@ -406,8 +405,8 @@ async def test_yahoo_failing_after_a_good_cycle_says_it_is_yahoo(make_world):
 async def test_no_live_bar_for_kre_invents_no_move(make_world):
     # KRE has no bar today; the others do.
     world = make_world(trading=tuple(s for s in SYMBOLS if s != "KRE"))
-    world.subscribe("kre", "standard")
-    world.subscribe("ratio", "standard")
+    await world.subscribe("kre", "standard")
+    await world.subscribe("ratio", "standard")
 
     report = await world.run()
 
@@ -420,7 +419,7 @@ async def test_no_live_bar_for_kre_invents_no_move(make_world):
 
 async def test_a_live_bar_with_null_prices_invents_no_move(make_world):
     world = make_world(replay_type=NullLiveBar, null_live=("KRE",))
-    world.subscribe("kre", "standard")
+    await world.subscribe("kre", "standard")
     # The replay's bar has a price; the wire carries nulls.
     world.live(KRE=round(PREV_CLOSE["KRE"] * 0.92, 4))
 
@@ -433,7 +432,7 @@ async def test_a_live_bar_with_null_prices_invents_no_move(make_world):
 
 async def test_a_live_price_that_stops_coming_is_not_reused(make_world):
     world = make_world()
-    world.subscribe("kre", "standard")
+    await world.subscribe("kre", "standard")
     world.live(KRE=round(PREV_CLOSE["KRE"] * 0.92, 4))
     assert [e.level for e in (await world.run()).events] == ["sharp"]
 
@@ -456,8 +455,8 @@ async def test_upstream_cost_does_not_depend_on_subscriptions(make_world):
         world = make_world(name)
         presets = list(rules.PRESETS)
         for i in range(count):
-            world.subscribe(("kre", "ratio")[i % 2], presets[i // 2 % 3])
-        assert len(world.storage.subscriptions(active_only=True)) == count
+            await world.subscribe(("kre", "ratio")[i % 2], presets[i // 2 % 3])
+        assert len(await world.storage.subscriptions(active_only=True)) == count
         world.live(KRE=round(PREV_CLOSE["KRE"] * 0.92, 4))
         reports = [await world.run() for _ in range(3)]
         assert [r.session for r in reports] == [TODAY] * 3 and all(

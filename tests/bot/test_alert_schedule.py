@@ -16,8 +16,9 @@ from analytics.sessions import last_settled_session
 from bot.alert_cycle import CycleReport
 from bot.alert_schedule import JOB_ID, MISFIRE_GRACE, NEW_YORK, SETTLED_KEY, AlertScheduler, cycle_mode
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.sqlite_store import SqliteStore
 from bot.wiring import build_market_data
+from tests.pg_server import postgres_server  # noqa: F401  (a fixture)
 
 T = pd.Timestamp
 NOW = T("2026-11-24 15:00Z")
@@ -109,10 +110,10 @@ class CycleFake:
 
 
 @pytest.fixture
-def storage(tmp_path):
-    storage = Storage(tmp_path / "marketbot.db")
+async def storage(tmp_path):
+    storage = await SqliteStore.open(tmp_path / "marketbot.db")
     yield storage
-    storage.close()
+    await storage.close()
 
 
 @pytest.fixture
@@ -163,7 +164,7 @@ async def test_start_adds_the_job_and_runs_it_at_once(storage, market):
 
         await asyncio.wait_for(finished.wait(), 5)
         assert outcomes == [EVENT_JOB_EXECUTED] and cycle.modes == ["settled"]
-        assert storage.get_meta(SETTLED_KEY) == "2023-03-13"
+        assert await storage.get_meta(SETTLED_KEY) == "2023-03-13"
         next_run = sched.scheduler.get_job(JOB_ID).next_run_time
         assert dt.timedelta(seconds=115) < next_run - before < dt.timedelta(seconds=125)
     finally:
@@ -190,14 +191,14 @@ async def test_a_settled_tick_runs_once_per_session(storage, market):
     sched = scheduler(cycle, storage, market)
     report = await sched.tick()
     assert report is not None and report.session == T("2023-03-13")
-    assert storage.get_meta(SETTLED_KEY) == "2023-03-13"
+    assert await storage.get_meta(SETTLED_KEY) == "2023-03-13"
     assert await sched.tick() is None
     assert await sched.tick() is None
     assert cycle.modes == ["settled"]
 
 
 async def test_a_settled_session_already_judged_before_a_restart_is_not_judged_again(storage, market):
-    storage.set_meta(SETTLED_KEY, "2023-03-13")
+    await storage.set_meta(SETTLED_KEY, "2023-03-13")
     cycle = CycleFake()
     assert await scheduler(cycle, storage, market).tick() is None
     assert cycle.modes == []
@@ -213,7 +214,7 @@ async def test_a_settled_tick_that_judged_nothing_is_retried(storage, market, re
     cycle = CycleFake(report)
     sched = scheduler(cycle, storage, market)
     assert await sched.tick() is report
-    assert storage.get_meta(SETTLED_KEY) is None
+    assert await storage.get_meta(SETTLED_KEY) is None
     assert await sched.tick() is report
     assert cycle.modes == ["settled", "settled"]
 
@@ -225,7 +226,7 @@ async def test_an_intraday_tick_does_not_mark_the_session_done(storage):
     await sched.tick()
     await sched.tick()
     assert cycle.modes == ["intraday", "intraday"]
-    assert storage.get_meta(SETTLED_KEY) is None
+    assert await storage.get_meta(SETTLED_KEY) is None
 
 
 async def test_a_failing_cycle_is_logged_and_the_job_survives(storage, market, caplog):
@@ -235,11 +236,11 @@ async def test_a_failing_cycle_is_logged_and_the_job_survives(storage, market, c
         assert await sched.tick() is None
     (record,) = [r for r in caplog.records if r.name == "bot.alert_schedule"]
     assert record.getMessage() == "Alert cycle failed" and record.exc_info[0] is RuntimeError
-    assert storage.get_meta(SETTLED_KEY) is None
+    assert await storage.get_meta(SETTLED_KEY) is None
 
     cycle.error = None  # the next tick tries again
     assert (await sched.tick()).session == T("2023-03-13")
-    assert cycle.modes == ["settled", "settled"] and storage.get_meta(SETTLED_KEY) == "2023-03-13"
+    assert cycle.modes == ["settled", "settled"] and await storage.get_meta(SETTLED_KEY) == "2023-03-13"
 
 
 async def test_a_failing_job_run_does_not_stop_the_scheduler(storage, market):
@@ -255,3 +256,38 @@ async def test_a_failing_job_run_does_not_stop_the_scheduler(storage, market):
         await sched.shutdown()
         await drain_loop()
     assert not sched.scheduler.running
+
+
+async def test_a_postgres_restart_mid_run_is_an_expected_event_and_the_next_tick_catches_up(postgres_server, market, caplog):
+    """The real cycle on a real PostgreSQL that restarts: the tick says why it did nothing (no traceback),
+    and the next one, with the server back, sends the session's alert."""
+    from bot.alert_cycle import AlertCycle
+    from bot.store import open_store
+    from commands.subscriptions import NewSubscription
+
+    store = await open_store(postgres_server.create_database())
+    sent = []
+
+    async def deliver(event, preset, prices, dues):
+        for due in dues:
+            assert await store.attempt(due.key)
+            await store.finish(due.key, message_id=1)
+            sent.append(due.key)
+
+    try:
+        await store.subscribe([NewSubscription(1, 2, "kre", "standard", None, 3)])
+        sched = scheduler(AlertCycle(market, store, deliver), store, market)
+        postgres_server.stop("fast")
+        try:
+            with caplog.at_level(logging.WARNING):
+                assert await sched.tick() is None
+        finally:
+            postgres_server.start()
+        assert "the database is unavailable" in caplog.text
+        assert not any(r.exc_info for r in caplog.records) and "Alert cycle failed" not in caplog.text
+        assert sent == []
+        report = await sched.tick()
+        assert report.claimed == 1 and [k.session for k in sent] == ["2023-03-13"]
+        assert await store.get_meta(SETTLED_KEY) == "2023-03-13"
+    finally:
+        await store.close()

@@ -11,7 +11,7 @@ import commands.registry
 from bot.app import MarketBot
 from bot.command_sync import command_set_hash, sync_commands
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.sqlite_store import SqliteStore
 from bot.wiring import build_services
 
 NAMES = ["compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "ask"]
@@ -24,10 +24,10 @@ def services():  # function scope: built inside the isolated environment
 
 
 @pytest.fixture
-def storage(tmp_path):
-    storage = Storage(tmp_path / "marketbot.db")
+async def storage(tmp_path):
+    storage = await SqliteStore.open(tmp_path / "marketbot.db")
     yield storage
-    storage.close()
+    await storage.close()
 
 
 async def make_bot(services, storage, application_id: int = 123) -> MarketBot:
@@ -64,7 +64,7 @@ async def bot(services, storage, monkeypatch):
 async def test_first_sync_syncs_and_stores_the_hash(bot, storage):
     assert await sync_commands(bot.tree, storage, None) is True
     assert bot.tree.sync.calls == [None]
-    assert storage.get_meta("commands_synced:123:global") == command_set_hash(bot.tree, None)
+    assert await storage.get_meta("commands_synced:123:global") == command_set_hash(bot.tree, None)
 
 
 async def test_an_unchanged_command_set_is_not_synced_again(bot, storage):
@@ -81,25 +81,25 @@ async def test_force_syncs_anyway(bot, storage):
 
 async def test_a_changed_command_set_syncs_again(bot, storage):
     await sync_commands(bot.tree, storage, None)
-    before = storage.get_meta("commands_synced:123:global")
+    before = await storage.get_meta("commands_synced:123:global")
     bot.tree.remove_command("about")
     assert await sync_commands(bot.tree, storage, None) is True
     assert bot.tree.sync.calls == [None, None]
-    after = storage.get_meta("commands_synced:123:global")
+    after = await storage.get_meta("commands_synced:123:global")
     assert after != before and after == command_set_hash(bot.tree, None)
     assert await sync_commands(bot.tree, storage, None) is False
 
 
 async def test_guild_scope_syncs_to_the_guild_with_its_own_hash(bot, storage):
     await sync_commands(bot.tree, storage, None)
-    global_hash = storage.get_meta("commands_synced:123:global")
+    global_hash = await storage.get_meta("commands_synced:123:global")
 
     assert await sync_commands(bot.tree, storage, 42) is True  # the global sync does not count for the guild
     guild = bot.tree.sync.calls[-1]
     assert isinstance(guild, discord.abc.Snowflake) and guild.id == 42
     assert sorted(c.name for c in bot.tree.get_commands(guild=discord.Object(id=42))) == sorted(NAMES)
-    assert storage.get_meta("commands_synced:123:42") == command_set_hash(bot.tree, discord.Object(id=42))
-    assert storage.get_meta("commands_synced:123:global") == global_hash
+    assert await storage.get_meta("commands_synced:123:42") == command_set_hash(bot.tree, discord.Object(id=42))
+    assert await storage.get_meta("commands_synced:123:global") == global_hash
 
     assert await sync_commands(bot.tree, storage, 42) is False
     assert await sync_commands(bot.tree, storage, None) is False
@@ -110,7 +110,7 @@ async def test_a_failed_sync_stores_nothing_and_is_retried(bot, storage):
     bot.tree.sync.fail = True
     with pytest.raises(discord.HTTPException):
         await sync_commands(bot.tree, storage, None)
-    assert storage.get_meta("commands_synced:123:global") is None
+    assert await storage.get_meta("commands_synced:123:global") is None
     bot.tree.sync.fail = False
     assert await sync_commands(bot.tree, storage, None) is True
     assert bot.tree.sync.calls == [None, None]
@@ -135,7 +135,7 @@ async def test_another_application_keeps_its_own_hash(services, storage, monkeyp
     assert await sync_commands(mine.tree, storage, None) is True
     assert await sync_commands(other.tree, storage, None) is True
     assert other.tree.sync.calls == [None]
-    assert storage.get_meta("commands_synced:456:global") == storage.get_meta("commands_synced:123:global")
+    assert await storage.get_meta("commands_synced:456:global") == await storage.get_meta("commands_synced:123:global")
 
 
 async def test_the_hash_is_a_sha256_of_the_command_set(bot):

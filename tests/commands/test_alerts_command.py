@@ -16,8 +16,8 @@ import pytest
 from analytics import alerts as rules
 from analytics.errors import InvalidInput
 from bot.console import ask
-from commands.alerts import (SYMBOLS, alert_answer, can_manage_alerts, replay, role_warning, subscription_list,
-                             watched_values)
+from commands.alerts import (MAX_PAGES, SYMBOLS, alert_answer, can_manage_alerts, replay, role_warning,
+                             subscription_pages, watched_values)
 from commands.errors import Refused
 from commands.render import to_embed, to_file
 from commands.subscriptions import Delivery, Subscription
@@ -178,8 +178,8 @@ def test_subscription_list_shows_state_role_and_last_alert():
     active = subscription(1, 10, role=55)
     paused = subscription(2, 11, "ratio", "quiet", paused="no permission to post there (Discord 403); fix it")
     fresh = subscription(3, 12, preset="sensitive")
-    text = subscription_list([active, paused, fresh], {1: delivery(1, "2023-03-13", "sharp", "sent"),
-                                                       2: delivery(2, "2023-03-09", "notable", "failed")})  # fmt: skip
+    (text,) = subscription_pages([active, paused, fresh], {1: delivery(1, "2023-03-13", "sharp", "sent"),
+                                                            2: delivery(2, "2023-03-09", "notable", "failed")})  # fmt: skip
     lines = text.split("\n")
     assert lines == [
         "<#10> kre (standard, mentions <@&55>): active; last alert 2023-03-13 sharp (sent)",
@@ -188,10 +188,26 @@ def test_subscription_list_shows_state_role_and_last_alert():
     ]
 
 
-def test_subscription_list_when_empty_and_when_long():
-    assert "No alert subscriptions" in subscription_list([], {})
-    many = [subscription(i, 1000 + i) for i in range(200)]
-    assert len(subscription_list(many, {})) <= 2000
+def test_subscription_list_when_empty():
+    assert subscription_pages([], {}) == ["No alert subscriptions in this server. `/alerts subscribe` adds one."]
+
+
+def test_a_long_subscription_list_is_paged_in_whole_lines_and_never_cut_silently():
+    many = [subscription(i, 1_300_000_000_000_000_000 + i) for i in range(200)]
+    pages = subscription_pages(many, {})
+    assert 1 < len(pages) <= MAX_PAGES and all(len(page) <= 2000 for page in pages)
+    lines = [line for page in pages for line in page.split("\n")]
+    assert lines == [f"<#{s.channel_id}> kre (standard): active; no alert yet" for s in many]  # all 200, in order
+
+
+def test_beyond_the_pages_the_rest_is_counted():
+    many = [subscription(i, 1_300_000_000_000_000_000 + i) for i in range(1000)]
+    pages = subscription_pages(many, {})
+    assert len(pages) == MAX_PAGES and all(len(page) <= 2000 for page in pages)
+    lines = [line for page in pages for line in page.split("\n")]
+    shown = lines[:-1]
+    assert shown == [f"<#{s.channel_id}> kre (standard): active; no alert yet" for s in many[: len(shown)]]
+    assert lines[-1].startswith(f"… and {1000 - len(shown)} more (1000 subscriptions in all;")
 
 
 # ---------------------------------------------------------------- who may change alerts

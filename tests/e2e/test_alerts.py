@@ -15,6 +15,9 @@ nothing whenever they run; the alerts come from a later run on 2023-03-13, which
 sees them all at once. (A settled session is judged once, so subscribing while the
 bot judging it ticks races the tick: a subscription made just after it never gets
 that session's alert.)
+
+Everything runs twice: on SQLite (a file in the bot's home) and on PostgreSQL (a fresh
+database on a server the suite starts), each with a fake Discord of its own.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_server import FakeDiscord, Message
+from tests.pg_server import postgres_server  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -41,15 +46,48 @@ RETRY_AFTER = 0.5  # the injected 429's
 DIGESTS = 1_300_000_000_000_000_099  # a fourth text channel, for the daily digest
 
 
+@dataclass(frozen=True)
+class Home:
+    path: Path  # the bot's working directory and log
+    db: str  # its MARKETBOT_DB
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def engine(request) -> str:
+    return request.param
+
+
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def home(tmp_path_factory):
-    return tmp_path_factory.mktemp("alerts-bot")
+async def fake(engine):
+    """A fake Discord per engine: each run of the module starts with no messages."""
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
 
 
-def start_bot(fake: FakeDiscord, home, as_of: str = ALERT_DAY, **settings: str) -> BotProcess:
+@pytest.fixture(scope="module")
+def new_home(engine, tmp_path_factory, request):
+    """A fresh home for a fresh bot, with an empty database on the engine under test."""
+    server = request.getfixturevalue("postgres_server") if engine == "postgres" else None
+
+    def make(name: str) -> Home:
+        path = tmp_path_factory.mktemp(name)
+        return Home(path, server.create_database() if server else str(path / "marketbot.sqlite3"))
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def home(new_home) -> Home:
+    return new_home("alerts-bot")
+
+
+def start_bot(fake: FakeDiscord, home: Home, as_of: str = ALERT_DAY, **settings: str) -> BotProcess:
     return BotProcess(
-        fake.env(), home, MARKETBOT_AS_OF=as_of, MARKETBOT_ALERT_INTERVAL_SECONDS=str(INTERVAL), **settings
-    )
+        fake.env(), home.path, MARKETBOT_DB=home.db, MARKETBOT_AS_OF=as_of,
+        MARKETBOT_ALERT_INTERVAL_SECONDS=str(INTERVAL), **settings,
+    )  # fmt: skip
 
 
 async def connected(fake: FakeDiscord, bot: BotProcess) -> BotProcess:
@@ -129,6 +167,7 @@ async def test_subscribe_alert_once_restart_and_pause(fake, home):
     finally:
         assert await restarted.stop() == 0
     assert "Traceback" not in restarted.log, restarted.log  # the log of all three runs
+    assert f"Storage: {'PostgreSQL' if home.db.startswith('postgresql://') else 'SQLite'}" in restarted.log
 
 
 # -- a fresh bot: a role to mention, and a 429 and a 500 on the way ---------------------------
@@ -144,11 +183,11 @@ class Delivery:
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def delivery(fake, tmp_path_factory) -> Delivery:
+async def delivery(fake, new_home) -> Delivery:
     """A fresh bot: CHANNEL and OTHER subscribed in place, THIRD from CHANNEL with a role; then
     one `marketbot alerts check` sends all three together, while Discord answers the first post
     to CHANNEL 429 and the first to OTHER 500."""
-    home = tmp_path_factory.mktemp("alerts-delivery")
+    home = new_home("alerts-delivery")
     fake.set_channel_status(OTHER, None)  # the first test forbade it
     since = time.perf_counter()
     fake.add_text_channels([DIGESTS], listed=True)  # in GUILD_CREATE, as every channel of a real guild
@@ -223,3 +262,47 @@ async def test_the_daily_digest_is_posted_once_after_the_settled_session(fake, d
     assert digest.attachment_names == [] and digest.content == ""  # compact: no chart, no ping
     assert "As of close 2023-03-13" in embed["footer"]["text"]
     assert "will retry" not in delivery.log and "Traceback" not in delivery.log, delivery.log
+
+
+# -- a database that cannot write: the answer still comes in time, and says so ----------------
+
+
+def hold_write_lock(db: str):
+    """Another process holding the database's write lock (SQLite) or the subscriptions table (PostgreSQL)."""
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        conn = psycopg.connect(db)
+        conn.execute("LOCK TABLE subscriptions IN EXCLUSIVE MODE")  # writes wait; reads go on
+        return conn
+    import sqlite3
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+async def test_subscribe_while_the_database_is_locked_answers_in_time_and_changes_nothing(fake, new_home):
+    home = new_home("alerts-busy")
+    bot = await connected(fake, subscriber(fake, home))
+    try:
+        lock = hold_write_lock(home.db)
+        try:
+            interaction = await fake.inject_command(
+                "alerts", [{"name": "subscribe", "options": [{"name": "rule", "value": "kre"}]}],
+                permissions=MANAGE_GUILD, channel_id=THIRD,
+            )  # fmt: skip
+            started = time.perf_counter()
+            await interaction.deferred(3)  # acknowledged within Discord's 3 s, whatever the database does
+            await until(lambda: any(m.kind == "followup" for m in interaction.messages))
+            [answer] = [m for m in interaction.messages if m.kind == "followup"]
+            assert answer.at - started < 10
+        finally:
+            lock.rollback()
+            lock.close()
+        assert answer.ephemeral
+        assert answer.content == "Alert settings cannot be saved or read right now; nothing was changed. Try again in a minute."
+        assert f"<#{THIRD}>" not in await list_subscriptions(fake)  # and indeed nothing was
+    finally:
+        assert await bot.stop() == 0
+    assert "Something went wrong" not in bot.log and "Traceback" not in bot.log, bot.log

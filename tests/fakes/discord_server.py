@@ -40,22 +40,36 @@ FakeDiscord()                            start(), stop(), url, gateway_url, env(
     await inject_command(name, options=None, *, user_id=USER_ID, permissions=DEFAULT_PERMISSIONS,
                          channel_id=None) -> Interaction
     await inject_autocomplete(name, options, *, user_id=USER_ID, channel_id=None) -> Interaction
+    await inject_component(message, custom_id, *, values=None, user_id=USER_ID,
+                           permissions=DEFAULT_PERMISSIONS) -> Interaction   (message: Message or id)
     fail_next(method, path_regex, status, times=1, retry_after=0.3, *, lost_response=False)
     set_channel_status(channel_id, status | None)
     hold(method, path_regex) -> asyncio.Event   matching REST requests wait (logged, status 0) until
                                          it is set, then are handled as usual; stop() sets it
     await drop_gateway(code=4000);  await send_reconnect()
-Interaction: id, token, type (2 | 4), name, user_id, channel_id, payload (INTERACTION_CREATE's d),
-    sent_at, callback (Request),
-    callback_type, choices, original_id, messages; await deferred(timeout=10) -> Request;
-    await answered(timeout=30) -> Message
+Interaction: id, token, type (2 | 3 | 4), name (a component's: its custom_id), user_id, channel_id,
+    payload (INTERACTION_CREATE's d), sent_at, callback (Request), callback_type, choices,
+    original_id, message_id (component: the message clicked on), messages;
+    await deferred(timeout=10) -> Request; await answered(timeout=30) -> Message
 Request: method, path (/api/v10/..., no query), query, json, files {filename: bytes}, status, at
 Message: id, kind ("callback" | "followup" | "edit" | "channel"), channel_id, payload, files,
     flags, interaction_id, at, data (the message object returned), deleted;
-    content, embeds, attachment_names, ephemeral, nonce
+    content, embeds, components (action rows), component(custom_id), attachment_names, ephemeral, nonce
 
 Adjustments and modelled Discord behaviour
 ------------------------------------------
+- Component interactions (type 3, inject_component) carry data.custom_id, data.component_type
+  (2 button, 3 string select), data.values for a select, and "message": the clicked message's
+  current object, components included. Responses: 6 (deferred update: nothing visible) and 7
+  (update: edits the clicked message at once), only for component interactions (400 otherwise);
+  4 and 5 create a new message as for commands, ephemeral flag honoured. After 6 or 7, @original
+  (webhook GET/PATCH/DELETE) is the message clicked on, and followups are new messages with their
+  own flags. Clicking a component the message lacks, a disabled one, values outside a select's
+  options or min/max, or someone else's ephemeral message raises LookupError: Discord offers
+  no such click. Every message an interaction creates carries interaction_metadata (its id,
+  type and user; interacted_message_id for a component's), which edits keep.
+- Components sent are checked as Discord does (400, 50035): at most 5 action rows, each of 1-5
+  buttons or one select menu; custom_id 1-100 characters and unique in the message; 1-25 options.
 - Interaction options may omit "type": it is filled in from the synced schema (nested
   subcommand options included), and an unknown option name raises LookupError, as does
   injecting a command that was never synced. A guild-synced command wins over a global one
@@ -211,6 +225,34 @@ def _allowed_mentions_errors(allowed: dict[str, Any] | None) -> dict[str, str]:
     return errors
 
 
+def _component_errors(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Discord's limits on action rows: at most 5 rows of at most 5 buttons or one select menu,
+    custom_ids of 1..100 characters unique in the message, select menus of 1..25 options."""
+    errors: dict[str, str] = {}
+    if len(rows) > 5:
+        errors["components"] = "Must be 5 or fewer in length."
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        items = row.get("components") or []
+        selects = [c for c in items if c.get("type") in (3, 5, 6, 7, 8)]
+        if row.get("type") != 1 or not 1 <= len(items) <= 5 or (selects and len(items) > 1):
+            errors[f"components.{i}"] = "An action row holds 1 to 5 buttons or one select menu."
+        for j, item in enumerate(items):
+            custom_id = item.get("custom_id")
+            if custom_id is None:
+                if item.get("type") != 2 or "url" not in item:
+                    errors[f"components.{i}.components.{j}.custom_id"] = "This field is required."
+                continue
+            if not 1 <= len(custom_id) <= 100:
+                errors[f"components.{i}.components.{j}.custom_id"] = "Must be between 1 and 100 in length."
+            if custom_id in seen:
+                errors[f"components.{i}.components.{j}.custom_id"] = "Component custom id cannot be duplicated."
+            seen.add(custom_id)
+            if item.get("type") == 3 and not 1 <= len(item.get("options") or []) <= 25:
+                errors[f"components.{i}.components.{j}.options"] = "Must be between 1 and 25 in length."
+    return errors
+
+
 def _invalid_choices(data: dict[str, Any]) -> Reply | None:
     choices = data.get("choices") or []
     errors = {"choices": "Must be 25 or fewer in length."} if len(choices) > 25 else {}
@@ -309,6 +351,19 @@ class Message:
         return self.data["embeds"]
 
     @property
+    def components(self) -> list[dict[str, Any]]:
+        """The message's action rows, as last set (each {"type": 1, "components": [...]})."""
+        return self.data.get("components") or []
+
+    def component(self, custom_id: str) -> dict[str, Any]:
+        """The button or select menu with this custom_id (KeyError if there is none)."""
+        for row in self.components:
+            for item in row.get("components", []):
+                if item.get("custom_id") == custom_id:
+                    return item
+        raise KeyError(custom_id)
+
+    @property
     def attachment_names(self) -> list[str]:
         return [a["filename"] for a in self.data["attachments"]]
 
@@ -338,6 +393,7 @@ class Interaction:
         self.callback_type: int | None = None
         self.choices: list[dict[str, Any]] | None = None
         self.original_id: int | None = None
+        self.message_id: int | None = None  # a component interaction's message, the one clicked on
         self._original_state: str | None = None  # "loading" | "sent" | "deleted"
         self._message_ids: set[int] = set()
         loop = asyncio.get_running_loop()
@@ -349,12 +405,14 @@ class Interaction:
         return [m for m in self._fake.messages if m.interaction_id == self.id]
 
     async def deferred(self, timeout: float = 10.0) -> Request:
-        """The interaction callback (type 5 deferral, 4 message or 8 autocomplete result)."""
+        """The interaction callback (type 5 deferral, 4 message or 8 autocomplete result; for a
+        component also 6 deferred update or 7 update of the message clicked on)."""
         return await asyncio.wait_for(asyncio.shield(self._callback_future), timeout)
 
     async def answered(self, timeout: float = 30.0) -> Message:
         """The visible answer: the type 4 callback message, or after a deferral the first
-        followup or edit of the original response."""
+        followup or edit of the original response; for a component, the type 7 update or, after
+        a type 6 deferred update, the first edit of the message clicked on or followup."""
         return await asyncio.wait_for(asyncio.shield(self._answer_future), timeout)
 
     def _answer_with(self, message: Message) -> None:
@@ -565,6 +623,51 @@ class FakeDiscord:
             4, name, _focus_last(options), user_id, self.DEFAULT_PERMISSIONS, channel_id or self.CHANNEL_ID
         )
 
+    async def inject_component(
+        self,
+        message: Message | int,
+        custom_id: str,
+        *,
+        values: list[str] | None = None,
+        user_id: int = USER_ID,
+        permissions: int = DEFAULT_PERMISSIONS,
+    ) -> Interaction:
+        """A click on a button (or a choice in a select menu: ``values``) of a message the bot sent.
+
+        The interaction carries the message as it is now (edits included). Only what Discord
+        lets a user do is accepted: a component of that message, enabled, values among a select
+        menu's options and within its min/max; an ephemeral message is clicked only by its owner.
+        """
+        await self.wait_ready(timeout=10)
+        message_id = message if isinstance(message, int) else message.id
+        obj = self._objects.get(message_id)
+        if obj is None or message_id in self._deleted:
+            raise LookupError(f"message {message_id} does not exist (or was deleted)")
+        component = next(
+            (c for row in obj["components"] for c in row.get("components", []) if c.get("custom_id") == custom_id), None
+        )
+        if component is None:
+            raise LookupError(f"message {message_id} has no component {custom_id!r}")
+        if component.get("disabled"):
+            raise LookupError(f"component {custom_id!r} is disabled: Discord does not let anyone click it")
+        owner = int(obj.get("interaction_metadata", {}).get("user", {}).get("id", 0))
+        if obj["flags"] & EPHEMERAL and owner != user_id:
+            raise LookupError(f"message {message_id} is ephemeral: only user {owner} sees it")
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
+        if component["type"] == 3:  # string select
+            chosen = list(values or [])
+            offered = {o["value"] for o in component.get("options", [])}
+            low, high = component.get("min_values", 1), component.get("max_values", 1)
+            if not set(chosen) <= offered or not low <= len(chosen) <= high:
+                raise LookupError(f"values {chosen} are not {low}..{high} of the options {sorted(offered)}")
+            data["values"] = chosen
+        elif values is not None:
+            raise LookupError("values are for select menus, not buttons")
+        ix = Interaction(self, type=3, name=custom_id, user_id=user_id, channel_id=int(obj["channel_id"]))
+        ix.message_id = message_id
+        ix._message_ids.add(message_id)  # @original of a component interaction is the message clicked on
+        return await self._send_interaction(ix, data, permissions, message=copy.deepcopy(obj))
+
     async def _inject(
         self, type: int, name: str, options: list[dict[str, Any]], user_id: int, permissions: int, channel_id: int
     ) -> Interaction:
@@ -579,6 +682,12 @@ class FakeDiscord:
         if scope != "global":
             data["guild_id"] = scope
         ix = Interaction(self, type=type, name=name, user_id=user_id, channel_id=channel_id)
+        return await self._send_interaction(ix, data, permissions)
+
+    async def _send_interaction(
+        self, ix: Interaction, data: dict[str, Any], permissions: int, message: dict[str, Any] | None = None
+    ) -> Interaction:
+        type, user_id, channel_id = ix.type, ix.user_id, ix.channel_id
         self._interactions[ix.id] = ix
         self._interactions_by_token[ix.token] = ix
         payload = {
@@ -601,6 +710,8 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": self.FILE_SIZE_LIMIT,  # discord.py 2.7 requires it
         }
+        if message is not None:
+            payload["message"] = message
         ix.payload = payload
         ix.sent_at = time.perf_counter()
         await self._dispatch(self._require_ws(), "INTERACTION_CREATE", payload)
@@ -841,13 +952,15 @@ class FakeDiscord:
             obj["nonce"] = payload["nonce"]
         if ix is not None:
             obj["webhook_id"] = obj["application_id"] = str(self.APP_ID)
-            if message_type == 20:  # CHAT_INPUT_COMMAND: the interaction's original response
-                obj["interaction_metadata"] = {
-                    "id": str(ix.id),
-                    "type": ix.type,
-                    "user": self._user(ix.user_id),
-                    "authorizing_integration_owners": {"0": str(self.GUILD_ID)},
-                }
+            # every message an interaction creates (response or followup) names the interaction and its user
+            obj["interaction_metadata"] = {
+                "id": str(ix.id),
+                "type": ix.type,
+                "user": self._user(ix.user_id),
+                "authorizing_integration_owners": {"0": str(self.GUILD_ID)},
+            }
+            if ix.message_id is not None:
+                obj["interaction_metadata"]["interacted_message_id"] = str(ix.message_id)
             ix._message_ids.add(message_id)
         self._objects[message_id] = obj
         return obj
@@ -901,6 +1014,7 @@ class FakeDiscord:
         if len(req.uploads) > 10:
             errors["files"] = "Must be 10 or fewer in length."
         errors |= _allowed_mentions_errors(payload.get("allowed_mentions"))
+        errors |= _component_errors(payload.get("components") or [])
         if errors:
             return _form_errors(errors)
         parts = ("embeds", "components", "sticker_ids", "poll")
@@ -1049,8 +1163,12 @@ class FakeDiscord:
             return _error(400, 40060, "Interaction has already been acknowledged.")
         body = req.json or {}
         callback_type, data = body.get("type"), body.get("data") or {}
+        if callback_type in (6, 7) and ix.type != 3:
+            return _error(400, 50035, "Invalid Form Body", errors={"type": {"_errors": [
+                {"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": "Only component interactions update a message."}]}})  # fmt: skip
         invalid = (
             self._invalid_message(data, req, create=True) if callback_type == 4
+            else self._invalid_message(data, req, create=False) if callback_type == 7
             else _invalid_choices(data) if callback_type == 8
             else None
         )  # fmt: skip
@@ -1076,6 +1194,12 @@ class FakeDiscord:
             resource["message"] = obj
             if callback_type == 4:
                 ix._answer_with(self._record("callback", obj, data, req, ix))
+        elif callback_type in (6, 7):  # the message clicked on is the original response
+            ix.original_id, ix._original_state = ix.message_id, "sent"
+            if callback_type == 7:
+                obj = self._edit(ix.message_id, data, req.uploads)
+                ix._answer_with(self._record("edit", obj, data, req, ix))
+                resource["message"] = obj
         elif callback_type == 8:
             ix.choices = data.get("choices", [])
         ix._callback_future.set_result(req)
@@ -1083,7 +1207,7 @@ class FakeDiscord:
 
     def _webhook_interaction(self, m: re.Match[str]) -> Interaction | None:
         ix = self._interactions_by_token.get(m["token"])
-        if ix is None or int(m["app"]) != self.APP_ID or ix.callback_type not in (4, 5):
+        if ix is None or int(m["app"]) != self.APP_ID or ix.callback_type not in (4, 5, 6, 7):
             return None
         return ix
 
@@ -1132,18 +1256,22 @@ class FakeDiscord:
         payload = req.json or {}
         if invalid := self._invalid_message(payload, req, create=False):
             return invalid
-        obj = self._objects[message_id]
-        for key, empty in (("content", ""), ("embeds", []), ("components", [])):
-            if key in payload:
-                obj[key] = payload[key] or empty
-        obj["attachments"] = self._attachments(ix.channel_id, payload, req.uploads, obj["attachments"])
-        obj["flags"] &= ~LOADING
-        obj["edited_timestamp"] = _now_iso()
+        obj = self._edit(message_id, payload, req.uploads)
         message = self._record("edit", obj, payload, req, ix)
         if message_id == ix.original_id:
             ix._original_state = "sent"
             ix._answer_with(message)
         return 200, obj
+
+    def _edit(self, message_id: int, payload: dict[str, Any], uploads: dict[int, tuple[str, bytes]]) -> dict[str, Any]:
+        obj = self._objects[message_id]
+        for key, empty in (("content", ""), ("embeds", []), ("components", [])):
+            if key in payload:
+                obj[key] = payload[key] or empty
+        obj["attachments"] = self._attachments(int(obj["channel_id"]), payload, uploads, obj["attachments"])
+        obj["flags"] &= ~LOADING
+        obj["edited_timestamp"] = _now_iso()
+        return obj
 
     def _delete_webhook_message(self, req: Request, m: re.Match[str]) -> Reply:
         ix = self._webhook_interaction(m)

@@ -7,6 +7,7 @@ import contextlib
 import io
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -21,6 +22,57 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # every byte value, to catch
 GUILD = discord.Object(FakeDiscord.GUILD_ID)
 TIMEOUT = 5
 THIRD, ROLE = FakeDiscord.THIRD_CHANNEL_ID, FakeDiscord.ROLE_ID
+
+
+class Pick(discord.ui.DynamicItem[discord.ui.Button], template=r"pick:(?P<how>\w+)"):
+    """A button answering its click in one of the ways Discord allows (``how``)."""
+
+    def __init__(self, how: str, *, disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(label=how, custom_id=f"pick:{how}", disabled=disabled))
+        self.how = how
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match, /):  # type: ignore[override]
+        return cls(match["how"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        who = interaction.user.id
+        if self.how == "update":  # type 7
+            await interaction.response.edit_message(content=f"updated by {who}", view=None)
+        elif self.how == "later":  # type 6, then an edit of the message clicked on
+            await interaction.response.defer()
+            await interaction.edit_original_response(content=f"edited later by {who}")
+        elif self.how == "aside":  # type 6, then a new private message
+            await interaction.response.defer()
+            await interaction.followup.send("aside", ephemeral=True)
+        elif self.how == "private":  # type 4, ephemeral
+            await interaction.response.send_message("just you", ephemeral=True, view=panel())
+        else:  # type 5, then the answer replaces the "thinking" message
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.followup.send(f"thought for {who}", ephemeral=True)
+
+
+class PickMenu(discord.ui.DynamicItem[discord.ui.Select], template=r"menu"):
+    def __init__(self) -> None:
+        options = [discord.SelectOption(label=v, value=v) for v in ("a", "b", "c")]
+        super().__init__(discord.ui.Select(custom_id="menu", options=options, max_values=2))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match, /):  # type: ignore[override]
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        chosen = ",".join(interaction.data["values"])  # type: ignore[index]
+        await interaction.response.edit_message(content=f"chose {chosen}")
+
+
+def panel() -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for how in ("update", "later", "aside", "private", "think"):
+        view.add_item(Pick(how))
+    view.add_item(Pick("off", disabled=True))
+    view.add_item(PickMenu())
+    return view
 
 
 class PingClient(discord.Client):
@@ -50,7 +102,16 @@ class PingClient(discord.Client):
         async def secret(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("shh", ephemeral=True)
 
+        @self.tree.command(description="Never answered (the test answers it)")
+        async def silent(interaction: discord.Interaction) -> None:
+            pass
+
+        @self.tree.command(description="A message with buttons and a select menu")
+        async def panel_(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("panel", view=panel())
+
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(Pick, PickMenu)
         self.tree.copy_global_to(guild=GUILD)
         await self.tree.sync(guild=GUILD)
 
@@ -296,3 +357,105 @@ async def test_held_requests_wait_for_release(fake: FakeDiscord, client: PingCli
     release.set()
     message = await asyncio.wait_for(sending, TIMEOUT)
     assert [m.id for m in fake.channel_messages()] == [message.id]
+
+
+async def posted_panel(fake: FakeDiscord):
+    ix = await fake.inject_command("panel_")
+    message = await ix.answered(TIMEOUT)
+    assert [c["custom_id"] for row in message.components for c in row["components"]] == [
+        "pick:update", "pick:later", "pick:aside", "pick:private", "pick:think", "pick:off", "menu",
+    ]  # fmt: skip
+    return message
+
+
+async def test_a_click_arrives_with_its_message_and_can_update_it_at_once(fake: FakeDiscord, client: PingClient) -> None:
+    message = await posted_panel(fake)
+    other = FakeDiscord.USER_ID + 1
+    ix = await fake.inject_component(message, "pick:update", user_id=other)
+    edit = await ix.answered(TIMEOUT)
+    assert ix.type == 3 and ix.callback_type == 7
+    data = ix.payload["data"]
+    assert (data["custom_id"], data["component_type"]) == ("pick:update", 2) and "values" not in data
+    assert ix.payload["message"]["id"] == str(message.id) and ix.payload["message"]["components"] == message.components
+    assert (edit.kind, edit.id, edit.content, edit.components) == ("edit", message.id, f"updated by {other}", [])
+    # the edit keeps who asked the original command
+    assert edit.data["interaction_metadata"]["user"]["id"] == str(FakeDiscord.USER_ID)
+    with pytest.raises(LookupError, match="no component"):  # the buttons are gone
+        await fake.inject_component(message, "pick:later")
+
+
+async def test_a_deferred_update_edits_the_message_clicked_on_later(fake: FakeDiscord, client: PingClient) -> None:
+    message = await posted_panel(fake)
+    ix = await fake.inject_component(message, "pick:later")
+    edit = await ix.answered(TIMEOUT)
+    assert ix.callback_type == 6 and ix.original_id == message.id
+    assert (edit.kind, edit.id, edit.content) == ("edit", message.id, f"edited later by {FakeDiscord.USER_ID}")
+    assert fake.find_requests("PATCH", rf"/messages/@original$")[-1].status == 200
+
+
+async def test_after_a_deferred_update_a_followup_is_a_new_private_message(fake: FakeDiscord, client: PingClient) -> None:
+    message = await posted_panel(fake)
+    ix = await fake.inject_component(message, "pick:aside")
+    aside = await ix.answered(TIMEOUT)
+    assert ix.callback_type == 6
+    assert (aside.kind, aside.content, aside.ephemeral) == ("followup", "aside", True) and aside.id != message.id
+    assert [m.content for m in fake.messages if m.id == message.id] == ["panel"]  # untouched
+
+
+@pytest.mark.parametrize(("how", "callback_type", "content"), [("private", 4, "just you"), ("think", 5, "thought for")])
+async def test_a_click_can_answer_with_a_new_private_message(
+    fake: FakeDiscord, client: PingClient, how: str, callback_type: int, content: str
+) -> None:
+    message = await posted_panel(fake)
+    other = FakeDiscord.USER_ID + 2
+    ix = await fake.inject_component(message, f"pick:{how}", user_id=other)
+    answer = await ix.answered(TIMEOUT)
+    assert ix.callback_type == callback_type and answer.ephemeral and answer.content.startswith(content)
+    assert answer.id != message.id and answer.data["interaction_metadata"]["user"]["id"] == str(other)
+    if how == "private":  # only its owner can click an ephemeral message
+        with pytest.raises(LookupError, match="ephemeral"):
+            await fake.inject_component(answer, "pick:update")
+        again = await fake.inject_component(answer, "pick:update", user_id=other)
+        assert (await again.answered(TIMEOUT)).content == f"updated by {other}"
+
+
+async def test_a_select_menu_sends_the_values_chosen(fake: FakeDiscord, client: PingClient) -> None:
+    message = await posted_panel(fake)
+    ix = await fake.inject_component(message, "menu", values=["c", "a"])
+    assert ix.payload["data"]["component_type"] == 3 and ix.payload["data"]["values"] == ["c", "a"]
+    assert (await ix.answered(TIMEOUT)).content == "chose c,a"
+    for values in (["z"], [], ["a", "b", "c"]):
+        with pytest.raises(LookupError, match="options"):
+            await fake.inject_component(message, "menu", values=values)
+
+
+async def test_only_clicks_discord_offers_are_injected(fake: FakeDiscord, client: PingClient) -> None:
+    message = await posted_panel(fake)
+    with pytest.raises(LookupError, match="disabled"):
+        await fake.inject_component(message, "pick:off")
+    with pytest.raises(LookupError, match="no component"):
+        await fake.inject_component(message, "pick:nothing")
+    with pytest.raises(LookupError, match="select menus"):
+        await fake.inject_component(message, "pick:later", values=["a"])
+
+
+async def test_update_responses_are_for_components_only(fake: FakeDiscord, client: PingClient) -> None:
+    ix = await fake.inject_command("silent")  # the client leaves it unanswered: the test answers
+    url = f"{fake.url}/api/v10/interactions/{ix.id}/{ix.token}/callback"
+    async with aiohttp.ClientSession() as session:
+        for callback_type, status in ((6, 400), (7, 400), (5, 200)):
+            async with session.post(url, json={"type": callback_type}) as response:
+                assert response.status == status
+
+
+async def test_components_beyond_discords_limits_are_refused(fake: FakeDiscord, client: PingClient) -> None:
+    channel = client.get_partial_messageable(FakeDiscord.CHANNEL_ID)
+    too_long = discord.ui.View()
+    too_long.add_item(discord.ui.Button(label="x", custom_id="x" * 101))
+    twice = discord.ui.View()
+    twice.add_item(discord.ui.Button(label="x", custom_id="same"))
+    twice.add_item(discord.ui.Button(label="y", custom_id="same"))
+    for view, what in ((too_long, "Must be between 1 and 100"), (twice, "cannot be duplicated")):
+        with pytest.raises(discord.HTTPException) as refused:
+            await channel.send("x", view=view)
+        assert (refused.value.status, refused.value.code) == (400, 50035) and what in refused.value.text

@@ -47,6 +47,7 @@ MAX_SYMBOLS = 10  # what /performance and /quote take
 RELATIVE_MONTHS = {1: "1m", 3: "3m", 6: "6m", 12: "1y", 36: "3y", 60: "5y", 120: "10y"}
 SMALL_LARGE = {"^RUT", "^GSPC", "IWM", "SPY"}
 RATE_SYMBOLS = {"^TNX", "^IRX", "^TYX", "^FVX"}
+CREDIT_SYMBOLS = {"KRE", "HYG", "JNK", "IEF", "SHY", "LQD", "BKLN", "SRLN", "BIZD"}  # what /credit reads and shows
 BANK_SYMBOLS = {"KRE", "KBE", "XLF"}
 ANCHOR_DAYS = {"covid-low": "2020-03-23", "gfc-low": "2009-03-09"}  # S&P 500 closing lows
 
@@ -458,6 +459,8 @@ _REPLAY = r"\b(?:would|have|had|did|replay|replayed|backtest|back test|fired?|tr
 _HISTORY = r"\b(?:long run|long term|longrun|longterm|historically|history|historical|by year|calendar years?|every year|each year|year by year|year over year|annual|annually|decades|how often|rolling|over time)\b"
 _RATES = r"\b(?:rates?|yields?|treasur(?:y|ies)|bond market|t bills?|bills?|curve|inverted|inversion|fed funds|interest|10 year|2 year|ten year)\b"
 _BANK = r"\b(?:banks?|banking|regionals?|lenders?|kre)\b"
+_CREDIT = r"\b(?:credit|spreads?|high yield|junk|hyg|leveraged loans?|bdcs?|defaults?|borrowers?)\b"
+_FED = r"\b(?:fed|fomc|cuts?|hikes?|policy rate|rate path|fedwatch)\b"
 _STRESS = r"\b(?:stress|stressed|stressful|crisis|trouble|troubled|panic|panicking|ok|okay|fine|safe|contagion|runs?|fear|fears|scared|worry|worried|worries|worrying|breadth|health|healthy|pressure|collapse|collapsing|blowing|blow up|meltdown|wobbl\w*|turmoil|scare|bad|distress|distressed|fragile|alright|status|dashboard|situation|risk|risky|danger|dangerous|failing|fail|failures?|cracks?|cracking|sound|solvent|insolvent|bleeding|tanking|crashing|doing|holding up|look|looking)\b"
 _QUOTE = r"\b(?:price|prices|priced|quote|quotes|trading|trade at|trades at|worth|how much|last close|close|closed|closing|level|levels|where is|wheres|52 week|ticker|at right now|sitting at)\b"
 _RANK = r"\b(?:best|worst|top|bottom|performers?|leaders?|laggards?|winners?|losers?|rank|ranked|ranking|leaderboard|among|which of|which one|which did|which has|which have|strongest|weakest)\b"
@@ -492,8 +495,10 @@ def interpret(question: str, today: dt.date | None = None) -> Interpretation:
         return _replay(r, text, symbols)
     if has(_HISTORY) and set(symbols) <= SMALL_LARGE and (symbols or "smallcaps" in words):
         return Interpretation("history")
-    if has(_RATES) and set(symbols) <= RATE_SYMBOLS:
-        return Interpretation("rates")
+    if has(_CREDIT) and set(symbols) <= CREDIT_SYMBOLS and not has(_RANK) and not has(_QUOTE) and len(symbols) < 2:
+        return _credit(r)
+    if (has(_RATES) or has(_FED)) and set(symbols) <= RATE_SYMBOLS:
+        return _rates(r)
     bank_talk = has(_BANK) or bool(set(symbols) & BANK_SYMBOLS)
     comparing = has(_COMPARE) and len(symbols) >= 2
     if bank_talk and has(_STRESS) and set(symbols) <= BANK_SYMBOLS and not comparing and not (r.start and not (r.as_of or r.period_end)):
@@ -554,9 +559,22 @@ def _performance(r: _Reading, symbols: list[str]) -> Interpretation:
     return Interpretation("performance", {**options, **_window(r)})
 
 
-def _banks(r: _Reading) -> Interpretation:
+def _as_of(r: _Reading) -> dict[str, str]:
+    """A single day asked about ("as of 2023-03-13", "in March 2023"): /banks, /rates and /credit take it as as_of."""
     day = r.as_of or r.period_end or ("" if not r.end else r.end)
-    return Interpretation("banks", {"as_of": day} if day else {})
+    return {"as_of": day} if day else {}
+
+
+def _rates(r: _Reading) -> Interpretation:
+    return Interpretation("rates", _as_of(r))
+
+
+def _credit(r: _Reading) -> Interpretation:
+    return Interpretation("credit", _as_of(r))
+
+
+def _banks(r: _Reading) -> Interpretation:
+    return Interpretation("banks", _as_of(r))
 
 
 def _replay(r: _Reading, text: str, symbols: list[str]) -> Interpretation:
@@ -602,7 +620,8 @@ _EXAMPLES: dict[str, tuple[str, str]] = {
     "performance": (r"\b(?:best|worst|top|perform\w*|rank\w*|return\w*|winners?|losers?)\b", "best performers among the mag 7 this year"),
     "quote": (r"\b(?:price|quote|trading|close|level|worth)\w*", "price of $NVDA"),
     "banks": (_BANK + "|" + _STRESS, "is there bank stress"),
-    "rates": (_RATES, "what are rates doing"),
+    "rates": (_RATES + "|" + _FED, "what are rates doing"),
+    "credit": (_CREDIT, "is it credit or rates"),
     "history": (_HISTORY, "long run small vs large"),
     "alerts replay": (_ALERT, "what would the KRE alert have done in 2023"),
 }
@@ -618,6 +637,7 @@ def _suggestions(subjects: list[_Subject], text: str, r: _Reading | None = None)
         "quote": f'/quote symbols:"{" ".join(symbols[:MAX_SYMBOLS]) or "^RUT ^GSPC KRE"}"',
         "banks": "/banks",
         "rates": "/rates",
+        "credit": "/credit",
         "history": "/history",
         "alerts replay": f"/alerts replay rule:kre start:{start}",
     }

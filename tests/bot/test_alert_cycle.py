@@ -319,8 +319,8 @@ async def test_a_rule_with_too_little_history_is_skipped_and_the_others_still_ju
 
 async def test_a_missing_index_leaves_kre_alerts_working_and_names_what_was_skipped(storage):
     """One failing symbol used to skip the whole cycle: an unknown ^RUT silenced KRE subscribers too."""
-    kre = subscribe(storage, "kre", channel=10)
-    subscribe(storage, "ratio", channel=11)
+    kre = await subscribe(storage, "kre", channel=10)
+    await subscribe(storage, "ratio", channel=11)
     source = SnapshotSource(as_of=T("2023-03-13"))
     error = UpstreamError("Yahoo Finance returned an error; try again shortly.", "^RUT")
 
@@ -345,7 +345,7 @@ async def test_a_missing_index_leaves_kre_alerts_working_and_names_what_was_skip
 
 async def test_a_rule_on_stale_data_is_not_judged(storage):
     """Yahoo down in auto mode: the snapshot answers commands, but a months-old session is never an alert."""
-    subscribe(storage, "kre")
+    await subscribe(storage, "kre")
     deliver = Recorder(storage)
     market = MarketData(SnapshotSource(), clock=lambda: NOW)  # last session 2026-02-20, nine months before NOW
     report = await AlertCycle(market, storage, deliver).run("settled")
@@ -365,8 +365,8 @@ async def test_yahoo_saying_no_data_for_an_index_skips_only_its_rule_and_recover
     replay = ReplayYahooSession(history, now=pd.Timestamp("2023-03-13 22:00Z"))
     clock = Clock(pd.Timestamp("2023-03-13 22:00Z"))
     market = MarketData(YahooSource(yf_cache, session=replay), clock=clock)
-    subscribe(storage, "kre", channel=10)
-    subscribe(storage, "ratio", channel=11)
+    await subscribe(storage, "kre", channel=10)
+    await subscribe(storage, "ratio", channel=11)
     cycle = AlertCycle(market, storage, Recorder(storage))
     replay.fail_next("unknown", "^RUT", times=None)
 

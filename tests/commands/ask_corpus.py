@@ -231,6 +231,16 @@ CASES: list[tuple[str, str | None, dict[str, str]]] = [
     ("Small Cap stocks vs NVDA", "compare", {"a": "^RUT", "b": "NVDA"}),
     ("since last year how has kre done", "performance", {"symbols": "KRE", "start": "1y"}),
     ("iwm vs spy perf ytd", "compare", {"a": "IWM", "b": "SPY", "start": "ytd"}),
+    # credit or rates (/credit) and what the Fed is priced to do (/rates)
+    ("is it credit or rates?", "credit", {}),
+    ("credit or rates behind the regional bank selloff", "credit", {}),
+    ("is the kre drop a credit scare", "credit", {}),
+    ("are high yield spreads widening", "credit", {}),
+    ("credit split as of 2023-03-13", "credit", {"as_of": "2023-03-13"}),
+    ("what is the fed priced to do", "rates", {}),
+    ("how many cuts are priced", "rates", {}),
+    ("rates on 2025-10-21", "rates", {"as_of": "2025-10-21"}),
+    ("hyg vs ief since svb", "compare", {"a": "HYG", "b": "IEF", "start": "svb"}),
     # refused: nothing to read, or a guess we must not make
     ("", None, {}),
     ("hello", None, {}),

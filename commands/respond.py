@@ -39,9 +39,10 @@ class Responder:
         self._in_flight: set[asyncio.Task] = set()
 
     async def compute(self, handler: Handler, **options: str) -> Answer:
-        market = self.services.market
-        # "The same question on the same data": options as typed, the data's generation and session.
-        key = (handler.__module__, tuple(sorted(options.items())), market.generation, market.last_session())
+        market, fred = self.services.market, self.services.fred
+        # "The same question on the same data": options as typed, each source's generation, the session.
+        generations = (market.generation, fred.generation if fred is not None else None)
+        key = (handler.__module__, tuple(sorted(options.items())), generations, market.last_session())
         return await self.cache.get(key, lambda: self.limiter.run(lambda: handler(self.services, **options)))
 
     async def answer(self, interaction: discord.Interaction, handler: Handler, /, *, buttons: Buttons | None = None,

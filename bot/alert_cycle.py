@@ -207,9 +207,9 @@ class AlertCycle:
         self, event: rules.AlertEvent | Digest, preset: str, prices: Prices, group: list[Subscription], report: CycleReport
     ) -> None:
         """Claim the event for each subscription, then deliver the ones this run claimed."""
-        dues = [Due(sub, event) for sub in group]
-        claimed = set(await self.storage.claim([Claim(due.key, event.headline) for due in dues]))
-        mine = [due for due in dues if due.key in claimed]
+        keys = [AlertKey(sub.id, *event.key) for sub in group]
+        claimed = set(await self.storage.claim([Claim(key, event.headline) for key in keys]))
+        mine = [Due(sub, event) for sub, key in zip(group, keys, strict=True) if key in claimed]
         report.claimed += len(mine)
         if mine:
             await self.deliver(event, preset, prices, mine)

@@ -80,6 +80,15 @@ async def engine(request, tmp_path):
 
 
 @pytest.fixture
+async def pg_engine(postgres_url):
+    """PostgreSQL only: what SQLite has no counterpart for (a connection to drop, a server to restart)."""
+    engine = Engine("postgres", postgres_url, _postgres_rows(postgres_url))
+    yield engine
+    for store in engine.opened:
+        await store.close()
+
+
+@pytest.fixture
 async def storage(engine) -> Store:
     return await engine.open()
 
@@ -496,10 +505,10 @@ asyncio.run(main())
 """
 
 
-async def test_postgres_a_dropped_evaluator_connection_frees_the_lock(engine, storage, sub):
-    if engine.name != "postgres":
-        pytest.skip("PostgreSQL's advisory lock (SQLite's file lock has no connection to drop)")
-    second = await engine.open()
+async def test_postgres_a_dropped_evaluator_connection_frees_the_lock(pg_engine):
+    engine = pg_engine
+    storage, second = await engine.open(), await engine.open()
+    sub, _ = await subscribe(storage)
     assert await storage.is_evaluator() and not await second.is_evaluator()
     # The holder's session ends (a network drop, a failover, an admin): its lock goes with it.
     engine.rows("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ?", storage._evaluator.info.backend_pid)
@@ -509,10 +518,9 @@ async def test_postgres_a_dropped_evaluator_connection_frees_the_lock(engine, st
     assert await second.claim([alert(sub.id)]) == [alert(sub.id).key]
 
 
-async def test_postgres_a_server_restart_is_an_expected_event(engine, storage, sub, request):
-    if engine.name != "postgres":
-        pytest.skip("a PostgreSQL server restart")
-    server = request.getfixturevalue("postgres_server")
+async def test_postgres_a_server_restart_is_an_expected_event(pg_engine, postgres_server):
+    server, storage = postgres_server, await pg_engine.open()
+    sub, _ = await subscribe(storage)
     assert await storage.is_evaluator()
     server.stop("fast")
     try:

@@ -117,6 +117,16 @@ async def list_subscriptions(fake: FakeDiscord) -> str:
     return (await listing.answered(TIMEOUT)).content
 
 
+async def listing_with(fake: FakeDiscord, wanted: str, tries: int = 6) -> str:
+    """/alerts list until it shows ``wanted`` (a few asks: the command has a cooldown)."""
+    for _ in range(tries - 1):
+        text = await list_subscriptions(fake)
+        if wanted in text:
+            return text
+        await asyncio.sleep(0.5)
+    return await list_subscriptions(fake)
+
+
 def alerts_in(fake: FakeDiscord, channel_id: int, since: float = 0.0) -> list[Message]:
     return [m for m in fake.channel_messages(channel_id) if m.embeds and m.at >= since]
 
@@ -150,7 +160,8 @@ async def test_subscribe_alert_once_restart_and_pause(fake, home):
         assert embed["image"]["url"] == "attachment://alert.png" and alert.attachment_names == ["alert.png"]
         assert alert.payload["allowed_mentions"] == {"parse": []} and alert.nonce and alert.payload["enforce_nonce"]
         # The forbidden channel was tried once, answered 403, and its subscription paused.
-        text = await list_subscriptions(fake)
+        await until(lambda: any(r.status == 403 for r in fake.find_requests("POST", rf"/channels/{FORBIDDEN}/messages")))
+        text = await listing_with(fake, "PAUSED")  # the pause is recorded just after the 403
         assert f"<#{FORBIDDEN}> kre (standard): PAUSED: no permission to post there (Discord 403" in text
         assert f"<#{CHANNEL}> kre (standard): active; last alert 2023-03-13 sharp (sent)" in text
         await asyncio.sleep(INTERVAL * 1.5)  # more ticks: nothing new

@@ -96,11 +96,6 @@ def _new_figure(layout: _Layout) -> tuple[Figure, list[Axes]]:
     return fig, axes
 
 
-def _figure(rows: int = 1, heights: tuple[int, ...] = (1,), *, right: float = 0.95) -> tuple[Figure, list[Axes]]:
-    """A new styled figure (not pooled), for charts outside this module's templates."""
-    return _new_figure(_Layout(rows, tuple(heights), right=right))
-
-
 def _png(fig: Figure) -> bytes:
     """The figure drawn, as a PNG (8-bit RGBA, opaque) that records its DPI.
 

@@ -199,15 +199,6 @@ def test_templates_are_safe_across_threads(closes):
             assert list(pool.map(lambda job: job[0](*job[1], caption=CAPTION), jobs)) == serial
 
 
-def test_the_helpers_for_other_charts_still_work():
-    fig, (ax,) = charts._figure()
-    ax.plot([0, 1], [1, 2], color=charts.BLUE)
-    charts._title(fig, "Title", "subtitle")
-    with Image.open(io.BytesIO(charts._png(fig))) as image:
-        assert image.size == (1600, 1000)
-    assert {"Title", "subtitle"} <= set(strings(fig))
-
-
 # -- type, colours, contrast ------------------------------------------------------------------
 
 

@@ -21,10 +21,15 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+WORKER_NICENESS = 10
+
 
 def _initialize() -> None:
     # Ctrl-C reaches the whole process group: the bot shuts its workers down itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Below the bot's own process: when a burst of charts fills every core, the event loop
+    # (heartbeats, 3-second deferrals) still gets the CPU first.
+    os.nice(WORKER_NICENESS)
     import commands.registry  # noqa: F401  (pandas, matplotlib, the handlers: imported once per worker)
 
 

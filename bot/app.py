@@ -1,50 +1,50 @@
-"""The Discord side: the bot, its lifetime, and `marketbot run` / `marketbot sync`."""
+"""The Discord side: the bot, and `marketbot run`, `marketbot sync`, `marketbot alerts check`
+as three small functions over the runtime (bot/runtime.py builds and closes the parts)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from typing import Literal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 import discord
-from discord.ext.commands import Bot, when_mentioned
+from discord.ext.commands import AutoShardedBot, when_mentioned
 
 from analytics.errors import MarketbotError
-from analytics.sessions import is_regular_hours
-from bot.alert_cycle import AlertCycle, CycleReport
-from bot.alert_delivery import AlertDelivery
-from bot.alert_schedule import AlertScheduler
+from bot.alert_cycle import CycleReport
 from bot.command_sync import sync_commands
 from bot.loop_monitor import LoopMonitor
+from bot.runtime import AlertJobs, Runtime, open_runtime
 from bot.settings import Settings
-from bot.store import Store, open_store
-from bot.wiring import build_services
-from bot.workers import Workers
+from bot.store import Store
 from commands.alerts import Alerts
 from commands.buttons import ITEMS as ANSWER_BUTTONS
 from commands.errors import on_error
 from commands.registry import COGS
 from commands.respond import Responder
-from commands.services import Services, in_thread
+from commands.services import Services
 
 log = logging.getLogger(__name__)
 
-Job = Literal["serve", "sync", "check"]
 DRAIN_SECONDS = 10  # at shutdown, for answers and alerts already under way
 
 
-class MarketBot(Bot):
+class MarketBot(AutoShardedBot):
+    """Takes its parts ready-made; owns only the connection. ``shard_ids`` of ``shard_count``:
+    the shards this process runs (both None: discord.py's count, every shard here)."""
+
     def __init__(
         self,
         services: Services,
         storage: Store,
+        responder: Responder,
+        alerts: AlertJobs,
         *,
-        sync_guild: int | None,
-        job: Job = "serve",
-        workers: Workers | None = None,
-        alert_interval: float = 300,
+        shard_count: int | None = None,
+        shard_ids: list[int] | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # slash commands need no privileged intent
@@ -53,46 +53,32 @@ class MarketBot(Bot):
             help_command=None,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
         self.services = services
         self.storage = storage
-        self.sync_guild = sync_guild
-        self.job = job
-        self.workers = workers
-        self.responder = Responder(services)
+        self.responder = responder
+        self.alerts = alerts
         self.loop_monitor = LoopMonitor()
         self.tree.error(on_error)
-        self.delivery = AlertDelivery(self, storage, services)
-        self.alert_cycle = AlertCycle(services.market, storage, self.delivery.deliver)
-        self.alert_scheduler = AlertScheduler(self.alert_cycle, storage, services.market, alert_interval, services.clock)
 
     async def setup_hook(self) -> None:
+        self.alerts.bind(self)  # alerts are posted over this bot's REST connection
+        # The cogs, one line each.
         for cog in COGS:
             await self.add_cog(cog(self.responder))
-        await self.add_cog(Alerts(self.responder, self.storage, self.delivery.post_sample))
+        await self.add_cog(Alerts(self.responder, self.storage, self.alerts.post_sample))
         self.add_dynamic_items(*ANSWER_BUTTONS)  # clicks on answers' buttons, read from their custom_id (restarts included)
         self.loop_monitor.start()
-        if self.job == "check":
-            return  # REST only: one alert cycle, run by check_alerts()
-        if self.workers is not None:
-            await self.workers.start()  # after login: a refused token costs no processes
-        try:
-            await sync_commands(self.tree, self.storage, self.sync_guild, force=self.job == "sync")
-        except discord.HTTPException as exc:
-            if self.job == "sync":
-                raise MarketbotError(f"Discord refused the command sync: {exc}") from None
-            # The commands registered last time keep working; the next start retries.
-            log.error("Could not sync slash commands (will retry on the next start): %s", exc)
-        if self.job == "serve":
-            self.alert_scheduler.start()
 
     async def on_ready(self) -> None:
-        log.info("Connected as %s to %d guilds; data: %s", self.user, len(self.guilds), self.services.market.describe())
+        log.info("Connected as %s to %d guilds (shards %s of %s); data: %s", self.user, len(self.guilds),
+                 ",".join(map(str, sorted(self.shards))), self.shard_count, self.services.market.describe())  # fmt: skip
 
     async def close(self) -> None:
-        await self.alert_scheduler.shutdown()
         # Finish what is under way before the connection closes: answers people wait for, alerts being sent.
-        unanswered, unsent = await asyncio.gather(self.responder.drain(DRAIN_SECONDS), self.delivery.drain(DRAIN_SECONDS))
+        unanswered, unsent = await asyncio.gather(self.responder.drain(DRAIN_SECONDS), self.alerts.stop(DRAIN_SECONDS))
         if unanswered:
             log.warning("%d answers still computing at shutdown were dropped", unanswered)
         if unsent:
@@ -100,45 +86,72 @@ class MarketBot(Bot):
         await self.loop_monitor.stop()
         cache = self.responder.cache
         log.info("Answers: %d asked, %d computed, the rest from the cache", cache.asked, cache.computed)
+        await self._cancel_pending_ready()
         await super().close()
 
+    async def _cancel_pending_ready(self) -> None:
+        """discord.py dispatches READY once no GUILD_CREATE came for ``guild_ready_timeout``, from a
+        task of the connection state (per shard, plus one gathering them) that close() leaves running:
+        it would dispatch on the closed client. The gathering task goes first, so that the shards'
+        tasks ending (which they do quietly when cancelled) cannot let it dispatch."""
+        state = self._connection
+        tasks = [state._ready_task, *getattr(state, "_ready_tasks", {}).values()]
+        pending = [task for task in tasks if task is not None and not task.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
-async def run(settings: Settings, job: Job = "serve", guild: int | None = None) -> CycleReport | None:
-    """``serve``: until stopped. ``sync``: log in, force a command sync, return.
-    ``check``: log in (REST only), run one alert cycle, return its report."""
-    assert settings.discord_token is not None
-    token = settings.discord_token.get_secret_value()
-    storage = await open_store(settings.db)
-    log.info("Storage: %s", storage.description)
-    workers = Workers(settings.workers) if settings.workers and job == "serve" else None
-    services = build_services(settings, offload=workers.run if workers else in_thread)
-    bot = MarketBot(
-        services,
-        storage,
-        sync_guild=guild or settings.dev_guild,
-        job=job,
-        workers=workers,
-        alert_interval=settings.alert_interval_seconds,
-    )
+
+def _bot(runtime: Runtime) -> MarketBot:
+    settings = runtime.settings
+    bot = MarketBot(runtime.services, runtime.storage, runtime.responder, runtime.alerts,
+                    shard_count=settings.shard_count, shard_ids=settings.shard_ids)  # fmt: skip
     # SIGTERM (service managers, containers) closes the connection cleanly, like Ctrl-C.
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
+    return bot
+
+
+@asynccontextmanager
+async def _logged_in(bot: MarketBot, settings: Settings) -> AsyncIterator[MarketBot]:
+    """The bot, logged in (setup_hook done) for the ``with``; Discord's refusals as one line."""
+    assert settings.discord_token is not None
     try:
         async with bot:
-            if job == "serve":
-                await bot.start(token)
-                return None
-            await bot.login(token)  # runs setup_hook
-            if job == "check":
-                live = services.market.source.live and is_regular_hours(services.clock())
-                report = await bot.alert_cycle.run("intraday" if live else "settled")
-                await bot.delivery.drain()  # retries included: a check ends when its alerts are out
-                return report
-            return None
+            await bot.login(settings.discord_token.get_secret_value())
+            yield bot
     except discord.LoginFailure:
         raise MarketbotError("Discord refused the token in DISCORD_TOKEN; reset it in the developer portal.") from None
     except (aiohttp.ClientError, OSError) as exc:
         raise MarketbotError(f"Cannot reach Discord ({type(exc).__name__}); check the network and try again.") from None
-    finally:
-        if workers is not None:
-            await asyncio.to_thread(workers.close)
-        await storage.close()
+
+
+async def serve(settings: Settings) -> None:
+    """`marketbot run`: serve until stopped (Ctrl-C, SIGTERM)."""
+    async with open_runtime(settings, workers=True) as runtime, _logged_in(_bot(runtime), settings) as bot:
+        if runtime.workers is not None:
+            await runtime.workers.start()  # after login: a refused token costs no processes
+        if settings.syncs_commands:
+            try:
+                await sync_commands(bot.tree, runtime.storage, settings.dev_guild)
+            except discord.HTTPException as exc:
+                # The commands registered last time keep working; the next start retries.
+                log.error("Could not sync slash commands (will retry on the next start): %s", exc)
+        else:
+            log.info("Slash commands are registered by the process running shard 0; not syncing here")
+        runtime.alerts.schedule()
+        await bot.connect()
+
+
+async def sync(settings: Settings, guild: int | None = None) -> None:
+    """`marketbot sync`: log in (REST only), register the commands now, return."""
+    async with open_runtime(settings) as runtime, _logged_in(_bot(runtime), settings) as bot:
+        try:
+            await sync_commands(bot.tree, runtime.storage, guild or settings.dev_guild, force=True)
+        except discord.HTTPException as exc:
+            raise MarketbotError(f"Discord refused the command sync: {exc}") from None
+
+
+async def check_alerts(settings: Settings) -> CycleReport:
+    """`marketbot alerts check`: log in (REST only), run one alert cycle, return when its posts are out."""
+    async with open_runtime(settings) as runtime, _logged_in(_bot(runtime), settings):
+        return await runtime.alerts.check_once()

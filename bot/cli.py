@@ -129,8 +129,7 @@ def _main(argv: list[str]) -> int:
     try:
         if args.verb == "snapshot":
             return asyncio.run(_export(settings, args.file, args.symbols))
-        job = {"run": "serve", "sync": "sync", "alerts": "check"}[args.verb]
-        return _connect(settings, job, guild=getattr(args, "guild", None))
+        return _connect(settings, args.verb, guild=getattr(args, "guild", None))
     except MarketbotError as exc:
         from bot.console import for_terminal
 
@@ -190,9 +189,10 @@ def _ask_main(argv: list[str]) -> int:
 
 async def _ask(settings: Settings, request: console.Request, args: argparse.Namespace) -> int:
     from bot import console
-    from bot.wiring import build_services
+    from bot.wiring import open_services
 
-    answer = await console.answer(build_services(settings), request)
+    with open_services(settings) as services:
+        answer = await console.answer(services, request)
     if args.json:  # the chart first: a failure is then the one JSON document printed
         if args.chart is not None:
             console.write_chart(answer, args.chart)
@@ -248,16 +248,19 @@ async def _export(settings: Settings, path: Path, symbols: str | None) -> int:
     return 0
 
 
-def _connect(settings: Settings, job: str, guild: int | None) -> int:
+def _connect(settings: Settings, verb: str, guild: int | None) -> int:
     if settings.discord_token is None or not settings.discord_token.get_secret_value():
         print("marketbot: DISCORD_TOKEN is not set (see README: Running the bot).", file=sys.stderr)
         return 2
-    from bot.app import run
+    from bot import app
 
-    report = asyncio.run(run(settings, job, guild))
-    if job == "sync":
+    if verb == "run":
+        asyncio.run(app.serve(settings))
+    elif verb == "sync":
+        asyncio.run(app.sync(settings, guild))
         print("synced the slash commands")
-    if report is not None:
+    else:
+        report = asyncio.run(app.check_alerts(settings))
         session = report.session.date() if report.session is not None else "none"
         print(f"alert check ({report.mode}, session {session}): {len(report.events)} events, "
               f"{report.digests} digest(s) composed, {report.claimed} posts (alerts and digests) sent or attempted")  # fmt: skip

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_NAME = "marketbot"
 
@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     alert_interval_seconds: float = Field(default=300, ge=1, le=3600)
     # Processes computing answers and charts for `run` (0: threads in the bot's process).
     workers: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=0, le=32)
+    # Shards for `run`: both unset, discord.py picks the count and runs them all in this process;
+    # set, this process runs the listed shards (``0,1``) of ``shard_count``, other processes the rest.
+    shard_count: int | None = Field(default=None, ge=1, le=10_000)
+    shard_ids: Annotated[list[int] | None, NoDecode] = None
 
     @field_validator("db", mode="before")
     @classmethod
@@ -56,6 +60,29 @@ class Settings(BaseSettings):
         if isinstance(value, str) and "://" not in value:
             return Path(value)
         return value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            words = [word.strip() for word in value.split(",")]
+            if not all(word.isdigit() for word in words):
+                raise ValueError("should be shard numbers separated by commas, e.g. 0,1")
+            return [int(word) for word in words]
+        return value
+
+    @model_validator(mode="after")
+    def _shards_within_count(self) -> Settings:
+        ids, count = self.shard_ids, self.shard_count
+        if ids is None and count is None:
+            return self
+        if ids is None or count is None:
+            raise ValueError("MARKETBOT_SHARD_IDS and MARKETBOT_SHARD_COUNT go together: set both (e.g. 0,1 and 4) or neither")
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"MARKETBOT_SHARD_IDS lists a shard twice ({','.join(map(str, ids))}); list each once")
+        if outside := [i for i in ids if i >= count]:
+            raise ValueError(f"MARKETBOT_SHARD_IDS has shard {outside[0]}, but MARKETBOT_SHARD_COUNT={count} numbers them 0 to {count - 1}")
+        return self
 
     @model_validator(mode="after")
     def _as_of_needs_snapshot(self) -> Settings:
@@ -67,3 +94,8 @@ class Settings(BaseSettings):
     def effective_source(self) -> Literal["auto", "yahoo", "snapshot"]:
         """``as_of`` means "replay the snapshot up to that session"."""
         return "snapshot" if self.as_of is not None else self.data_source
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Command registration is global: one process does it, the one running shard 0."""
+        return self.shard_ids is None or 0 in self.shard_ids

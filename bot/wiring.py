@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 
 import pandas as pd
 
@@ -67,3 +68,16 @@ def build_services(
         offload=offload,
         fred=build_fred_data(settings, clock, fred_session),
     )
+
+
+@contextmanager
+def open_services(settings: Settings, offload: Offload = in_thread) -> Iterator[Services]:
+    """The services for as long as the ``with`` lasts; then the market data's and FRED's thread
+    pools and HTTP sessions are closed, in reverse order."""
+    with ExitStack() as stack:
+        clock = utc_now
+        market = build_market_data(settings, clock)
+        stack.callback(market.close)
+        fred = build_fred_data(settings, clock)
+        stack.callback(fred.close)
+        yield Services(market=market, clock=clock, offload=offload, fred=fred)

@@ -206,10 +206,16 @@ class MarketData:
         return text
 
     def close(self) -> None:
-        """Let the worker threads go (a fetch still running finishes on its own)."""
+        """Let the worker threads go (a fetch still running finishes on its own), then close the
+        source's HTTP session and the fallback's."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        close_source = getattr(self.source, "close", None)  # HTTP sources have one; the snapshot has none
+        if close_source is not None:
+            close_source()
+        if self.fallback is not None:
+            self.fallback.close()
 
     @staticmethod
     def _finish(symbols: list[str], prices: Prices, partial: bool) -> Prices:

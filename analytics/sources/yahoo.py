@@ -78,6 +78,9 @@ class YahooSource:
     def last_session(self, now: pd.Timestamp) -> pd.Timestamp:
         return last_settled_session(now)
 
+    def close(self) -> None:
+        self._session.close()
+
     def fetch(self, symbols: list[str], start: pd.Timestamp | None, now: pd.Timestamp) -> Fetched:
         """One request per symbol (``MarketData`` calls this with one symbol per thread)."""
         settled = last_settled_session(now)

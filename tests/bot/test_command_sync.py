@@ -9,10 +9,12 @@ import pytest
 
 import commands.registry
 from bot.app import MarketBot
+from bot.runtime import AlertJobs
 from bot.command_sync import command_set_hash, sync_commands
 from bot.settings import Settings
 from bot.sqlite_store import SqliteStore
 from bot.wiring import build_services
+from commands.respond import Responder
 
 NAMES = ["compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "ask"]
 STRING = 3  # discord.AppCommandOptionType.string
@@ -31,7 +33,7 @@ async def storage(tmp_path):
 
 
 async def make_bot(services, storage, application_id: int = 123) -> MarketBot:
-    bot = MarketBot(services, storage, sync_guild=None)
+    bot = MarketBot(services, storage, Responder(services), AlertJobs(storage, services, 300))
     for cog in commands.registry.COGS:  # as setup_hook does, without the network
         await bot.add_cog(cog(bot.responder))
     bot._connection.application_id = application_id

@@ -86,3 +86,48 @@ def test_default_paths_are_per_user():
     settings = Settings(_env_file=None)  # the autouse fixture points XDG_* at a temporary home
     assert settings.db == Path(os.environ["XDG_DATA_HOME"]) / "marketbot" / "marketbot.sqlite3"
     assert settings.cache_dir == Path(os.environ["XDG_CACHE_HOME"]) / "marketbot"
+
+
+# -- shards --
+
+
+def test_shards_unset_mean_discord_py_picks_and_this_process_syncs():
+    settings = Settings(_env_file=None)
+    assert (settings.shard_count, settings.shard_ids) == (None, None)
+    assert settings.syncs_commands
+
+
+@pytest.mark.parametrize(("ids", "count", "parsed", "syncs"), [("0,1", "4", [0, 1], True), (" 2, 3 ", "4", [2, 3], False), ("1", "2", [1], False)])
+def test_a_shard_range_of_a_count(monkeypatch, ids, count, parsed, syncs):
+    monkeypatch.setenv("MARKETBOT_SHARD_IDS", ids)
+    monkeypatch.setenv("MARKETBOT_SHARD_COUNT", count)
+    settings = Settings(_env_file=None)
+    assert (settings.shard_ids, settings.shard_count) == (parsed, int(count))
+    assert settings.syncs_commands is syncs  # only the process running shard 0 registers commands
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MARKETBOT_SHARD_IDS": "0,4", "MARKETBOT_SHARD_COUNT": "4"},
+         "marketbot: MARKETBOT_SHARD_IDS has shard 4, but MARKETBOT_SHARD_COUNT=4 numbers them 0 to 3.\n"),
+        ({"MARKETBOT_SHARD_IDS": "1,1", "MARKETBOT_SHARD_COUNT": "4"},
+         "marketbot: MARKETBOT_SHARD_IDS lists a shard twice (1,1); list each once.\n"),
+        ({"MARKETBOT_SHARD_IDS": "0-1", "MARKETBOT_SHARD_COUNT": "4"},
+         "marketbot: MARKETBOT_SHARD_IDS=0-1: should be shard numbers separated by commas, e.g. 0,1; fix it in the environment or .env.\n"),
+        ({"MARKETBOT_SHARD_IDS": "0,1"},
+         "marketbot: MARKETBOT_SHARD_IDS and MARKETBOT_SHARD_COUNT go together: set both (e.g. 0,1 and 4) or neither.\n"),
+        ({"MARKETBOT_SHARD_COUNT": "4"},
+         "marketbot: MARKETBOT_SHARD_IDS and MARKETBOT_SHARD_COUNT go together: set both (e.g. 0,1 and 4) or neither.\n"),
+        ({"MARKETBOT_SHARD_IDS": "0", "MARKETBOT_SHARD_COUNT": "0"},
+         "marketbot: MARKETBOT_SHARD_COUNT=0: input should be greater than or equal to 1; fix it in the environment or .env.\n"),
+    ],
+)  # fmt: skip
+def test_bad_shard_settings_are_one_line_at_start(monkeypatch, capsys, env, message):
+    from bot.cli import main
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-token-value")
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err == message

@@ -36,18 +36,26 @@ FakeDiscord()                            start(), stop(), url, gateway_url, env(
                                          cap refused with a global 429
     add_text_channels(ids, *, listed=False)  more text channels in the guild (see below)
     callback_deadline: float | None      seconds to acknowledge an interaction (Discord: 3)
-    await wait_ready(timeout=30)
+    shard_count: int                     the count GET /gateway/bot recommends (1)
+    add_guilds(ids) -> {guild id: channel id}   more guilds the bot is in (see Sharding below)
+    guild_ids: list[int]                 GUILD_ID, then the added guilds
+    shard_of(guild_id, shard_count) -> int      (guild_id >> 22) % shard_count, Discord's rule
+    shard_connections() -> list[(shard id, shard count)]   the open gateway connections
+    await wait_ready(timeout=30, *, guild_id=None)   until the connection of that guild's shard
+                                         (default GUILD_ID's) has sent its GUILD_CREATEs or RESUMED
     await inject_command(name, options=None, *, user_id=USER_ID, permissions=DEFAULT_PERMISSIONS,
-                         channel_id=None) -> Interaction
-    await inject_autocomplete(name, options, *, user_id=USER_ID, channel_id=None) -> Interaction
+                         channel_id=None, guild_id=None) -> Interaction
+    await inject_autocomplete(name, options, *, user_id=USER_ID, channel_id=None, guild_id=None)
+                         -> Interaction
     await inject_component(message, custom_id, *, values=None, user_id=USER_ID,
                            permissions=DEFAULT_PERMISSIONS) -> Interaction   (message: Message or id)
     fail_next(method, path_regex, status, times=1, retry_after=0.3, *, lost_response=False)
     set_channel_status(channel_id, status | None)
     hold(method, path_regex) -> asyncio.Event   matching REST requests wait (logged, status 0) until
                                          it is set, then are handled as usual; stop() sets it
-    await drop_gateway(code=4000);  await send_reconnect()
-Interaction: id, token, type (2 | 3 | 4), name (a component's: its custom_id), user_id, channel_id,
+    await drop_gateway(code=4000, *, guild_id=None);  await send_reconnect(*, guild_id=None)
+                                         (the connection of that guild's shard, default GUILD_ID's)
+Interaction: id, token, type (2 | 3 | 4), name (a component's: its custom_id), user_id, channel_id, guild_id,
     payload (INTERACTION_CREATE's d), sent_at, callback (Request), callback_type, choices,
     original_id, message_id (component: the message clicked on), messages;
     await deferred(timeout=10) -> Request; await answered(timeout=30) -> Message
@@ -81,8 +89,17 @@ Adjustments and modelled Discord behaviour
   picker offers nothing else. User, mentionable and attachment options are not modelled
   (NotImplementedError). Autocomplete interactions carry no resolved data, as on Discord.
 - inject_autocomplete marks the last (innermost) option focused unless one already is.
-- Injection waits for wait_ready(10): after drop_gateway the interaction is sent once the
-  bot has RESUMED. RESUME replays nothing.
+- Injection waits for the guild's shard to be ready (up to 10 s): after drop_gateway the
+  interaction is sent once the bot has RESUMED. RESUME replays nothing. An interaction for a
+  guild whose shard no connection holds is a RuntimeError (at once if no session ever held it).
+- Sharding: IDENTIFY's "shard": [id, count] (absent: [0, 1]; an id outside the count closes
+  with 4010) picks the connection's guilds, those with (guild_id >> 22) % count == id: READY
+  lists them and carries "shard", and only they get a GUILD_CREATE. Each connection has its own
+  session and sequence (RESUME restores them). Interactions go out on the connection holding
+  the guild's shard, so two processes with half of the shards each see only their guilds'.
+  add_guilds(ids) adds guilds of one text channel each (id: guild id + 1, "general") and only
+  @everyone; their channels work as the built-in ones for REST and channel options (an option
+  naming another guild's channel is a LookupError), commands may be synced to them.
 - The first followup after a deferral replaces the "thinking" message: it takes the original
   response's id and the deferral's ephemerality; its own ephemeral flag is ignored, as on
   Discord (discord-api-docs#3466). Later followups are new messages with their own flags.
@@ -122,6 +139,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import copy
 import datetime
 import itertools
@@ -387,6 +405,7 @@ class Interaction:
         self.name = name
         self.user_id = user_id
         self.channel_id = channel_id
+        self.guild_id = fake.GUILD_ID
         self.payload: dict[str, Any] = {}  # INTERACTION_CREATE's d, as dispatched
         self.sent_at = 0.0
         self.callback: Request | None = None
@@ -435,6 +454,21 @@ class _Failure:
         if self.status >= 500:
             return _error(self.status, 0, f"{self.status}: Server Error")
         return _error(self.status)
+
+
+@dataclass
+class _Connection:
+    """One gateway websocket: the shard it IDENTIFYed as, and its session (kept across RESUMEs)."""
+
+    ws: web.WebSocketResponse
+    shard_id: int = 0
+    shard_count: int = 1
+    session_id: str | None = None
+    seq: int = 0
+    ready: bool = False  # its GUILD_CREATEs (or RESUMED) sent
+
+    def holds(self, guild_id: int) -> bool:
+        return self.ready and not self.ws.closed and FakeDiscord.shard_of(guild_id, self.shard_count) == self.shard_id
 
 
 @dataclass
@@ -494,10 +528,11 @@ class FakeDiscord:
         self._channel_status: dict[int, int] = {}
         self._holds: list[tuple[str, str, asyncio.Event]] = []
         self._extra_channels: dict[int, bool] = {}  # channel id -> listed in GUILD_CREATE; in order added
-        self._ws: web.WebSocketResponse | None = None
-        self._session_id: str | None = None
-        self._seq = 0
-        self._ready = asyncio.Event()
+        self.shard_count = 1  # what GET /gateway/bot recommends
+        self._guilds: dict[int, list[int]] = {}  # add_guilds: guild id -> its text channel ids
+        self._channel_guild: dict[int, int] = {}  # those channels -> their guild
+        self._connections: list[_Connection] = []  # open gateway connections, oldest first
+        self._sessions: dict[str, _Connection] = {}  # session id -> its latest connection, for RESUME
         self._runner: web.AppRunner | None = None
         self._routes = self._build_routes()
 
@@ -518,8 +553,8 @@ class FakeDiscord:
     async def stop(self) -> None:
         for *_, release in self._holds:
             release.set()
-        if self._ws is not None:
-            await self._ws.close(code=1001)
+        for connection in list(self._connections):
+            await connection.ws.close(code=1001)
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -538,8 +573,39 @@ class FakeDiscord:
     def channel_messages(self, channel_id: int | None = None) -> list[Message]:
         return [m for m in self.messages if m.kind == "channel" and (channel_id is None or m.channel_id == channel_id)]
 
-    async def wait_ready(self, timeout: float = 30) -> None:
-        await asyncio.wait_for(self._ready.wait(), timeout)
+    async def wait_ready(self, timeout: float = 30, *, guild_id: int | None = None) -> None:
+        """Until the connection holding the shard of ``guild_id`` (default GUILD_ID) has sent its
+        GUILD_CREATEs (or RESUMED)."""
+        guild_id = guild_id or self.GUILD_ID
+        async with asyncio.timeout(timeout):
+            while self._connection_for(guild_id) is None:
+                await asyncio.sleep(0.01)
+
+    @staticmethod
+    def shard_of(guild_id: int, shard_count: int) -> int:
+        """Discord's rule: a guild's events go to shard ``(guild_id >> 22) % shard_count``."""
+        return (guild_id >> 22) % shard_count
+
+    def add_guilds(self, guild_ids: Iterable[int]) -> dict[int, int]:
+        """More guilds the bot is in (add them before it connects), each with one text channel and
+        only @everyone; returns guild id -> that channel's id."""
+        channels = {}
+        for guild_id in guild_ids:
+            if guild_id == self.GUILD_ID or guild_id in self._guilds:
+                raise ValueError(f"guild {guild_id} exists already")
+            channel_id = guild_id + 1
+            self._guilds[guild_id] = [channel_id]
+            self._channel_guild[channel_id] = guild_id
+            channels[guild_id] = channel_id
+        return channels
+
+    @property
+    def guild_ids(self) -> list[int]:
+        return [self.GUILD_ID, *self._guilds]
+
+    def shard_connections(self) -> list[tuple[int, int]]:
+        """(shard id, shard count) of each open gateway connection."""
+        return [(c.shard_id, c.shard_count) for c in self._connections if not c.ws.closed]
 
     # fault injection
 
@@ -586,17 +652,18 @@ class FakeDiscord:
         else:
             self._channel_status[channel_id] = status
 
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close the bot's websocket with a resumable code, so discord.py RESUMEs."""
-        ws = self._require_ws()
-        self._ready.clear()
-        await ws.close(code=code)
+    async def drop_gateway(self, code: int = 4000, *, guild_id: int | None = None) -> None:
+        """Close the websocket of the shard holding ``guild_id`` (default GUILD_ID) with a
+        resumable code, so discord.py RESUMEs."""
+        connection = self._require_connection(guild_id or self.GUILD_ID)
+        connection.ready = False
+        await connection.ws.close(code=code)
 
-    async def send_reconnect(self) -> None:
+    async def send_reconnect(self, *, guild_id: int | None = None) -> None:
         """Op 7: discord.py closes the socket itself and RESUMEs."""
-        ws = self._require_ws()
-        self._ready.clear()
-        await self._send(ws, {"op": 7, "d": None, "s": None, "t": None})
+        connection = self._require_connection(guild_id or self.GUILD_ID)
+        connection.ready = False
+        await self._send(connection.ws, {"op": 7, "d": None, "s": None, "t": None})
 
     # interactions
 
@@ -608,8 +675,13 @@ class FakeDiscord:
         user_id: int = USER_ID,
         permissions: int = DEFAULT_PERMISSIONS,
         channel_id: int | None = None,
+        guild_id: int | None = None,
     ) -> Interaction:
-        return await self._inject(2, name, options or [], user_id, permissions, channel_id or self.CHANNEL_ID)
+        """In ``guild_id`` (default GUILD_ID; its first channel unless ``channel_id``), delivered on the
+        connection of that guild's shard (RuntimeError if no connection holds it)."""
+        guild_id = guild_id or self.GUILD_ID
+        channel_id = channel_id or self._guild_channel_ids(guild_id)[0]
+        return await self._inject(2, name, options or [], user_id, permissions, channel_id, guild_id)
 
     async def inject_autocomplete(
         self,
@@ -618,10 +690,11 @@ class FakeDiscord:
         *,
         user_id: int = USER_ID,
         channel_id: int | None = None,
+        guild_id: int | None = None,
     ) -> Interaction:
-        return await self._inject(
-            4, name, _focus_last(options), user_id, self.DEFAULT_PERMISSIONS, channel_id or self.CHANNEL_ID
-        )
+        guild_id = guild_id or self.GUILD_ID
+        channel_id = channel_id or self._guild_channel_ids(guild_id)[0]
+        return await self._inject(4, name, _focus_last(options), user_id, self.DEFAULT_PERMISSIONS, channel_id, guild_id)
 
     async def inject_component(
         self,
@@ -638,7 +711,6 @@ class FakeDiscord:
         lets a user do is accepted: a component of that message, enabled, values among a select
         menu's options and within its min/max; an ephemeral message is clicked only by its owner.
         """
-        await self.wait_ready(timeout=10)
         message_id = message if isinstance(message, int) else message.id
         obj = self._objects.get(message_id)
         if obj is None or message_id in self._deleted:
@@ -663,25 +735,41 @@ class FakeDiscord:
             data["values"] = chosen
         elif values is not None:
             raise LookupError("values are for select menus, not buttons")
-        ix = Interaction(self, type=3, name=custom_id, user_id=user_id, channel_id=int(obj["channel_id"]))
+        channel_id = int(obj["channel_id"])
+        guild_id = self._guild_of(channel_id)
+        await self._wait_for_shard(guild_id)
+        ix = Interaction(self, type=3, name=custom_id, user_id=user_id, channel_id=channel_id)
+        ix.guild_id = guild_id
         ix.message_id = message_id
         ix._message_ids.add(message_id)  # @original of a component interaction is the message clicked on
         return await self._send_interaction(ix, data, permissions, message=copy.deepcopy(obj))
 
     async def _inject(
-        self, type: int, name: str, options: list[dict[str, Any]], user_id: int, permissions: int, channel_id: int
+        self,
+        type: int,
+        name: str,
+        options: list[dict[str, Any]],
+        user_id: int,
+        permissions: int,
+        channel_id: int,
+        guild_id: int,
     ) -> Interaction:
-        await self.wait_ready(timeout=10)
-        command, scope = self._synced_command(name)
+        if guild_id not in self.guild_ids:
+            raise LookupError(f"the bot is not in guild {guild_id} (add_guilds)")
+        if self._guild_of(channel_id) != guild_id:
+            raise LookupError(f"channel {channel_id} is not in guild {guild_id}")
+        await self._wait_for_shard(guild_id)
+        command, scope = self._synced_command(name, guild_id)
         data: dict[str, Any] = {"id": str(self._command_id(scope, name)), "name": name, "type": 1}
         if options:
             data["options"] = _typed_options(options, command.get("options", []))
-            resolved = self._resolve(_leaf_options(data["options"]), permissions)
+            resolved = self._resolve(_leaf_options(data["options"]), permissions, guild_id)
             if resolved and type == 2:  # autocomplete interactions carry no resolved data
                 data["resolved"] = resolved
         if scope != "global":
             data["guild_id"] = scope
         ix = Interaction(self, type=type, name=name, user_id=user_id, channel_id=channel_id)
+        ix.guild_id = guild_id
         return await self._send_interaction(ix, data, permissions)
 
     async def _send_interaction(
@@ -697,8 +785,8 @@ class FakeDiscord:
             "token": ix.token,
             "version": 1,
             "data": data,
-            "guild_id": str(self.GUILD_ID),
-            "guild": {"id": str(self.GUILD_ID), "locale": "en-US", "features": []},
+            "guild_id": str(ix.guild_id),
+            "guild": {"id": str(ix.guild_id), "locale": "en-US", "features": []},
             "channel_id": str(channel_id),
             "channel": self._channel(channel_id),
             "member": {**self._member(user_id), "permissions": str(permissions)},
@@ -706,7 +794,7 @@ class FakeDiscord:
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.GUILD_ID)},
+            "authorizing_integration_owners": {"0": str(ix.guild_id)},
             "context": 0,
             "attachment_size_limit": self.FILE_SIZE_LIMIT,  # discord.py 2.7 requires it
         }
@@ -714,10 +802,10 @@ class FakeDiscord:
             payload["message"] = message
         ix.payload = payload
         ix.sent_at = time.perf_counter()
-        await self._dispatch(self._require_ws(), "INTERACTION_CREATE", payload)
+        await self._dispatch(self._require_connection(ix.guild_id), "INTERACTION_CREATE", payload)
         return ix
 
-    def _resolve(self, options: list[dict[str, Any]], permissions: int) -> dict[str, dict[str, Any]]:
+    def _resolve(self, options: list[dict[str, Any]], permissions: int, guild_id: int) -> dict[str, dict[str, Any]]:
         """data.resolved for the channel and role options; their values become string snowflakes."""
         resolved: dict[str, dict[str, Any]] = {}
         for option in options:
@@ -728,19 +816,20 @@ class FakeDiscord:
             snowflake = int(option["value"])
             option["value"] = str(snowflake)
             if option["type"] == 7:
-                if not self._is_channel(snowflake):
+                if not self._is_channel(snowflake) or self._guild_of(snowflake) != guild_id:
                     raise LookupError(f"option {option['name']!r}: {snowflake} is not a channel of the guild")
                 channel = self._channel(snowflake)
                 partial = {key: channel[key] for key in ("id", "name", "type")}
                 resolved.setdefault("channels", {})[str(snowflake)] = {**partial, "permissions": str(permissions)}
             else:
-                if snowflake not in self.roles:
+                roles = self._roles(guild_id)
+                if snowflake not in roles:
                     raise LookupError(f"option {option['name']!r}: {snowflake} is not a role of the guild")
-                resolved.setdefault("roles", {})[str(snowflake)] = copy.deepcopy(self.roles[snowflake])
+                resolved.setdefault("roles", {})[str(snowflake)] = copy.deepcopy(roles[snowflake])
         return resolved
 
-    def _synced_command(self, name: str) -> tuple[dict[str, Any], str]:
-        for scope in (str(self.GUILD_ID), "global"):
+    def _synced_command(self, name: str, guild_id: int) -> tuple[dict[str, Any], str]:
+        for scope in (str(guild_id), "global"):
             for command in self.commands.get(scope, []):
                 if command["name"] == name and command.get("type", 1) == 1:
                     return command, scope
@@ -788,7 +877,18 @@ class FakeDiscord:
         return self.CHANNEL_ID, self.OTHER_CHANNEL_ID, self.THIRD_CHANNEL_ID
 
     def _is_channel(self, channel_id: int) -> bool:
-        return channel_id in self._extra_channels or channel_id in self._builtin_channel_ids()
+        return channel_id in self._extra_channels or channel_id in self._builtin_channel_ids() or channel_id in self._channel_guild
+
+    def _guild_of(self, channel_id: int) -> int:
+        return self._channel_guild.get(channel_id, self.GUILD_ID)
+
+    def _guild_channel_ids(self, guild_id: int) -> list[int]:
+        return self._guilds[guild_id] if guild_id in self._guilds else self._listed_channel_ids()
+
+    def _roles(self, guild_id: int) -> dict[int, dict[str, Any]]:
+        if guild_id == self.GUILD_ID:
+            return self.roles
+        return {guild_id: self._role(guild_id, "@everyone", 0, self.EVERYONE_PERMISSIONS, mentionable=False)}
 
     def _listed_channel_ids(self) -> list[int]:
         """The channels GUILD_CREATE describes: the built-in three, then the listed extra ones."""
@@ -796,7 +896,10 @@ class FakeDiscord:
 
     def _channel(self, channel_id: int) -> dict[str, Any]:
         builtin = self._builtin_channel_ids()
-        if channel_id in builtin:
+        guild_id = self._guild_of(channel_id)
+        if guild_id != self.GUILD_ID:
+            position = self._guilds[guild_id].index(channel_id)
+        elif channel_id in builtin:
             position = builtin.index(channel_id)
         else:  # extra channels follow, in the order added (an unknown one last)
             extra = list(self._extra_channels)
@@ -804,8 +907,8 @@ class FakeDiscord:
         return {
             "id": str(channel_id),
             "type": 0,
-            "guild_id": str(self.GUILD_ID),
-            "name": "general" if channel_id == self.CHANNEL_ID else f"channel-{channel_id % 10000}",
+            "guild_id": str(guild_id),
+            "name": "general" if channel_id in (self.CHANNEL_ID, *self._guilds.get(guild_id, ())[:1]) else f"channel-{channel_id % 10000}",
             "position": position,
             "permission_overwrites": [],
             "parent_id": None,
@@ -835,10 +938,10 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def _guild(self) -> dict[str, Any]:
+    def _guild(self, guild_id: int) -> dict[str, Any]:
         return {
-            "id": str(self.GUILD_ID),
-            "name": "Fake Guild",
+            "id": str(guild_id),
+            "name": "Fake Guild" if guild_id == self.GUILD_ID else f"Guild {guild_id % 10000}",
             "owner_id": str(self.USER_ID),
             "icon": None,
             "splash": None,
@@ -856,7 +959,7 @@ class FakeDiscord:
             "premium_progress_bar_enabled": False,
             "preferred_locale": "en-US",
             "features": [],
-            "system_channel_id": str(self.CHANNEL_ID),
+            "system_channel_id": str(self._guild_channel_ids(guild_id)[0]),
             "system_channel_flags": 0,
             "rules_channel_id": None,
             "public_updates_channel_id": None,
@@ -866,10 +969,10 @@ class FakeDiscord:
             "large": False,
             "unavailable": False,
             "member_count": 2,
-            "roles": list(self.roles.values()),
+            "roles": list(self._roles(guild_id).values()),
             "emojis": [],
             "stickers": [],
-            "channels": [self._channel(channel_id) for channel_id in self._listed_channel_ids()],
+            "channels": [self._channel(channel_id) for channel_id in self._guild_channel_ids(guild_id)],
             "members": [self._member(self.BOT_USER_ID)],  # Discord always includes the bot itself
             "voice_states": [],
             "presences": [],
@@ -957,7 +1060,7 @@ class FakeDiscord:
                 "id": str(ix.id),
                 "type": ix.type,
                 "user": self._user(ix.user_id),
-                "authorizing_integration_owners": {"0": str(self.GUILD_ID)},
+                "authorizing_integration_owners": {"0": str(ix.guild_id)},
             }
             if ix.message_id is not None:
                 obj["interaction_metadata"]["interacted_message_id"] = str(ix.message_id)
@@ -1125,12 +1228,12 @@ class FakeDiscord:
 
     def _get_gateway(self, req: Request, m: re.Match[str]) -> Reply:
         limits = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limits}
+        return 200, {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limits}
 
     def _put_commands(self, req: Request, m: re.Match[str]) -> Reply:
         if int(m["app"]) != self.APP_ID:
             return _error(403, 50001, "Missing Access")
-        if m["guild"] and int(m["guild"]) != self.GUILD_ID:
+        if m["guild"] and int(m["guild"]) not in self.guild_ids:
             return _error(403, 50001, "Missing Access")
         scope = m["guild"] or "global"
         self.commands[scope] = req.json or []
@@ -1339,71 +1442,100 @@ class FakeDiscord:
 
     # gateway
 
-    def _require_ws(self) -> web.WebSocketResponse:
-        if self._ws is None or self._ws.closed:
-            raise RuntimeError("the bot is not connected to the gateway")
-        return self._ws
+    async def _wait_for_shard(self, guild_id: int) -> None:
+        """Until the guild's shard is connected and ready (after a drop: RESUMED), up to 10 s;
+        RuntimeError at once if no session ever held it."""
+        shard = [c for c in self._sessions.values() if self.shard_of(guild_id, c.shard_count) == c.shard_id]
+        if shard:
+            with contextlib.suppress(TimeoutError):
+                await self.wait_ready(timeout=10, guild_id=guild_id)
+        self._require_connection(guild_id)
+
+    def _connection_for(self, guild_id: int) -> _Connection | None:
+        """The open connection of the guild's shard (the newest, if a stale one lingers)."""
+        return next((c for c in reversed(self._connections) if c.holds(guild_id)), None)
+
+    def _require_connection(self, guild_id: int) -> _Connection:
+        connection = self._connection_for(guild_id)
+        if connection is None:
+            shards = self.shard_connections()
+            raise RuntimeError(f"no gateway connection holds the shard of guild {guild_id} (connected: {shards})")
+        return connection
 
     async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
         # plain-text JSON frames: discord.py only decompresses binary ones
         await ws.send_str(json.dumps(payload))
 
-    async def _dispatch(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
-        self._seq += 1
-        await self._send(ws, {"op": 0, "t": event, "s": self._seq, "d": data})
+    async def _dispatch(self, connection: _Connection, event: str, data: dict[str, Any]) -> None:
+        connection.seq += 1
+        await self._send(connection.ws, {"op": 0, "t": event, "s": connection.seq, "d": data})
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        self._ws = ws
+        connection = _Connection(ws)
+        self._connections.append(connection)
         await self._send(ws, {"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None})
         try:
             async for frame in ws:
                 if frame.type is WSMsgType.TEXT:
-                    await self._on_gateway_payload(ws, json.loads(frame.data))
+                    await self._on_gateway_payload(connection, json.loads(frame.data))
         finally:
-            if self._ws is ws:
-                self._ws = None
-                self._ready.clear()
+            connection.ready = False
+            self._connections.remove(connection)
         return ws
 
-    async def _on_gateway_payload(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
+    async def _on_gateway_payload(self, connection: _Connection, payload: dict[str, Any]) -> None:
         op, d = payload.get("op"), payload.get("d")
+        ws = connection.ws
         if op == 1:  # heartbeat
             await self._send(ws, {"op": 11, "d": None, "s": None, "t": None})
         elif op == 2:  # identify
             self.identifies += 1
             self.last_identify = d
-            self._session_id = uuid.uuid4().hex
-            self._seq = 0
+            shard_id, shard_count = d.get("shard") or (0, 1)
+            if not 0 <= shard_id < shard_count:
+                await ws.close(code=4010)  # Discord: Invalid shard
+                return
+            connection.shard_id, connection.shard_count = shard_id, shard_count
+            connection.session_id = uuid.uuid4().hex
+            connection.seq = 0
+            self._sessions[connection.session_id] = connection
+            guilds = [g for g in self.guild_ids if self.shard_of(g, shard_count) == shard_id]
             await self._dispatch(
-                ws,
+                connection,
                 "READY",
                 {
                     "v": 10,
                     "user": {**self._user(self.BOT_USER_ID), "verified": True, "mfa_enabled": False, "flags": 0},
-                    "guilds": [{"id": str(self.GUILD_ID), "unavailable": True}],
-                    "session_id": self._session_id,
+                    "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+                    "session_id": connection.session_id,
                     "session_type": "normal",
                     "resume_gateway_url": self.gateway_url,
                     "application": {"id": str(self.APP_ID), "flags": 0},
                     "private_channels": [],
                     "relationships": [],
                     "presences": [],
+                    "shard": [shard_id, shard_count],
                 },
             )
-            await self._dispatch(ws, "GUILD_CREATE", self._guild())
-            self._ready.set()
+            for guild_id in guilds:  # only this shard's guilds
+                await self._dispatch(connection, "GUILD_CREATE", self._guild(guild_id))
+            connection.ready = True
         elif op == 6:  # resume
-            if d.get("session_id") != self._session_id:
+            previous = self._sessions.get(d.get("session_id"))
+            if previous is None:
                 await self._send(ws, {"op": 9, "d": False, "s": None, "t": None})  # not resumable
                 return
+            connection.shard_id, connection.shard_count = previous.shard_id, previous.shard_count
+            connection.session_id, connection.seq = previous.session_id, previous.seq
+            self._sessions[connection.session_id] = connection
             self.resumes += 1
-            await self._dispatch(ws, "RESUMED", {})
-            self._ready.set()
+            await self._dispatch(connection, "RESUMED", {})
+            connection.ready = True
         elif op == 8:  # request guild members (when the members intent is on)
             chunk = {
-                "guild_id": str(self.GUILD_ID),
+                "guild_id": str(d.get("guild_id", self.GUILD_ID)),
                 "members": [self._member(self.BOT_USER_ID)],
                 "chunk_index": 0,
                 "chunk_count": 1,
@@ -1411,4 +1543,4 @@ class FakeDiscord:
             }
             if d.get("nonce") is not None:
                 chunk["nonce"] = d["nonce"]
-            await self._dispatch(ws, "GUILD_MEMBERS_CHUNK", chunk)
+            await self._dispatch(connection, "GUILD_MEMBERS_CHUNK", chunk)

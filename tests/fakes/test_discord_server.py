@@ -459,3 +459,81 @@ async def test_components_beyond_discords_limits_are_refused(fake: FakeDiscord, 
         with pytest.raises(discord.HTTPException) as refused:
             await channel.send("x", view=view)
         assert (refused.value.status, refused.value.code) == (400, 50035) and what in refused.value.text
+
+
+# -- sharding --
+
+
+def guild_on(shard: int, count: int, n: int = 0) -> int:
+    """A guild snowflake on ``shard`` of ``count``: Discord routes by (guild_id >> 22) % count."""
+    return ((310_000_000_000 + n) * count + shard) << 22
+
+
+class ShardClient(discord.AutoShardedClient):
+    """Answers /where with the shards this client runs."""
+
+    def __init__(self, **shards: object) -> None:
+        super().__init__(intents=discord.Intents.none() | discord.Intents(guilds=True), guild_ready_timeout=0.05, **shards)
+        self.tree = app_commands.CommandTree(self)
+
+        @self.tree.command(description="Which process answers")
+        async def where(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message(f"shards {sorted(interaction.client.shards)} guild {interaction.guild_id}")
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        pass  # discord.py waits 5 s between a process's IDENTIFYs, as Discord asks; the fake does not
+
+
+@contextlib.asynccontextmanager
+async def sharded(**shards: object) -> AsyncIterator[ShardClient]:
+    client = ShardClient(**shards)
+    running = asyncio.create_task(client.start("fake-token"))
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), TIMEOUT)
+        yield client
+    finally:
+        await asyncio.wait_for(client.close(), TIMEOUT)
+        await asyncio.wait_for(running, TIMEOUT)
+
+
+async def test_gateway_bot_recommends_the_shard_count_and_each_shard_gets_its_guilds(fake: FakeDiscord, patched: None) -> None:
+    fake.shard_count = 3
+    extra = [guild_on(shard, 3) for shard in (0, 1, 2)]
+    fake.add_guilds(extra)
+    async with sharded() as client:  # discord.py's automatic sharding: the count from GET /gateway/bot
+        assert client.shard_count == 3 and sorted(client.shards) == [0, 1, 2]
+        assert sorted(fake.shard_connections()) == [(0, 3), (1, 3), (2, 3)]
+        assert fake.identifies == 3 and fake.last_identify["shard"] == [2, 3]
+        guilds = {g.id: g.shard_id for g in client.guilds}  # each from its own shard's GUILD_CREATE
+        assert guilds == {g: (g >> 22) % 3 for g in [FakeDiscord.GUILD_ID, *extra]}
+        assert {guilds[g] for g in extra} == {0, 1, 2}
+
+
+async def test_two_processes_with_half_the_shards_each_get_only_their_guilds_and_interactions(
+    fake: FakeDiscord, patched: None
+) -> None:
+    zero, one = guild_on(0, 2), guild_on(1, 2)
+    channels = fake.add_guilds([zero, one])
+    async with sharded(shard_ids=[0], shard_count=2) as first, sharded(shard_ids=[1], shard_count=2) as second:
+        await first.tree.sync()  # global
+        assert sorted(fake.shard_connections()) == [(0, 2), (1, 2)]
+        home = FakeDiscord.shard_of(FakeDiscord.GUILD_ID, 2)
+        assert {g.id for g in first.guilds} == {zero} | ({FakeDiscord.GUILD_ID} if home == 0 else set())
+        assert {g.id for g in second.guilds} == {one} | ({FakeDiscord.GUILD_ID} if home == 1 else set())
+        for guild, shard in ((zero, 0), (one, 1), (zero, 0)):
+            ix = await fake.inject_command("where", guild_id=guild)
+            message = await ix.answered(TIMEOUT)
+            assert message.content == f"shards [{shard}] guild {guild}"
+            assert ix.channel_id == channels[guild] and message.channel_id == channels[guild]
+            assert ix.payload["guild_id"] == str(guild)
+
+
+async def test_an_interaction_for_a_shard_no_connection_holds_is_an_error(fake: FakeDiscord, patched: None) -> None:
+    one = guild_on(1, 2)
+    fake.add_guilds([one])
+    async with sharded(shard_ids=[0], shard_count=2) as client:
+        await client.tree.sync()
+        with pytest.raises(RuntimeError, match=f"no gateway connection holds the shard of guild {one}"):
+            await asyncio.wait_for(fake.inject_command("where", guild_id=one), 2)  # at once: no session ever held it
+        with pytest.raises(LookupError, match="not in guild"):
+            await fake.inject_command("where", guild_id=one + (2 << 22))

@@ -73,8 +73,9 @@ def watch_day(closes: pd.DataFrame, session: pd.Timestamp, symbols: Iterable[str
     unavailable = unavailable or {}
     moves, missing = [], []
     for symbol in symbols:
-        if symbol in unavailable:
-            missing.append(f"{symbol}: {unavailable[symbol]}")
+        if symbol in unavailable:  # a fetch's reason names its symbol; a whole fetch's failure may not
+            reason = unavailable[symbol]
+            missing.append(reason if symbol in reason else f"{symbol}: {reason}")
             continue
         have = closes[symbol].loc[:session].dropna() if symbol in closes.columns else pd.Series(dtype=float)
         if len(have) < 2 or have.index[-1] != session:

@@ -12,12 +12,14 @@ from discord.ext.commands import GroupCog
 
 from analytics import alerts as rules
 from analytics.charts import alert_chart
-from analytics.digest import Digest
+from analytics.credit import CreditMove
+from analytics.digest import CREDIT_SYMBOLS, Digest
 from analytics.errors import InvalidInput
 from analytics.rates import SYMBOLS as RATE_SYMBOLS
 from analytics.rates import Rates, Yield
 from analytics.sources.base import Prices, Provenance
 from analytics.symbols import echo_text
+from analytics.watchlist import WatchDay
 from analytics.windows import check_window, resolve_window
 from commands import format as fmt
 from commands.answer import Answer, checked_by
@@ -123,11 +125,16 @@ def digest_answer(digest: Digest, provenance: Provenance, now: pd.Timestamp) -> 
         fields.append(("Rates", _rates_line(digest.rates, digest.session)))
     events = "\n".join(e.headline for e in digest.events)  # each names its level
     fields.append((f"Alerts today ({digest.preset})", events or f"None at the {digest.preset} sensitivity."))
+    if digest.credit_line:
+        fields.append(("Credit", digest.credit_line))
+    if digest.watchlist:
+        fields += _watchlist_fields(digest.watchlist)
     if digest.missing:
         fields.append(("Left out", "\n".join(digest.missing)))
     count = len(digest.events)
     symbols = list(dict.fromkeys([*(digest.ratio.symbols if digest.ratio else rules.INDEXES), "KRE", "SPY", "XLF",
-                                  *RATE_SYMBOLS]))  # fmt: skip
+                                  *RATE_SYMBOLS, *(CREDIT_SYMBOLS if digest.credit else ()),
+                                  *(s for s, _ in (digest.watchlist.moves if digest.watchlist else ()))]))  # fmt: skip
     return Answer(
         command="digest",
         title=f"Daily digest · {day}",
@@ -156,8 +163,27 @@ def digest_data(digest: Digest) -> dict[str, Any]:
             for y in (yields.bill, yields.ten_year)
         } | {"curve_10y_3m_bp": yields.curve_bp},
         "alerts": [event_data(e) for e in digest.events],
+        "credit": credit_data(digest.credit),
+        "watchlist": digest.watchlist and {
+            "moves_pct": {symbol: move * 100 for symbol, move in digest.watchlist.moves},
+            "missing": list(digest.watchlist.missing),
+        },
         "missing": list(digest.missing),
     }  # fmt: skip
+
+
+def credit_data(move: CreditMove | None) -> dict[str, Any] | None:
+    return move and {"kre_z": move.kre_z, "hyg_ief_z": move.hyg_ief_z, "bkln_z": move.bkln_z, "moved_with": move.moved_with}
+
+
+def _watchlist_fields(day: WatchDay) -> list[tuple[str, str]]:
+    """The server's symbols' moves that session, best first, over as many fields as they need."""
+    lines = [" · ".join(f"{symbol} {fmt.pct(move)}" for symbol, move in day.moves[i : i + 5])
+             for i in range(0, len(day.moves), 5)]  # fmt: skip
+    lines += [f"Not shown: {reason}" for reason in day.missing]
+    chunks = _join([line[:FIELD_LIMIT] for line in lines])
+    name = f"Watchlist on {fmt.day(day.session)}"
+    return [(name if len(chunks) == 1 else f"{name} ({i}/{len(chunks)})", chunk) for i, chunk in enumerate(chunks, 1)]
 
 
 def _z(zscore: float | None) -> str:

@@ -96,11 +96,12 @@ def test_month_return_from_the_last_close_a_calendar_month_before(raw_closes):
 
 def test_watch_day_moves_into_the_session_and_names_what_it_lacks(raw_closes):
     closes = raw_closes[["KRE", "NVDA"]].loc[:"2023-03-13"]
-    day = watch_day(closes, pd.Timestamp("2023-03-13"), ["NVDA", "KRE", "XLF", "BAD"], {"BAD": "BAD: unknown symbol"})
+    day = watch_day(closes, pd.Timestamp("2023-03-13"), ["NVDA", "KRE", "XLF", "BAD", "GONE"],
+                    {"BAD": "BAD: unknown symbol", "GONE": "Yahoo timed out"})
     kre = raw_closes["KRE"].loc["2023-03-13"] / raw_closes["KRE"].loc["2023-03-10"] - 1
     nvda = raw_closes["NVDA"].loc["2023-03-13"] / raw_closes["NVDA"].loc["2023-03-10"] - 1
     assert day.moves == (("NVDA", pytest.approx(nvda, rel=1e-12)), ("KRE", pytest.approx(kre, rel=1e-12)))
-    assert day.missing == ("XLF: no close on 2023-03-13", "BAD: BAD: unknown symbol")
+    assert day.missing == ("XLF: no close on 2023-03-13", "BAD: unknown symbol", "GONE: Yahoo timed out")
 
 
 def interaction(*, guild: int | None = 1, manage_guild: bool = False, manage_channels: bool = False) -> SimpleNamespace:

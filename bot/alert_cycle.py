@@ -158,10 +158,22 @@ class AlertCycle:
                 continue
             for event in evaluation.events:
                 report.events.append(event)
-                await self._fan_out(event, preset, prices, group, report)
+                # A KRE alert after the close says whether credit moved with it: its closes go with the alert.
+                with_credit = await self._with_credit(prices) if rule == "kre" and mode == "settled" else prices
+                await self._fan_out(event, preset, with_credit, group, report)
         if readers:
             await self._digests(session, prices, readers, report)
         return report
+
+    async def _with_credit(self, prices: Prices) -> Prices:
+        """``prices`` with the credit line's closes (HYG, IEF, BKLN); a failed fetch is in ``missing``, not fatal."""
+        extra = [s for s in digests.CREDIT_SYMBOLS if s not in prices.closes.columns]
+        try:
+            credit = await self.market.closes(extra)
+        except MarketbotError as exc:
+            log.warning("KRE alert without its credit line: %s", exc)
+            return Prices(prices.closes, prices.provenance, {**prices.missing, **{s: exc for s in extra}})
+        return Prices(pd.concat([prices.closes, credit.closes], axis=1), prices.provenance, prices.missing)
 
     async def _fetch_per_rule(
         self, wanted: list[str], mode: Mode, report: CycleReport

@@ -269,3 +269,35 @@ async def test_the_watchlist_section_does_not_change_exactly_once_delivery(stora
     cycle.deliver = again
     assert (await cycle.run("settled")).claimed == 0 and again.calls == []
     assert sent_keys(storage) == [(sub.id, *KEY, "sent")]
+
+
+# ---------------------------------------------------------------- a KRE alert says whether credit moved with it
+
+
+def kre_alert_answer(deliver: Recorder):
+    from commands.alerts import alert_answer, credit_part, watched_values
+
+    ((event, preset, prices, _),) = [c for c in deliver.calls if not isinstance(c[0], Digest)]
+    values = watched_values(prices.closes, event)
+    return alert_answer(event, preset, values, prices.provenance, NOW, credit_part(event, prices))
+
+
+async def test_a_settled_kre_alert_says_credit_moved_with_it(storage, march_13_closes):
+    await subscribe(storage, "kre")
+    deliver = Recorder(storage)
+    await AlertCycle(market_at(MARCH_13), storage, deliver).run("settled")
+    answer = kre_alert_answer(deliver)
+    line = daily_digest(march_13_closes, SESSION).credit_line  # the digest's own line: one definition of it
+    assert dict(answer.fields)["Credit"] == line and line.startswith("Credit moved with KRE (z -4.9)")
+    assert answer.data["credit"]["moved_with"] is True and "HYG, IEF, BKLN" in answer.footer
+
+
+async def test_a_kre_alert_whose_credit_fetch_fails_names_why_and_still_goes_out(storage):
+    sub = await subscribe(storage, "kre")
+    source, deliver = Source(MARCH_13, failing=CREDIT_ONLY), Recorder(storage)
+    report = await AlertCycle(MarketData(source, clock=lambda: NOW), storage, deliver).run("settled")
+    assert [e.key for e in report.events] == [("kre", "2023-03-13", "sharp")]
+    answer = kre_alert_answer(deliver)
+    assert dict(answer.fields)["Credit"].startswith("Not judged: ") and str(source.error) in dict(answer.fields)["Credit"]
+    assert answer.data["credit"] is None and "HYG" not in answer.footer
+    assert sent_keys(storage) == [(sub.id, "kre", "2023-03-13", "sharp", "sent")]

@@ -2,7 +2,8 @@
 
 Small caps against large caps (the ratio rule's series), regional banks (KRE,
 KRE/SPY and the bank-stress level), rates, whether credit moved with KRE, and the alerts the ratio and kre
-rules give that session at the subscriber's sensitivity. Every figure comes
+rules give that session at the subscriber's sensitivity; for a server with a watchlist, each of its
+symbols' move that session. Every figure comes
 from the modules that define it (``alerts``, ``banks``, ``rates``), so the
 digest never disagrees with /banks, /rates or an alert. A part that cannot be
 computed is left out with its reason; the rest still goes out.
@@ -18,16 +19,16 @@ import pandas as pd
 
 from analytics import alerts, banks, credit, rates
 from analytics.errors import InsufficientHistory, InvalidInput, MarketbotError
+from analytics.watchlist import WatchDay
 
 T = TypeVar("T")
 
 RULE = LEVEL = "digest"
 SYMBOLS = (*alerts.INDEXES, *alerts.STAND_INS, *banks.SYMBOLS, *rates.SYMBOLS)
-# What each part reads beyond the alert rules' symbols, fetched separately so one failing does not drop the other.
-PART_SYMBOLS = {"banks": banks.SYMBOLS, "rates": rates.SYMBOLS}
-# The credit line's symbols: a caller that wants the line fetches them (as a "credit" part; not yet in
-# PART_SYMBOLS, so the alert cycle's fetches are unchanged until its message shows the line).
+# The credit line's symbols (KRE, HYG, IEF, BKLN).
 CREDIT_SYMBOLS = credit.CREDIT_MOVE_SYMBOLS
+# What each part reads beyond the alert rules' symbols, fetched separately so one failing does not drop the others.
+PART_SYMBOLS = {"banks": banks.SYMBOLS, "rates": rates.SYMBOLS, "credit": CREDIT_SYMBOLS}
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Digest:
     events: tuple[alerts.AlertEvent, ...]  # the day's ratio and kre alerts
     missing: tuple[str, ...]  # parts left out, each with why
     credit: credit.CreditMove | None = None  # did credit (HYG/IEF, BKLN) move with KRE that session?
+    # The receiving server's watchlist that session (one digest per sensitivity, then per server with a list).
+    watchlist: WatchDay | None = None
 
     rule = RULE  # a digest is delivered like an alert, under its own rule and level
     level = LEVEL

@@ -13,13 +13,15 @@ sending and recording is refused by Discord as a duplicate.
 
 After a settled session, digest subscriptions get the session's digest,
 delivered the same way under the key (subscription, "digest", session, "digest");
-its bank and rates data are fetched then, each on its own, so one failing
-leaves only its part out.
+its bank, rates and credit data are fetched then, each on its own, so one failing
+leaves only its part out; so are the watchlists of the servers that read it
+(all their symbols in one fetch), each server's shown in its own digest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -35,6 +37,7 @@ from analytics.errors import MarketbotError
 from analytics.frames import close_frame
 from analytics.sources.base import LatestPrice, Prices
 from analytics.sources.market_data import MarketData
+from analytics.watchlist import WatchDay, watch_day
 from bot.store import Store
 from commands.subscriptions import AlertKey, Claim, StoreUnavailable, Subscription
 
@@ -155,10 +158,22 @@ class AlertCycle:
                 continue
             for event in evaluation.events:
                 report.events.append(event)
-                await self._fan_out(event, preset, prices, group, report)
+                # A KRE alert after the close says whether credit moved with it: its closes go with the alert.
+                with_credit = await self._with_credit(prices) if rule == "kre" and mode == "settled" else prices
+                await self._fan_out(event, preset, with_credit, group, report)
         if readers:
             await self._digests(session, prices, readers, report)
         return report
+
+    async def _with_credit(self, prices: Prices) -> Prices:
+        """``prices`` with the credit line's closes (HYG, IEF, BKLN); a failed fetch is in ``missing``, not fatal."""
+        extra = [s for s in digests.CREDIT_SYMBOLS if s not in prices.closes.columns]
+        try:
+            credit = await self.market.closes(extra)
+        except MarketbotError as exc:
+            log.warning("KRE alert without its credit line: %s", exc)
+            return Prices(prices.closes, prices.provenance, {**prices.missing, **{s: exc for s in extra}})
+        return Prices(pd.concat([prices.closes, credit.closes], axis=1), prices.provenance, prices.missing)
 
     async def _fetch_per_rule(
         self, wanted: list[str], mode: Mode, report: CycleReport
@@ -184,7 +199,10 @@ class AlertCycle:
         return by_rule, latest
 
     async def _digests(self, session: pd.Timestamp, prices: Prices, readers: list[Subscription], report: CycleReport) -> None:
-        """The settled session's digest, once per sensitivity in use; missing parts are said, not fatal."""
+        """The settled session's digest, once per sensitivity in use; missing parts are said, not fatal.
+
+        A server with a watchlist gets the digest with its list's moves: one more rendering per such
+        server, the same delivery key (subscription, "digest", session, "digest")."""
         frames, unavailable = [prices.closes], {}
         for part, symbols in digests.PART_SYMBOLS.items():
             try:
@@ -196,12 +214,36 @@ class AlertCycle:
         closes = pd.concat(frames, axis=1).loc[:session]
         prices = Prices(closes.loc[:, ~closes.columns.duplicated()], prices.provenance)
         composed = await asyncio.to_thread(digests.daily_digests, prices.closes, session, groups, unavailable)
+        lists = await self._watchlists(session, {sub.guild_id for sub in readers})
         for preset, digest in composed.items():
             if digest.empty:
                 report.skipped.append(f"digest of {session.date()}: " + "; ".join(digest.missing))
                 continue
             report.digests += 1
-            await self._fan_out(digest, preset, prices, groups[preset], report)
+            by_guild: dict[int | None, list[Subscription]] = {}
+            for sub in groups[preset]:
+                by_guild.setdefault(sub.guild_id if sub.guild_id in lists else None, []).append(sub)
+            for guild, group in by_guild.items():
+                variant = digest if guild is None else dataclasses.replace(digest, watchlist=lists[guild])
+                await self._fan_out(variant, preset, prices, group, report)
+
+    async def _watchlists(self, session: pd.Timestamp, guilds: set[int]) -> dict[int, WatchDay]:
+        """Each reading server's watchlist moves that session: every server's symbols fetched once, together;
+        a symbol that cannot be had is named in its servers' sections, and a failing database leaves them out."""
+        try:
+            lists = {g: symbols for g, symbols in (await self.storage.watchlists()).items() if g in guilds}
+        except MarketbotError as exc:
+            log.warning("Digest of %s without watchlists: %s", session.date(), exc)
+            return {}
+        wanted = list(dict.fromkeys(s for symbols in lists.values() for s in symbols))
+        if not wanted:
+            return {}
+        try:
+            fetched = await self.market.closes(wanted, partial=True)
+            closes, unavailable = fetched.closes, {s: str(e) for s, e in fetched.missing.items()}
+        except MarketbotError as exc:  # none could be had
+            closes, unavailable = pd.DataFrame(), {s: str(exc) for s in wanted}
+        return {g: watch_day(closes, session, symbols, unavailable) for g, symbols in lists.items()}
 
     async def _fan_out(
         self, event: rules.AlertEvent | Digest, preset: str, prices: Prices, group: list[Subscription], report: CycleReport

@@ -23,7 +23,7 @@ from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
 from bot.alert_cycle import Due
 from bot.store import Store
-from commands.alerts import alert_answer, digest_answer, watched_values
+from commands.alerts import alert_answer, credit_part, digest_answer, watched_values
 from commands.answer import Answer
 from commands.render import to_embed, to_file
 from commands.services import Services
@@ -58,7 +58,8 @@ class AlertDelivery:
                 answer = await self.services.offload(digest_answer, event, prices.provenance, now)
             else:
                 values = watched_values(prices.closes, event)
-                answer = await self.services.offload(alert_answer, event, preset, values, prices.provenance, now)
+                credit = credit_part(event, prices)  # a KRE alert says whether credit moved with it
+                answer = await self.services.offload(alert_answer, event, preset, values, prices.provenance, now, credit)
         except Exception as exc:  # nothing was posted: record why, rather than leave the claims hanging
             log.exception("Could not render the alert %s; not sent", event.key)
             for due in dues:

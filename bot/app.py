@@ -26,6 +26,7 @@ from commands.errors import on_error
 from commands.registry import COGS
 from commands.respond import Responder
 from commands.services import Services
+from commands.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class MarketBot(AutoShardedBot):
         for cog in COGS:
             await self.add_cog(cog(self.responder))
         await self.add_cog(Alerts(self.responder, self.storage, self.alerts.post_sample))
+        await self.add_cog(Watchlist(self.responder, self.storage))
         self.add_dynamic_items(*ANSWER_BUTTONS)  # clicks on answers' buttons, read from their custom_id (restarts included)
         self.loop_monitor.start()
 

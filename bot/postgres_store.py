@@ -24,6 +24,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from analytics.errors import MarketbotError
+from analytics.watchlist import MAX_SYMBOLS, WatchChange
 from bot.store import INTERRUPTED, NONCE_WINDOW
 from commands.subscriptions import AlertKey, Claim, Delivery, NewSubscription, StoreUnavailable, Subscription
 
@@ -85,6 +86,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (subscription_id, rule, session, level)
     );
     CREATE INDEX deliveries_by_state ON deliveries (state) WHERE state = 'claimed';
+    """,
+    """
+    -- Server watchlists: one row per symbol (id keeps the order they were added).
+    CREATE TABLE watchlist (
+        id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        guild_id BIGINT NOT NULL,
+        symbol   TEXT   NOT NULL,
+        added_by BIGINT NOT NULL,
+        added_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        UNIQUE (guild_id, symbol)
+    );
     """,
 )
 
@@ -381,6 +393,50 @@ class PostgresStore:
             (ids,),
         )
         return {row[0]: Delivery(*row) for row in rows}
+
+    # -- watchlists ----------------------------------------------------------------------
+
+    @_translated
+    async def watchlist(self, guild_id: int) -> list[str]:
+        return [row[0] for row in await self._all("SELECT symbol FROM watchlist WHERE guild_id = %s ORDER BY id", (guild_id,))]
+
+    @_translated
+    async def watch(self, guild_id: int, symbols: Sequence[str], added_by: int) -> WatchChange:
+        change = WatchChange([], [], [])
+        async with self._pool.connection() as conn, conn.transaction():
+            # One add per server at a time, so the count below stays true until commit (a transaction lock
+            # on the one-bigint key space, apart from the evaluator's two-int4 keys).
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (guild_id,))
+            rows = await (await conn.execute("SELECT symbol FROM watchlist WHERE guild_id = %s", (guild_id,))).fetchall()
+            have = {row[0] for row in rows}
+            for symbol in dict.fromkeys(symbols):
+                if symbol in have:
+                    change.already.append(symbol)
+                elif len(have) >= MAX_SYMBOLS:
+                    change.refused.append(symbol)
+                else:
+                    await conn.execute(
+                        "INSERT INTO watchlist (guild_id, symbol, added_by) VALUES (%s, %s, %s)", (guild_id, symbol, added_by)
+                    )
+                    have.add(symbol)
+                    change.added.append(symbol)
+        return change
+
+    @_translated
+    async def unwatch(self, guild_id: int, symbols: Iterable[str]) -> list[str]:
+        wanted = list(dict.fromkeys(symbols))
+        removed = await self._all(
+            "DELETE FROM watchlist WHERE guild_id = %s AND symbol = ANY(%s) RETURNING symbol", (guild_id, wanted)
+        )
+        found = {row[0] for row in removed}
+        return [s for s in wanted if s in found]
+
+    @_translated
+    async def watchlists(self) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for guild_id, symbol in await self._all("SELECT guild_id, symbol FROM watchlist ORDER BY guild_id, id"):
+            found.setdefault(guild_id, []).append(symbol)
+        return found
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from filelock import FileLock, Timeout
 
 from analytics.errors import MarketbotError
+from analytics.watchlist import MAX_SYMBOLS, WatchChange
 from bot.store import INTERRUPTED, NONCE_WINDOW
 from commands.subscriptions import AlertKey, Claim, Delivery, NewSubscription, StoreUnavailable, Subscription
 
@@ -77,6 +78,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     -- When the post first went out (NULL: never attempted, so always safe to send after a crash).
     ALTER TABLE deliveries ADD COLUMN attempted_at TEXT;
+    """,
+    """
+    -- Server watchlists: one row per symbol (id keeps the order they were added).
+    CREATE TABLE watchlist (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        guild_id INTEGER NOT NULL,
+        symbol   TEXT    NOT NULL,
+        added_by INTEGER NOT NULL,
+        added_at TEXT    NOT NULL,
+        UNIQUE (guild_id, symbol)
+    );
     """,
 )
 
@@ -359,6 +371,53 @@ class SqliteStore:
                 chunk,
             )
             found.update((row[0], Delivery(*row)) for row in rows)
+        return found
+
+    # -- watchlists ---------------------------------------------------------------------
+
+    @_in_thread
+    def watchlist(self, guild_id: int) -> list[str]:
+        return [row[0] for row in self._read("SELECT symbol FROM watchlist WHERE guild_id = ? ORDER BY id", (guild_id,))]
+
+    @_in_thread
+    def watch(self, guild_id: int, symbols: Sequence[str], added_by: int) -> WatchChange:
+        # BEGIN IMMEDIATE takes the write lock before the count: concurrent adds queue behind it.
+        def work(db: sqlite3.Connection) -> WatchChange:
+            change = WatchChange([], [], [])
+            have = {row[0] for row in db.execute("SELECT symbol FROM watchlist WHERE guild_id = ?", (guild_id,))}
+            for symbol in dict.fromkeys(symbols):
+                if symbol in have:
+                    change.already.append(symbol)
+                elif len(have) >= MAX_SYMBOLS:
+                    change.refused.append(symbol)
+                else:
+                    db.execute(
+                        "INSERT INTO watchlist (guild_id, symbol, added_by, added_at) VALUES (?, ?, ?, ?)",
+                        (guild_id, symbol, added_by, _now()),
+                    )
+                    have.add(symbol)
+                    change.added.append(symbol)
+            return change
+
+        return self._transaction(work)
+
+    @_in_thread
+    def unwatch(self, guild_id: int, symbols: Iterable[str]) -> list[str]:
+        wanted = list(dict.fromkeys(symbols))
+        marks = ",".join("?" * len(wanted))
+        removed = self._transaction(
+            lambda db: db.execute(
+                f"DELETE FROM watchlist WHERE guild_id = ? AND symbol IN ({marks}) RETURNING symbol", (guild_id, *wanted)
+            ).fetchall()
+        )
+        found = {row[0] for row in removed}
+        return [s for s in wanted if s in found]
+
+    @_in_thread
+    def watchlists(self) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for guild_id, symbol in self._read("SELECT guild_id, symbol FROM watchlist ORDER BY guild_id, id"):
+            found.setdefault(guild_id, []).append(symbol)
         return found
 
 

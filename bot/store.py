@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from analytics.errors import MarketbotError
+from analytics.watchlist import WatchChange
 from commands.subscriptions import AlertKey, Claim, Delivery, NewSubscription, Subscription
 
 # Discord refuses a second message with the same nonce from the same author for a few
@@ -84,6 +85,23 @@ class Store(Protocol):
 
     async def last_deliveries(self, subscription_ids: Iterable[int]) -> dict[int, Delivery]:
         """Each subscription's most recent alert, for /alerts list."""
+        ...
+
+    # server watchlists (at most analytics.watchlist.MAX_SYMBOLS symbols per server)
+    async def watchlist(self, guild_id: int) -> list[str]:
+        """The server's symbols, in the order they were added."""
+        ...
+
+    async def watch(self, guild_id: int, symbols: Sequence[str], added_by: int) -> WatchChange:
+        """Add symbols in one transaction, in order, until the list is full; concurrent adds never exceed the limit."""
+        ...
+
+    async def unwatch(self, guild_id: int, symbols: Iterable[str]) -> list[str]:
+        """Remove symbols; returns those that were on the list."""
+        ...
+
+    async def watchlists(self) -> dict[int, list[str]]:
+        """Every server's non-empty watchlist (for the digest)."""
         ...
 
 

@@ -12,12 +12,14 @@ from discord.ext.commands import GroupCog
 
 from analytics import alerts as rules
 from analytics.charts import alert_chart
-from analytics.digest import Digest
-from analytics.errors import InvalidInput
+from analytics.credit import CreditMove, credit_line, credit_moved
+from analytics.digest import CREDIT_SYMBOLS, Digest
+from analytics.errors import InvalidInput, MarketbotError
 from analytics.rates import SYMBOLS as RATE_SYMBOLS
 from analytics.rates import Rates, Yield
 from analytics.sources.base import Prices, Provenance
 from analytics.symbols import echo_text
+from analytics.watchlist import WatchDay
 from analytics.windows import check_window, resolve_window
 from commands import format as fmt
 from commands.answer import Answer, checked_by
@@ -43,8 +45,11 @@ RULE_HELP = {
 # -- the alert message ---------------------------------------------------------------
 
 
-def alert_answer(event: rules.AlertEvent, preset: str, values: pd.Series, provenance: Provenance, now: pd.Timestamp) -> Answer:
-    """The embed for one alert: the move, z-score, threshold, why, context and a small chart."""
+def alert_answer(event: rules.AlertEvent, preset: str, values: pd.Series, provenance: Provenance, now: pd.Timestamp,
+                 credit: Prices | None = None) -> Answer:  # fmt: skip
+    """The embed for one alert: the move, z-score, threshold, why, context and a small chart.
+
+    ``credit``: for a KRE alert, the closes of the credit line's symbols (``credit_part``)."""
     ctx = event.context
     z = f"{event.zscore:+.1f}σ" if event.zscore is not None else "a backstop (whatever the volatility)"
     comparable = (
@@ -65,16 +70,44 @@ def alert_answer(event: rules.AlertEvent, preset: str, values: pd.Series, proven
     if ctx.kre_spy_move_pct is not None:
         fields.append(("KRE/SPY", f"{fmt.pct(ctx.kre_spy_move_pct / 100)} on the day"))
     symbols = [s for s in SYMBOLS if s in event.series] or ["KRE"]
+    extra: dict[str, Any] = {}
+    if event.rule == "kre":
+        line, move = credit_text(event.session, credit)
+        fields.append(("Credit", line))
+        symbols += [s for s in CREDIT_SYMBOLS if s != "KRE"] if move else []
+        extra = {"credit": credit_data(move), "credit_line": line}
     return Answer(
         command="alert",
         title=f"{event.level.capitalize()} move: {event.series}",
         summary=event.headline,
         fields=tuple(fields),
         footer=footer(provenance, symbols, now, as_of=event.session),
-        data={"command": "alert", **provenance_data(provenance, event.session), **event_data(event)},
+        data={"command": "alert", **provenance_data(provenance, event.session), **event_data(event), **extra},
         chart=alert_chart(values, event.session, event.series.split(" ")[0], caption=footer(provenance, symbols, now, as_of=event.session)),
         chart_name="alert.png",
     )
+
+
+def credit_part(event: rules.AlertEvent, prices: Prices) -> Prices | None:
+    """What a KRE alert needs to say whether credit moved with it: the credit symbols' closes, or why not."""
+    if event.rule != "kre":
+        return None
+    have = [s for s in CREDIT_SYMBOLS if s in prices.closes.columns]
+    return Prices(prices.closes[have], prices.provenance, {s: e for s, e in prices.missing.items() if s in CREDIT_SYMBOLS})
+
+
+def credit_text(session: pd.Timestamp, credit: Prices | None) -> tuple[str, CreditMove | None]:
+    """The alert's credit line, and the figures when it could be judged."""
+    if credit is not None and credit.missing:
+        return f"Not judged: {fmt.not_shown(credit.missing)}", None
+    if credit is None or session not in credit.closes.index or any(s not in credit.closes for s in CREDIT_SYMBOLS):
+        # Intraday: the session has no closes yet (the credit ETFs are judged close to close).
+        return "Judged on the session's closes: see the daily digest after the close.", None
+    try:
+        move = credit_moved(credit.closes, session)
+    except MarketbotError as exc:
+        return f"Not judged: {exc}", None
+    return credit_line(move), move
 
 
 def event_data(event: rules.AlertEvent) -> dict[str, Any]:
@@ -123,11 +156,16 @@ def digest_answer(digest: Digest, provenance: Provenance, now: pd.Timestamp) -> 
         fields.append(("Rates", _rates_line(digest.rates, digest.session)))
     events = "\n".join(e.headline for e in digest.events)  # each names its level
     fields.append((f"Alerts today ({digest.preset})", events or f"None at the {digest.preset} sensitivity."))
+    if digest.credit_line:
+        fields.append(("Credit", digest.credit_line))
+    if digest.watchlist:
+        fields += _watchlist_fields(digest.watchlist)
     if digest.missing:
         fields.append(("Left out", "\n".join(digest.missing)))
     count = len(digest.events)
     symbols = list(dict.fromkeys([*(digest.ratio.symbols if digest.ratio else rules.INDEXES), "KRE", "SPY", "XLF",
-                                  *RATE_SYMBOLS]))  # fmt: skip
+                                  *RATE_SYMBOLS, *(CREDIT_SYMBOLS if digest.credit else ()),
+                                  *(s for s, _ in (digest.watchlist.moves if digest.watchlist else ()))]))  # fmt: skip
     return Answer(
         command="digest",
         title=f"Daily digest · {day}",
@@ -156,8 +194,27 @@ def digest_data(digest: Digest) -> dict[str, Any]:
             for y in (yields.bill, yields.ten_year)
         } | {"curve_10y_3m_bp": yields.curve_bp},
         "alerts": [event_data(e) for e in digest.events],
+        "credit": credit_data(digest.credit),
+        "watchlist": digest.watchlist and {
+            "moves_pct": {symbol: move * 100 for symbol, move in digest.watchlist.moves},
+            "missing": list(digest.watchlist.missing),
+        },
         "missing": list(digest.missing),
     }  # fmt: skip
+
+
+def credit_data(move: CreditMove | None) -> dict[str, Any] | None:
+    return move and {"kre_z": move.kre_z, "hyg_ief_z": move.hyg_ief_z, "bkln_z": move.bkln_z, "moved_with": move.moved_with}
+
+
+def _watchlist_fields(day: WatchDay) -> list[tuple[str, str]]:
+    """The server's symbols' moves that session, best first, over as many fields as they need."""
+    lines = [" · ".join(f"{symbol} {fmt.pct(move)}" for symbol, move in day.moves[i : i + 5])
+             for i in range(0, len(day.moves), 5)]  # fmt: skip
+    lines += [f"Not shown: {reason}" for reason in day.missing]
+    chunks = _join([line[:FIELD_LIMIT] for line in lines])
+    name = f"Watchlist on {fmt.day(day.session)}"
+    return [(name if len(chunks) == 1 else f"{name} ({i}/{len(chunks)})", chunk) for i, chunk in enumerate(chunks, 1)]
 
 
 def _z(zscore: float | None) -> str:

@@ -16,6 +16,7 @@ DESCRIPTIONS: dict[str, str] = {
     "banks": "Are regional banks under stress? KRE vs SPY and XLF, breadth, drawdown, March 2023",
     "rates": "The 13-week bill and 10-year yields, their changes and the curve",
     "credit": "Credit or rates? KRE's move split into credit (HYG/IEF) and the 2-year yield, vs 2023 and Oct 2025",
+    "watchlist": "This server's watchlist (up to 25 symbols): 1-day, 1-month and YTD returns, chart; in the daily digest",
     "ask": "A question in plain English, answered by the matching command (which it shows)",
     "about": "Where marketbot's data comes from, how fresh it is, and what each command does",
 }
@@ -30,11 +31,12 @@ def slash_commands() -> dict[str, app_commands.Command]:
     from discord import app_commands
 
     # Imported here: the cogs import this module for their descriptions.
-    from commands.alerts import Alerts  # the bot adds it itself (it needs storage), so COGS leaves it out
+    from commands.alerts import Alerts  # the bot adds these itself (they need storage), so COGS leaves them out
     from commands.registry import COGS
+    from commands.watchlist import Watchlist
 
     found: dict[str, app_commands.Command] = {}
-    for cog in dict.fromkeys((*COGS, Alerts)):
+    for cog in dict.fromkeys((*COGS, Alerts, Watchlist)):
         group = cog.__cog_group_name__ if cog.__cog_is_app_commands_group__ else ""
         for item in cog.__cog_app_commands__:
             for command in item.walk_commands() if isinstance(item, app_commands.Group) else [item]:
@@ -46,8 +48,9 @@ def group_description(group: str) -> str:
     """A command group's own description (``alerts``), or ''."""
     from commands.alerts import Alerts
     from commands.registry import COGS
+    from commands.watchlist import Watchlist
 
-    for cog in dict.fromkeys((*COGS, Alerts)):
+    for cog in dict.fromkeys((*COGS, Alerts, Watchlist)):
         if cog.__cog_is_app_commands_group__ and cog.__cog_group_name__ == group:
             return cog.__cog_group_description__
     return ""

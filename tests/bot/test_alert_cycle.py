@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from analytics import alerts as rules
+from analytics.digest import CREDIT_SYMBOLS
 from analytics.errors import DataUnavailable, Unreachable, UpstreamError
 from analytics.sources.base import Fetched
 from analytics.sources.market_data import MarketData
@@ -29,6 +30,7 @@ from tests.sources.conftest import Clock, yf_cache  # noqa: F401 (a fixture)
 NOW = pd.Timestamp("2026-11-24 15:00Z")
 T = pd.Timestamp
 MARCH_13 = dt.date(2023, 3, 13)
+CREDIT_ONLY = set(CREDIT_SYMBOLS) - {"KRE"}  # HYG, IEF, BKLN: fetched when a KRE alert fires after the close
 GUILD, USER = 100, 7
 
 
@@ -105,7 +107,8 @@ async def test_kre_on_2023_03_13_is_one_sharp_event_delivered_once_to_each_subsc
 
     report = await AlertCycle(market, storage, deliver).run("settled")
 
-    assert market.upstream_calls == len(rules.RULE_SYMBOLS["kre"])  # one fetch per symbol the rule reads
+    # One fetch per symbol the rule reads, and the credit line's (HYG, IEF, BKLN) for the KRE alert's message.
+    assert market.upstream_calls == len(rules.RULE_SYMBOLS["kre"]) + len(CREDIT_ONLY)
     assert report.session == T("2023-03-13") and report.skipped == []
     (event,) = report.events
     assert event.key == ("kre", "2023-03-13", "sharp") and event.series == "KRE"
@@ -228,7 +231,8 @@ async def test_ten_subscriptions_cost_one_fetch_per_symbol_and_one_evaluation_pe
 
     report = await AlertCycle(market, storage, deliver).run("settled")
 
-    assert market.upstream_calls == len({s for symbols in rules.RULE_SYMBOLS.values() for s in symbols})  # each once
+    # Each once, with the credit line's symbols for the KRE alert's message.
+    assert market.upstream_calls == len({s for symbols in rules.RULE_SYMBOLS.values() for s in symbols}) + len(CREDIT_ONLY)
     assert sorted(evaluated) == sorted(set(plan)) and len(evaluated) == 6
     for event, preset, _, dues in deliver.calls:
         assert event in fired[(event.rule, preset)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -16,13 +17,18 @@ from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
 from bot.alert_cycle import AlertCycle, nonce_for
 from bot.sqlite_store import SqliteStore
+from commands.subscriptions import NewSubscription
 
-from .test_alert_cycle import MARCH_13, NOW, Recorder, market_at, sent_keys, subscribe
+from .test_alert_cycle import GUILD, MARCH_13, NOW, Recorder, market_at, sent_keys, subscribe
 
 T = pd.Timestamp
 SESSION = T("2023-03-13")
 KEY = ("digest", "2023-03-13", "digest")
 BANKS_ONLY = frozenset(banks.SYMBOLS) - {"KRE", "SPY"}  # XLF and the basket: KRE and SPY also feed the kre rule
+# Every symbol a settled cycle with digest readers fetches: the rules', banks', rates' and the credit line's
+# (HYG, IEF, BKLN: the credit part is its own fetch; KRE is already fetched for the kre rule).
+DIGEST_SYMBOLS = frozenset(digests.SYMBOLS) | frozenset(digests.CREDIT_SYMBOLS)
+CREDIT_ONLY = frozenset(digests.CREDIT_SYMBOLS) - {"KRE"}
 
 
 @pytest.fixture
@@ -39,7 +45,7 @@ def digests_sent(recorder: Recorder) -> list[tuple[Digest, str, object, list]]:
 @pytest.fixture(scope="module")
 def march_13_closes() -> pd.DataFrame:
     """Every digest symbol up to 2023-03-13, straight from the source (not through MarketData)."""
-    return SnapshotSource(as_of=T("2023-03-13")).closes[list(dict.fromkeys(digests.SYMBOLS))]
+    return SnapshotSource(as_of=T("2023-03-13")).closes[list(dict.fromkeys([*digests.SYMBOLS, *digests.CREDIT_SYMBOLS]))]
 
 
 class Source:
@@ -145,7 +151,7 @@ async def test_a_kre_subscriber_in_the_same_cycle_still_gets_its_alert(storage):
     ((digest, *_),) = digests_sent(deliver)
     assert report.events[0] in digest.events  # the digest lists the alert the kre subscriber got
     assert sent_keys(storage) == [(kre.id, "kre", "2023-03-13", "sharp", "sent"), (reader.id, *KEY, "sent")]
-    assert market.upstream_calls == len(set(digests.SYMBOLS))  # one fetch per distinct symbol, each once
+    assert market.upstream_calls == len(DIGEST_SYMBOLS)  # one fetch per distinct symbol, each once
 
 
 async def test_a_calm_day_still_gets_its_digest(storage):
@@ -168,7 +174,7 @@ async def test_when_the_bank_fetch_fails_the_digest_still_goes_out_with_rates(st
 
     report = await AlertCycle(market, storage, deliver).run("settled")
 
-    assert market.upstream_calls == len(set(digests.SYMBOLS)) and any(set(asked) & BANKS_ONLY for asked in source.asked)
+    assert market.upstream_calls == len(DIGEST_SYMBOLS) and any(set(asked) & BANKS_ONLY for asked in source.asked)
     assert [e.key for e in report.events] == [("kre", "2023-03-13", "sharp")] and report.digests == 1
     ((digest, _, prices, dues),) = digests_sent(deliver)
     assert [d.key for d in dues] == [(reader.id, *KEY)]
@@ -188,6 +194,110 @@ async def test_upstream_calls_per_settled_cycle_do_not_grow_with_digest_subscrip
     subs = [await subscribe(storage, "digest", presets[i % 3], channel=100 + i) for i in range(n)]
     market, deliver = market_at(MARCH_13), Recorder(storage)
     report = await AlertCycle(market, storage, deliver).run("settled")
-    assert market.upstream_calls == len(set(digests.SYMBOLS))  # one fetch per distinct symbol, each once
+    assert market.upstream_calls == len(DIGEST_SYMBOLS)  # one fetch per distinct symbol, each once
     assert report.digests == len({s.preset for s in subs}) == len(deliver.calls)
     assert report.claimed == n and sorted(d.subscription.id for d in deliver.dues) == [s.id for s in subs]
+
+
+# ---------------------------------------------------------------- the credit line and server watchlists
+
+
+async def test_the_digest_carries_the_credit_line_and_a_failed_credit_fetch_is_named(storage, march_13_closes):
+    await subscribe(storage, "digest")
+    deliver = Recorder(storage)
+    await AlertCycle(market_at(MARCH_13), storage, deliver).run("settled")
+    ((digest, *_),) = digests_sent(deliver)
+    assert digest.credit == daily_digest(march_13_closes, SESSION).credit and digest.credit.moved_with
+    assert digest.credit_line.startswith("Credit moved with KRE (z -4.9)")
+
+
+
+async def test_a_failed_credit_fetch_is_named_and_the_digest_still_goes_out(storage):
+    await subscribe(storage, "digest")
+    source, deliver = Source(MARCH_13, failing=CREDIT_ONLY), Recorder(storage)
+    await AlertCycle(MarketData(source, clock=lambda: NOW), storage, deliver).run("settled")
+    ((digest, *_),) = digests_sent(deliver)
+    assert digest.credit is None and digest.missing == (f"Credit: {source.error}",)  # named, not fatal
+    assert digest.kre is not None and digest.stress is not None
+
+
+async def test_a_server_with_a_watchlist_gets_its_moves_in_its_digest(storage, march_13_closes):
+    listed = await subscribe(storage, "digest", channel=10)  # GUILD
+    plain = await storage.subscribe([NewSubscription(300, 30, "digest", "standard", None, 7)])
+    plain = plain[0][0]
+    await storage.watch(GUILD, ["NVDA", "KRE", "ZION"], 7)
+    await storage.watch(400, ["NVDA", "TSLA"], 7)  # a server reading no digest: its list is not fetched
+    market, deliver = market_at(MARCH_13), Recorder(storage)
+
+    report = await AlertCycle(market, storage, deliver).run("settled")
+
+    assert (report.digests, report.claimed) == (1, 2)  # composed once, rendered per server with a list
+    by_sub = {dues[0].subscription.id: (digest, [d.key for d in dues]) for digest, _, _, dues in digests_sent(deliver)}
+    with_list, keys_listed = by_sub[listed.id]
+    without, keys_plain = by_sub[plain.id]
+    assert keys_listed == [(listed.id, *KEY)] and keys_plain == [(plain.id, *KEY)]  # the key stays per subscription
+    assert without.watchlist is None and dataclasses.replace(with_list, watchlist=None) == without
+    closes = SnapshotSource(as_of=T("2023-03-13")).closes
+    expected = {s: closes[s].loc[SESSION] / closes[s].loc[T("2023-03-10")] - 1 for s in ("NVDA", "KRE", "ZION")}
+    assert dict(with_list.watchlist.moves) == pytest.approx(expected, rel=1e-12)
+    assert [m for _, m in with_list.watchlist.moves] == sorted(expected.values(), reverse=True)
+    assert with_list.watchlist.missing == () and with_list.watchlist.session == SESSION
+    # NVDA is the one symbol beyond the digest's own: fetched once, TSLA (no reader) never.
+    assert market.upstream_calls == len(DIGEST_SYMBOLS) + 1
+    assert sent_keys(storage) == [(listed.id, *KEY, "sent"), (plain.id, *KEY, "sent")]
+
+
+async def test_a_failing_watchlist_symbol_is_named_and_the_digest_still_goes_out(storage):
+    sub = await subscribe(storage, "digest")
+    await storage.watch(GUILD, ["NVDA", "TSLA"], 7)
+    source = Source(MARCH_13, failing=frozenset({"TSLA"}))
+    deliver = Recorder(storage)
+    await AlertCycle(MarketData(source, clock=lambda: NOW), storage, deliver).run("settled")
+    ((digest, _, _, dues),) = digests_sent(deliver)
+    assert [s for s, _ in digest.watchlist.moves] == ["NVDA"]
+    assert digest.watchlist.missing == (str(source.error) if "TSLA" in str(source.error) else f"TSLA: {source.error}",)
+    assert [d.key for d in dues] == [(sub.id, *KEY)] and digest.missing == ()
+
+
+async def test_the_watchlist_section_does_not_change_exactly_once_delivery(storage):
+    sub = await subscribe(storage, "digest")
+    await storage.watch(GUILD, ["NVDA"], 7)
+    cycle = AlertCycle(market_at(MARCH_13), storage, Recorder(storage))
+    await cycle.run("settled")
+    await storage.watch(GUILD, ["TSLA"], 7)  # the list changed after the digest went out
+    again = Recorder(storage)
+    cycle.deliver = again
+    assert (await cycle.run("settled")).claimed == 0 and again.calls == []
+    assert sent_keys(storage) == [(sub.id, *KEY, "sent")]
+
+
+# ---------------------------------------------------------------- a KRE alert says whether credit moved with it
+
+
+def kre_alert_answer(deliver: Recorder):
+    from commands.alerts import alert_answer, credit_part, watched_values
+
+    ((event, preset, prices, _),) = [c for c in deliver.calls if not isinstance(c[0], Digest)]
+    values = watched_values(prices.closes, event)
+    return alert_answer(event, preset, values, prices.provenance, NOW, credit_part(event, prices))
+
+
+async def test_a_settled_kre_alert_says_credit_moved_with_it(storage, march_13_closes):
+    await subscribe(storage, "kre")
+    deliver = Recorder(storage)
+    await AlertCycle(market_at(MARCH_13), storage, deliver).run("settled")
+    answer = kre_alert_answer(deliver)
+    line = daily_digest(march_13_closes, SESSION).credit_line  # the digest's own line: one definition of it
+    assert dict(answer.fields)["Credit"] == line and line.startswith("Credit moved with KRE (z -4.9)")
+    assert answer.data["credit"]["moved_with"] is True and "HYG, IEF, BKLN" in answer.footer
+
+
+async def test_a_kre_alert_whose_credit_fetch_fails_names_why_and_still_goes_out(storage):
+    sub = await subscribe(storage, "kre")
+    source, deliver = Source(MARCH_13, failing=CREDIT_ONLY), Recorder(storage)
+    report = await AlertCycle(MarketData(source, clock=lambda: NOW), storage, deliver).run("settled")
+    assert [e.key for e in report.events] == [("kre", "2023-03-13", "sharp")]
+    answer = kre_alert_answer(deliver)
+    assert dict(answer.fields)["Credit"].startswith("Not judged: ") and str(source.error) in dict(answer.fields)["Credit"]
+    assert answer.data["credit"] is None and "HYG" not in answer.footer
+    assert sent_keys(storage) == [(sub.id, "kre", "2023-03-13", "sharp", "sent")]

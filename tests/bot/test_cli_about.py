@@ -43,9 +43,9 @@ def snapshot_symbols() -> list[str]:
 async def test_about_in_discord_lists_every_slash_command_and_the_snapshot_symbols(services):
     embed = to_embed(await commands.about.handle(services)).to_dict()
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert list(fields) == ["Commands", "Alerts", "Symbols", "Basis", "Version"]
+    assert list(fields) == ["Commands", "Alerts", "Watchlist", "Symbols", "Basis", "Version"]
     assert all(len(value) <= 1024 for value in fields.values())
-    lines = fields["Commands"].splitlines() + fields["Alerts"].splitlines()
+    lines = fields["Commands"].splitlines() + fields["Alerts"].splitlines() + fields["Watchlist"].splitlines()
     for name, command in slash_commands().items():
         assert f"`/{name}`: {command.description}" in lines
     assert fields["Alerts"].splitlines()[0] == "Alerts when the RUT/SPX ratio or KRE moves sharply, and a daily digest:"

@@ -99,7 +99,8 @@ def test_ask_help_lists_every_command_with_its_slash_description(runs):
     for name in HANDLERS:  # the registry's commands, described by their cogs
         assert f"  {name.ljust(width)}{slash[name].description}" in listed
     assert f"  {'alerts replay'.ljust(width)}The days a rule would have fired, to judge it before subscribing" in listed
-    assert "In Discord only: /alerts subscribe, /alerts unsubscribe, /alerts list, /alerts test." in lines
+    assert ("In Discord only: /alerts subscribe, /alerts unsubscribe, /alerts list, /alerts test, "
+            "/watchlist add, /watchlist remove, /watchlist show.") in lines
 
 
 def test_command_help_prints_its_options_descriptions_and_defaults(runs):

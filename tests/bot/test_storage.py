@@ -35,13 +35,13 @@ def user_version(path) -> int:
 async def test_a_new_database_is_created_migrated_and_in_wal_mode(storage, db_path):
     assert isinstance(storage, SqliteStore) and storage.description == f"SQLite {db_path}"
     assert db_path.is_file()
-    assert await storage.schema_version() == len(MIGRATIONS) == 3
+    assert await storage.schema_version() == len(MIGRATIONS) == 4
     assert user_version(db_path) == len(MIGRATIONS)
     with closing(sqlite3.connect(db_path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         columns = [row[1] for row in db.execute("PRAGMA table_info(deliveries)")]
-    assert tables == ["meta", "subscriptions", "deliveries"]
+    assert tables == ["meta", "subscriptions", "deliveries", "watchlist"]
     assert columns[-1] == "attempted_at"
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from analytics.watchlist import MAX_SYMBOLS as MAX_WATCHED
+from analytics.watchlist import WatchChange
 from bot.store import INTERRUPTED, NONCE_WINDOW, Store, open_store
 from commands.subscriptions import AlertKey, Claim, NewSubscription, StoreUnavailable
 from tests.pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -532,3 +534,58 @@ async def test_postgres_a_server_restart_is_an_expected_event(pg_engine, postgre
     assert [s.id for s in await storage.subscriptions()] == [sub.id]
     assert await storage.is_evaluator()
     assert await storage.claim([alert(sub.id)]) == [alert(sub.id).key]
+
+
+# ---------------------------------------------------------------- server watchlists
+
+
+async def test_a_watchlist_keeps_its_order_and_says_what_each_symbol_did(storage):
+    assert await storage.watchlist(GUILD) == []
+    change = await storage.watch(GUILD, ["KRE", "^RUT", "KRE"], USER)
+    assert change == WatchChange(["KRE", "^RUT"], [], [])
+    change = await storage.watch(GUILD, ["SPY", "^RUT"], USER)
+    assert change == WatchChange(["SPY"], ["^RUT"], [])
+    assert await storage.watchlist(GUILD) == ["KRE", "^RUT", "SPY"]
+    assert await storage.watchlist(OTHER_GUILD) == []
+
+
+async def test_unwatch_removes_only_this_servers_listed_symbols(storage):
+    await storage.watch(GUILD, ["KRE", "SPY", "IWM"], USER)
+    await storage.watch(OTHER_GUILD, ["KRE"], USER)
+    assert await storage.unwatch(GUILD, ["IWM", "NVDA", "KRE"]) == ["IWM", "KRE"]  # NVDA was not listed
+    assert await storage.watchlist(GUILD) == ["SPY"]
+    assert await storage.watchlist(OTHER_GUILD) == ["KRE"]
+    assert await storage.unwatch(GUILD, ["KRE"]) == []
+
+
+async def test_a_watchlist_holds_at_most_the_limit_and_says_which_were_refused(storage):
+    first = [f"S{i}" for i in range(MAX_WATCHED - 2)]
+    assert (await storage.watch(GUILD, first, USER)).added == first
+    change = await storage.watch(GUILD, ["S0", "A", "B", "C", "D"], USER)
+    assert change == WatchChange(["A", "B"], ["S0"], ["C", "D"])
+    assert len(await storage.watchlist(GUILD)) == MAX_WATCHED
+    await storage.unwatch(GUILD, ["A"])
+    assert (await storage.watch(GUILD, ["D"], USER)).added == ["D"]  # room again after a removal
+
+
+async def test_concurrent_adds_from_two_processes_never_exceed_the_limit(engine, storage):
+    second = await engine.open()
+    batches = [[f"P{p}X{i}" for i in range(10)] for p in range(6)]  # 60 asked, 25 fit
+    stores = [storage, second] * 3
+    changes = await asyncio.gather(*(s.watch(GUILD, b, USER) for s, b in zip(stores, batches, strict=True)))
+    added = [s for c in changes for s in c.added]
+    assert len(added) == MAX_WATCHED == len(set(added))
+    assert sorted(await storage.watchlist(GUILD)) == sorted(added)
+    assert sum(len(c.refused) for c in changes) == 60 - MAX_WATCHED
+    assert engine.rows("SELECT COUNT(*) FROM watchlist WHERE guild_id = ?", GUILD) == [(MAX_WATCHED,)]
+
+
+async def test_watchlists_of_every_server_survive_a_restart(engine, storage):
+    await storage.watch(GUILD, ["KRE", "^GSPC"], USER)
+    await storage.watch(OTHER_GUILD, ["NVDA"], USER)
+    await storage.watch(300, ["SPY"], USER)
+    await storage.unwatch(300, ["SPY"])  # an emptied list is not listed
+    await storage.close()
+    reopened = await engine.open()
+    assert await reopened.watchlists() == {GUILD: ["KRE", "^GSPC"], OTHER_GUILD: ["NVDA"]}
+    assert engine.rows("SELECT added_by FROM watchlist WHERE symbol = 'NVDA'") == [(USER,)]

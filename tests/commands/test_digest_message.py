@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from importlib import resources
 
 import pandas as pd
 import pytest
 
 from analytics import digest as digests
 from analytics.digest import daily_digest
+from analytics.watchlist import watch_day
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
 from commands.answer import JSON_DIGITS
@@ -30,15 +32,15 @@ from .conftest import NOW
 
 T = pd.Timestamp
 MARCH_13 = T("2023-03-13")
-FULL_FIELDS = ["Small vs large caps", "KRE", "Bank stress: severe (8 points)", "Rates", "Alerts today (standard)"]
-BASIS = "Basis: price (^RUT, ^GSPC); total return (KRE, SPY, XLF); yield (^IRX, ^TNX)"
+FULL_FIELDS = ["Small vs large caps", "KRE", "Bank stress: severe (8 points)", "Rates", "Alerts today (standard)", "Credit"]
+BASIS = "Basis: price (^RUT, ^GSPC); total return (KRE, SPY, XLF, HYG, IEF, BKLN); yield (^IRX, ^TNX)"
 
 
 @pytest.fixture(scope="module")
 def prices():
-    """Closes and provenance as the bot gets them: from MarketData over the snapshot."""
+    """Closes and provenance as the bot gets them: from MarketData over the snapshot (the credit part included)."""
     market = MarketData(SnapshotSource(), clock=lambda: NOW)
-    return asyncio.run(market.closes(list(digests.SYMBOLS)))
+    return asyncio.run(market.closes(list(dict.fromkeys([*digests.SYMBOLS, *digests.CREDIT_SYMBOLS]))))
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +141,9 @@ def test_json_has_the_digests_numbers(answer, digest):
     assert [(a["rule"], a["level"], a["zscore"]) for a in data["alerts"]] == [
         (e.rule, e.level, j(e.zscore)) for e in digest.events
     ]
-    assert data["missing"] == []
+    c = digest.credit
+    assert data["credit"] == {"kre_z": j(c.kre_z), "hyg_ief_z": j(c.hyg_ief_z), "bkln_z": j(c.bkln_z), "moved_with": True}
+    assert data["watchlist"] is None and data["missing"] == []
 
 
 def test_without_rates_and_stress_those_fields_are_left_out(digest, prices):
@@ -147,7 +151,7 @@ def test_without_rates_and_stress_those_fields_are_left_out(digest, prices):
     partial = dataclasses.replace(digest, stress=None, rates=None, missing=(note,))
     answer = digest_answer(partial, prices.provenance, NOW)
     names = [name for name, _ in answer.fields]
-    assert names == ["Small vs large caps", "KRE", "Alerts today (standard)", "Left out"]
+    assert names == ["Small vs large caps", "KRE", "Alerts today (standard)", "Credit", "Left out"]
     assert dict(answer.fields)["Left out"] == note
     assert answer.summary == "2023-03-13: ^RUT/^GSPC -1.5% (z -2.1), KRE -12.3% (z -4.9); 2 alerts."
     data = json.loads(answer.to_json())
@@ -159,7 +163,7 @@ def test_a_computed_digest_without_bank_columns_names_what_is_left_out(prices):
     frame = prices.closes.drop(columns=["XLF"])
     answer = digest_answer(daily_digest(frame, MARCH_13), prices.provenance, NOW)
     names = [name for name, _ in answer.fields]
-    assert names == ["Small vs large caps", "KRE", "Rates", "Alerts today (standard)", "Left out"]
+    assert names == ["Small vs large caps", "KRE", "Rates", "Alerts today (standard)", "Credit", "Left out"]
     assert dict(answer.fields)["Left out"].startswith("Bank stress: ") and "XLF" in dict(answer.fields)["Left out"]
 
 
@@ -179,7 +183,7 @@ def test_stand_in_footer_names_each_symbol_once(prices):
     digest = daily_digest(prices.closes.drop(columns=["^RUT"]), MARCH_13)
     assert digest.ratio.symbols == ("IWM", "SPY")
     answer = digest_answer(digest, prices.provenance, NOW)
-    assert "total return (IWM, SPY, KRE, XLF)" in answer.footer
+    assert "total return (IWM, SPY, KRE, XLF, HYG, IEF, BKLN)" in answer.footer
 
 
 def test_a_digest_of_rates_alone_is_empty_and_a_stress_only_one_reads_well(digest, prices):
@@ -192,3 +196,52 @@ def test_a_digest_of_rates_alone_is_empty_and_a_stress_only_one_reads_well(diges
     no_moves = dataclasses.replace(digest, ratio=None, kre=None, stress=None, events=())
     assert digest_answer(no_moves, prices.provenance, NOW).summary == (
         "2023-03-13: no market moves (see what was left out); 0 alerts.")  # fmt: skip
+
+
+# ---------------------------------------------------------------- the credit line and the watchlist section
+
+
+def test_the_credit_line_against_an_independent_ewma_zscore(answer, raw_closes):
+    """March 13, 2023: each z is the day's log move over the previous day's RiskMetrics volatility (λ 0.94)."""
+    import numpy as np
+
+    def z(series: pd.Series) -> float:
+        r = np.log(series.dropna().loc[:MARCH_13]).diff().dropna()
+        var = r.iloc[0] ** 2
+        for x in r.iloc[1:-1]:
+            var = 0.94 * var + 0.06 * x**2
+        return r.iloc[-1] / np.sqrt(var)
+
+    credit = pd.read_csv(resources.files("analytics").joinpath("data/credit_daily.csv.gz"), parse_dates=["date"])
+    credit = credit.pivot(index="date", columns="symbol", values="close")
+    kre, hyg_ief, bkln = z(raw_closes["KRE"]), z(credit["HYG"] / credit["IEF"]), z(credit["BKLN"])
+    assert dict(answer.fields)["Credit"] == (
+        f"Credit moved with KRE (z {kre:+.1f}): HYG/IEF z {hyg_ief:+.1f}, BKLN z {bkln:+.1f} "
+        "(same direction and |z| ≥ 1 counts)."
+    )
+
+
+def test_a_servers_watchlist_section_lists_its_moves_best_first_and_names_what_is_missing(digest, prices, raw_closes):
+    symbols = ["NVDA", "KRE", "ZION", "WAL", "TSLA", "AAPL", "MSFT"]
+    day = watch_day(raw_closes[symbols], MARCH_13, [*symbols, "XYZ"], {"XYZ": "XYZ: not a known symbol"})
+    answer = digest_answer(dataclasses.replace(digest, watchlist=day), prices.provenance, NOW)
+    assert [name for name, _ in answer.fields][-1] == "Watchlist on 2023-03-13"
+    moves = {s: raw_closes[s][MARCH_13] / raw_closes[s][T("2023-03-10")] - 1 for s in symbols}
+    ordered = sorted(moves, key=moves.get, reverse=True)
+    text = [f"{s} {moves[s] * 100:+.1f}%" for s in ordered]
+    assert dict(answer.fields)["Watchlist on 2023-03-13"].split("\n") == [
+        " · ".join(text[:5]), " · ".join(text[5:]), "Not shown: XYZ: not a known symbol"]  # fmt: skip
+    data = json.loads(answer.to_json())
+    assert data["watchlist"]["moves_pct"] == pytest.approx({s: m * 100 for s, m in moves.items()}, rel=1e-9)
+    assert list(data["watchlist"]["moves_pct"]) == ordered and data["watchlist"]["missing"] == ["XYZ: not a known symbol"]
+    assert "NVDA" in answer.footer and "ZION" in answer.footer  # the basis names the watchlist's symbols too
+    embed_within_limits(answer)
+
+
+def test_a_full_watchlist_section_stays_within_discords_limits(digest, prices, raw_closes):
+    symbols = [s for s in raw_closes.columns if not s.startswith("^")][:25]
+    day = watch_day(raw_closes[symbols], MARCH_13, symbols)
+    answer = digest_answer(dataclasses.replace(digest, watchlist=day), prices.provenance, NOW)
+    shown = "\n".join(v for n, v in answer.fields if n.startswith("Watchlist"))
+    assert sum(line.count("%") for line in shown.split("\n")) == len(day.moves) == 25
+    embed_within_limits(answer)

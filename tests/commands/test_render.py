@@ -84,7 +84,7 @@ async def test_answer_without_chart_has_no_image_and_no_file(services):
     assert to_file(answer) is None
     assert as_dict["title"] == "About marketbot"
     assert as_dict["description"] == f"{answer.summary}\n\n{SNAPSHOT_NOTICE}"
-    assert [f["name"] for f in as_dict["fields"]] == ["Commands", "Alerts", "Symbols", "Basis", "Version"]
+    assert [f["name"] for f in as_dict["fields"]] == ["Commands", "Alerts", "Watchlist", "Symbols", "Basis", "Version"]
 
 
 # -- hand-built answers --

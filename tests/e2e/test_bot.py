@@ -54,7 +54,12 @@ async def ask(fake: FakeDiscord, name: str, *options: dict, user_id: int | None 
 async def test_commands_are_registered_once_with_their_schema(fake, bot):
     assert fake.command_syncs == ["global"]
     commands = {c["name"]: c for c in fake.commands["global"]}
-    assert set(commands) == {"compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "alerts", "ask"}
+    assert set(commands) == {"compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "alerts",
+                             "watchlist", "ask"}  # fmt: skip
+    watchlist = commands.pop("watchlist")
+    assert {sub["name"]: [o["name"] for o in sub.get("options", [])] for sub in watchlist["options"]} == {
+        "add": ["symbols"], "remove": ["symbols"], "show": [],
+    }  # fmt: skip
     assert [(o["name"], o["required"]) for o in commands.pop("ask")["options"]] == [("question", True)]
     alerts = commands.pop("alerts")
     assert {sub["name"]: sub["type"] for sub in alerts["options"]} == {

@@ -23,12 +23,7 @@ def question(text: str) -> dict:
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def bot(fake, tmp_path_factory):
     process = BotProcess(fake.env(), tmp_path_factory.mktemp("bot"))
-    await process.start()
-    try:
-        await fake.wait_ready(TIMEOUT)
-    except TimeoutError:
-        await process.stop()
-        pytest.fail(f"the bot did not connect:\n{process.log}")
+    await process.connect(fake, TIMEOUT)
     yield process
     await process.stop()
 

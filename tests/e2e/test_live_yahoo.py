@@ -35,12 +35,7 @@ async def bot(fake, tmp_path_factory):
         MARKETBOT_TEST_YAHOO_LATENCY="0.25",
         MARKETBOT_TEST_YAHOO_STATS=str(home / "spans.json"),
     )
-    await process.start()
-    try:
-        await fake.wait_ready(TIMEOUT)
-    except TimeoutError:
-        await process.stop()
-        pytest.fail(f"the bot did not connect:\n{process.log}")
+    await process.connect(fake, TIMEOUT)
     yield process
     await process.stop()
 

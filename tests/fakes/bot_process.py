@@ -43,6 +43,17 @@ class BotProcess:
         )
         log.close()
 
+    async def connect(self, fake, timeout: float = 30) -> None:
+        """Start, and wait until ``fake`` sees the bot on its gateway; if it never does, stop it and fail with its log."""
+        import pytest
+
+        await self.start()
+        try:
+            await fake.wait_ready(timeout)
+        except TimeoutError:
+            await self.stop()
+            pytest.fail(f"the bot did not connect:\n{self.log}")
+
     async def wait(self, timeout: float = 60) -> int:
         assert self.proc is not None
         return await asyncio.wait_for(self.proc.wait(), timeout)

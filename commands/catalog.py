@@ -16,7 +16,7 @@ DESCRIPTIONS: dict[str, str] = {
     "banks": "Are regional banks under stress? KRE vs SPY and XLF, breadth, drawdown, March 2023",
     "rates": "The 13-week bill and 10-year yields, their changes and the curve",
     "credit": "Credit or rates? KRE's move split into credit (HYG/IEF) and the 2-year yield, vs 2023 and Oct 2025",
-    "watchlist": "This server's watchlist (up to 25 symbols): 1-day, 1-month and YTD returns, chart; in the daily digest",
+    "watchlist": "This server's watchlist (up to 25 symbols): 1-day, 1-month and YTD returns, chart; in the digest",
     "ask": "A question in plain English, answered by the matching command (which it shows)",
     "about": "Where marketbot's data comes from, how fresh it is, and what each command does",
 }

@@ -4,8 +4,14 @@ Made to be read on a phone inside an embed: 1600x1000 px (8x5 in at 200 dpi), la
 type, text colours that pass WCAG AA contrast on the dark theme, a colour-blind-safe
 palette (Okabe-Ito; gains blue, losses orange), the last value written at each line's
 end, a log scale when a panel spans more than 10x, the named anchors marked on time
-axes, and the source, basis and as-of printed small at the bottom (``caption``) so a
-forwarded chart keeps its provenance.
+axes (their names where they cover no data), dates (never hours) on time axes, and the
+source, basis and as-of printed at tick size at the bottom (``caption``, wrapped to the
+canvas) so a forwarded chart keeps its provenance.
+
+The module reads top to bottom as: the shared style (colours, type sizes, layout
+constants), the figure and its PNG, the pooled templates, the shared pieces every chart
+uses (value axes, date axes, caption, end labels, anchors, bars), then one section per
+chart: a public ``*_chart`` function and its ``_draw_*``.
 
 No pyplot: each chart owns its Figure, so charts can render in worker threads and
 processes without shared global state. Figures are expensive to build, so each chart
@@ -16,10 +22,10 @@ last one added. Every function is blocking; call it off the loop.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import struct
-import textwrap
 import threading
 import zlib  # the CRC of each PNG chunk
 from collections.abc import Callable, Iterable, Sequence
@@ -34,9 +40,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
+from matplotlib.textpath import TextToPath
+from matplotlib.ticker import (FixedFormatter, FixedLocator, Formatter, FuncFormatter, Locator, LogLocator, MaxNLocator,
+                               NullFormatter, NullLocator)  # fmt: skip
 from matplotlib.transforms import blended_transform_factory
-from matplotlib.ticker import FixedFormatter, FixedLocator, Formatter, FuncFormatter, LogLocator, NullFormatter, NullLocator
 from PIL import Image
 from zlib_ng import zlib_ng
 
@@ -46,6 +55,8 @@ from analytics.history import LongRun
 from analytics.performance import PerformanceRow
 from analytics.symbols import display_name
 from analytics.windows import ANCHOR_DATES
+
+# -- the shared style -------------------------------------------------------------------------
 
 BACKGROUND = "#2b2d31"  # Discord's dark embed background: the canvas
 PANEL = "#313338"  # the plotting area, a shade lighter
@@ -61,10 +72,20 @@ SIZE = (8, 5)
 DPI = 200  # 1600x1000 px
 LOG_ABOVE = 10.0  # a panel whose highest value is more than 10x its lowest is drawn on a log scale
 
-TITLE_PT, SUBTITLE_PT, TICK_PT, LABEL_PT, VALUE_PT, SMALL_PT, CAPTION_PT = 16, 12.5, 12, 11, 12, 10.5, 9.5
-CAPTION_CHARS = 115  # a caption line at CAPTION_PT across the 8-inch canvas
-CAPTION_LINE = 0.03  # figure fraction per caption line
+TITLE_PT, SUBTITLE_PT, TICK_PT, LABEL_PT, VALUE_PT, SMALL_PT = 16, 12.5, 12, 11, 12, 10.5
+CAPTION_PT = TICK_PT  # read on a phone: never smaller than the ticks
+CAPTION_X, CAPTION_Y = 0.012, 0.014  # the caption's bottom-left corner (figure fractions)
+CAPTION_WIDTH = (1 - 2 * CAPTION_X) * SIZE[0] * 72  # points a caption line may take
+CAPTION_LINE = CAPTION_PT * 1.2 / 72 / SIZE[1]  # figure fraction per caption line (matplotlib's 1.2 line spacing)
+MIN_TICKS = 4  # value ticks within the data's range, where the panel has room for them
+TICK_ROOM = 1.5 * TICK_PT  # the height a value tick needs: its label and a third of it clear
+SHORT_SPAN = pd.Timedelta(days=21)  # a time axis shorter than this ticks its sessions themselves
+DATE_LABEL_PT = 3.4 * TICK_PT  # the width of a session tick's label ('Oct 20'), for spacing them
+BAR_HEIGHT = 0.7  # of a bar's slot
+BAR_SLOTS = 4  # a bar chart of fewer bars keeps the room of this many: one bar is a bar, not the frame
 ANCHOR_LABELS = {"oct-2022-low": "Oct 2022 low", "svb": "SVB"}
+# Artists that mark the chart rather than show data: an anchor label may cover them, never the data.
+ANCHOR_GID, SHADE_GID = "anchor", "shade"
 
 
 @dataclass(frozen=True)
@@ -76,7 +97,7 @@ class _Layout:
     left: float = 0.135
     right: float = 0.87  # at most: less when the last-value labels are long
     top: float = 0.85
-    bottom: float = 0.13  # tick labels, the date offset, one caption line
+    bottom: float = 0.085  # the tick labels; the caption's lines are added below them
 
 
 def _new_figure(layout: _Layout) -> tuple[Figure, list[Axes]]:
@@ -89,11 +110,17 @@ def _new_figure(layout: _Layout) -> tuple[Figure, list[Axes]]:
         ax.set_axisbelow(True)
         ax.set_facecolor(PANEL)
         ax.tick_params(colors=TEXT, labelsize=TICK_PT, length=4, width=1)
+        # No tick marks beside the value labels: the grid shows where they are, and "KRE -" or "100 -"
+        # would read as a minus sign after the label.
+        ax.tick_params(axis="y", length=0, pad=6)
         ax.grid(color=GRID, linewidth=1)
         ax.yaxis.set_minor_locator(NullLocator())
         for spine in ax.spines.values():
             spine.set_visible(False)
     return fig, axes
+
+
+# -- the figure as a PNG -----------------------------------------------------------------------
 
 
 def _png(fig: Figure) -> bytes:
@@ -137,17 +164,6 @@ def to_jpeg(png: bytes, quality: int = 90) -> bytes:
 def _title(fig: Figure, text: str, subtitle: str) -> None:
     fig.suptitle(text, color=TEXT, fontsize=TITLE_PT, y=0.985, va="top")
     fig.text(0.5, 0.915, subtitle, color=TEXT, fontsize=SUBTITLE_PT, ha="center", va="top")
-
-
-def _caption(fig: Figure, caption: str, layout: _Layout, end_labels: Sequence[str] = ()) -> None:
-    """Source, basis and as-of, small at the bottom left; a long one wraps and lifts the plots. The right
-    margin makes room for the longest last-value label (bold digits are about 0.7 em wide)."""
-    lines = textwrap.wrap(caption, CAPTION_CHARS)
-    label_inches = max((len(text) for text in end_labels), default=0) * VALUE_PT * 0.7 / 72 + 0.25
-    fig.subplots_adjust(bottom=layout.bottom + CAPTION_LINE * max(len(lines) - 1, 0),
-                        right=min(layout.right, 1 - label_inches / SIZE[0]))  # fmt: skip
-    if lines:
-        fig.text(0.012, 0.014, "\n".join(lines), color=MUTED, fontsize=CAPTION_PT, ha="left", va="bottom")
 
 
 # -- templates -----------------------------------------------------------------------------
@@ -221,6 +237,15 @@ def _plain(value: float, _pos: object = None) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 else f"{value:g}"
 
 
+_TEXT_PATHS = TextToPath()
+
+
+@functools.lru_cache(maxsize=256)
+def _text_width(text: str, size: float) -> float:
+    """The width of one line of ``text`` in points, unhinted (a shade wider than Agg draws it)."""
+    return _TEXT_PATHS.get_text_width_height_descent(text, FontProperties(size=size), ismath=False)[0]
+
+
 class _Ticks(Formatter):
     """Linear ticks as plain numbers with thousands separators and the fewest decimals that write every
     tick exactly (57.5 is never '58'); zero is '0', never '-0' or '+0'."""
@@ -239,6 +264,63 @@ class _Ticks(Formatter):
         return f"{value:{'+' if self.signed else ''},.{self.decimals}f}{self.suffix}"
 
 
+class _Steps(MaxNLocator):
+    """Linear ticks at 1, 2, 2.5 or 5 times a power of ten: MIN_TICKS of them inside the view where they stand
+    TICK_ROOM apart, fewer only where that many would crowd the panel (the next finer step can double the count).
+    Matplotlib's default asks for twice a label's height per tick, and so settles for two on a short panel: 0 and
+    -20% on one whose line reaches -37.5%."""
+
+    def __init__(self) -> None:
+        super().__init__(nbins="auto", steps=[1, 2, 2.5, 5, 10], min_n_ticks=MIN_TICKS)
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        low, high = sorted((vmin, vmax))
+        if self.axis is None or high <= low:
+            return super().tick_values(vmin, vmax)
+        box = self.axis.axes.bbox
+        along = (box.height if self.axis.axis_name == "y" else box.width) * 72 / DPI
+        room = TICK_ROOM if self.axis.axis_name == "y" else 3 * TICK_PT  # side by side, labels are wider
+        for wanted in range(MIN_TICKS, 1, -1):
+            self._min_n_ticks = wanted
+            ticks = super().tick_values(vmin, vmax)
+            if len(ticks) < 2 or (ticks[1] - ticks[0]) / (high - low) * along >= room:
+                break
+        return ticks
+
+
+class _Upto(Locator):
+    """Another locator's ticks up to ``ceiling``: the room raised above the data for anchor labels has none."""
+
+    def __init__(self, inner: Locator, ceiling: float) -> None:
+        self.inner, self.ceiling = inner, ceiling
+
+    def set_axis(self, axis: Any) -> None:
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def __call__(self) -> Sequence[float]:
+        low, high = self.axis.get_view_interval()
+        return self.tick_values(low, min(high, self.ceiling))
+
+    def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
+        ticks = np.asarray(self.inner.tick_values(vmin, vmax))
+        return ticks[ticks <= vmax + 1e-9 * abs(vmax)]
+
+    def nonsingular(self, v0: float, v1: float) -> tuple[float, float]:
+        return self.inner.nonsingular(v0, v1)
+
+    def view_limits(self, vmin: float, vmax: float) -> tuple[float, float]:
+        return self.inner.view_limits(vmin, vmax)
+
+
+def _linear_axis(ax: Axes, formatter: Formatter | None = None, axis: str = "y") -> None:
+    """A linear value axis: ``_Steps`` ticks, written by ``formatter`` (plain numbers by default). Set on every
+    render: a pooled axis keeps the locator of the last one."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(_Steps())
+    target.set_major_formatter(formatter or _Ticks())
+
+
 def _value_axis(ax: Axes, values: Iterable[np.ndarray]) -> bool:
     """A log scale when the panel spans more than LOG_ABOVE (else the smaller series is a flat line); plain
     numbers either way. True when log."""
@@ -253,17 +335,39 @@ def _value_axis(ax: Axes, values: Iterable[np.ndarray]) -> bool:
         ax.yaxis.set_major_locator(LogLocator(subs=subs))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_major_formatter(FuncFormatter(_plain) if log else _Ticks())
+        ax.yaxis.set_major_formatter(FuncFormatter(_plain))
+    else:
+        _linear_axis(ax)
     return log
 
 
-def _dates(ax: Axes, start: pd.Timestamp, end: pd.Timestamp) -> None:
-    """The x axis from ``start`` to ``end`` with short date ticks spaced for the type size (at most 7).
+def _dates(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, sessions: pd.DatetimeIndex | None = None) -> None:
+    """The x axis from ``start`` to ``end``, ticked on dates and labelled with dates: the data are daily closes,
+    so a tick never falls on an hour, whatever the span.
 
-    The ticks and their labels are worked out once and fixed: a draw asks for them a dozen times. No
-    offset text (the year under the axis): the subtitle states the dates, and the caption needs the room."""
+    Under SHORT_SPAN (a few sessions, a week or two) the ticks are the ``sessions`` themselves, from the last
+    back, as many as fit apart, each written 'Oct 20'. Longer spans take AutoDateLocator's days, months or years
+    (at most 7), written short ('Feb', '09', '2024'). The ticks and their labels are worked out once and fixed:
+    a draw asks for them a dozen times. No offset text (the year under the axis): the subtitle states the dates,
+    and the caption needs the room."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if end - start < SHORT_SPAN:
+        days = pd.DatetimeIndex(sessions if sessions is not None else pd.date_range(start, end, freq="D")).normalize()
+        days = days[(days >= start.normalize()) & (days <= end)].unique()
+        pad = pd.Timedelta(hours=12) if start == end else pd.Timedelta(0)  # one session: a day's width around it
+        ax.set_xlim(start - pad, end + pad)
+        width_pt = ax.get_position().width * SIZE[0] * 72
+        gap = max((end - start) / pd.Timedelta(days=1), 1.0) * 1.25 * DATE_LABEL_PT / width_pt  # days between ticks
+        ticks: list[pd.Timestamp] = []
+        for day in reversed(days):
+            if not ticks or (ticks[-1] - day) / pd.Timedelta(days=1) >= gap:
+                ticks.append(day)
+        ticks.reverse()
+        ax.xaxis.set_major_locator(FixedLocator(date2num(ticks)))
+        ax.xaxis.set_major_formatter(FixedFormatter([f"{day:%b} {day.day}" for day in ticks]))
+        return
     ax.set_xlim(start, end)
-    locator = AutoDateLocator(minticks=3, maxticks=7)
+    locator = AutoDateLocator(minticks=3, maxticks=7)  # over SHORT_SPAN it never picks hours
     locator.axis = ax.xaxis
     low, high = ax.get_xlim()
     ticks = [t for t in locator.tick_values(start, end) if low <= t <= high]
@@ -276,6 +380,38 @@ def _ylabel(ax: Axes, text: str) -> None:
     """At the canvas's left edge: a fixed place spares each draw measuring every tick label to place it."""
     ax.set_ylabel(text, color=MUTED, fontsize=LABEL_PT, va="top")
     ax.yaxis.set_label_coords(0.008, 0.5, transform=blended_transform_factory(ax.figure.transFigure, ax.transAxes))
+
+
+@functools.lru_cache(maxsize=128)
+def _wrap(caption: str) -> tuple[str, ...]:
+    """The caption in lines that fit across the canvas at CAPTION_PT: each line broken after a ' · ' when that
+    keeps it at least 60% full, else between words."""
+    lines: list[list[str]] = []
+    line: list[str] = []
+    for word in caption.split(" "):
+        if line and _text_width(" ".join([*line, word]), CAPTION_PT) > CAPTION_WIDTH:
+            dots = [i for i, w in enumerate(line) if w == "·"]
+            if dots and _text_width(" ".join(line[: dots[-1] + 1]), CAPTION_PT) >= 0.6 * CAPTION_WIDTH:
+                lines.append(line[: dots[-1] + 1])
+                line = line[dots[-1] + 1 :]
+            else:
+                lines.append(line)
+                line = []
+        line.append(word)
+    lines.append(line)
+    return tuple(" ".join(words) for words in lines if words)
+
+
+def _caption(fig: Figure, caption: str, layout: _Layout, end_labels: Sequence[str] = ()) -> None:
+    """Source, basis and as-of at the bottom left, as large as the tick labels; wrapped to the canvas, each line
+    lifting the plots. The right margin makes room for the longest last-value label (bold digits are about
+    0.7 em wide)."""
+    lines = _wrap(caption) if caption else ()
+    label_inches = max((len(text) for text in end_labels), default=0) * VALUE_PT * 0.7 / 72 + 0.25
+    fig.subplots_adjust(bottom=layout.bottom + CAPTION_Y + max(len(lines), 1) * CAPTION_LINE,
+                        right=min(layout.right, 1 - label_inches / SIZE[0]))  # fmt: skip
+    if lines:
+        fig.text(CAPTION_X, CAPTION_Y, "\n".join(lines), color=MUTED, fontsize=CAPTION_PT, ha="left", va="bottom")
 
 
 def _end_labels(ax: Axes, ends: Sequence[tuple[pd.Timestamp, float, str, str]]) -> None:
@@ -293,25 +429,142 @@ def _end_labels(ax: Axes, ends: Sequence[tuple[pd.Timestamp, float, str, str]]) 
                     fontsize=VALUE_PT, fontweight="bold", va="center", ha="left", annotation_clip=False)  # fmt: skip
 
 
-def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp) -> None:
-    """A dotted line at each named anchor between ``start`` and ``end``, labelled in the top panel."""
+# Anchor labels: SMALL_PT text in a box (padded by ANCHOR_PAD) beside the anchor's line, in rows from the panel's
+# top; all in points.
+ANCHOR_PAD = 0.15 * SMALL_PT
+ANCHOR_BESIDE = 5.0  # from the anchor's line to the text
+ANCHOR_TOP = 5.0  # from the panel's top to the first row's text
+ANCHOR_ROW = SMALL_PT * 1.6
+ANCHOR_CLEAR = 3.0  # between a label's box and the data, another anchor's line or a shaded span
+
+
+def _data_segments(ax: Axes, width_pt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every segment the panel draws as data (lines, fills, bars and the texts placed on them; not anchors or
+    shaded spans): the left and right x of each (points from the panel's left), the height of its higher end
+    and, for a text, its own height above that (both fractions of the panel's height: a raised top moves the
+    first, not the second)."""
+    paths = [(line.get_transform(), line.get_xydata()) for line in ax.lines if line.get_gid() != ANCHOR_GID]
+    paths += [(coll.get_transform(), path.vertices) for coll in ax.collections for path in coll.get_paths()]
+    paths += [(patch.get_transform(), patch.get_path().vertices) for patch in ax.patches if patch.get_gid() != SHADE_GID]
+    box = ax.bbox
+    lefts, rights, highs, extras = [], [], [], []
+    for transform, xy in paths:
+        if len(xy) < 2:
+            continue
+        points = transform.transform(np.asarray(xy, dtype=float))
+        x = (points[:, 0] - box.x0) / box.width * width_pt
+        y = (points[:, 1] - box.y0) / box.height
+        lefts.append(np.minimum(x[:-1], x[1:]))
+        rights.append(np.maximum(x[:-1], x[1:]))
+        highs.append(np.maximum(y[:-1], y[1:]))
+        extras.append(np.zeros(len(x) - 1))
+    renderer = ax.figure.canvas.get_renderer()
+    for text in ax.texts:  # such as the year-to-date bar's name
+        extent = text.get_window_extent(renderer)
+        lefts.append(np.array([(extent.x0 - box.x0) / box.width * width_pt]))
+        rights.append(np.array([(extent.x1 - box.x0) / box.width * width_pt]))
+        highs.append(np.array([(extent.y0 - box.y0) / box.height]))
+        extras.append(np.array([extent.height / box.height]))
+    if not highs:
+        return np.empty(0), np.empty(0), np.empty(0), np.empty(0)
+    left, right, high, extra = (np.concatenate(parts) for parts in (lefts, rights, highs, extras))
+    finite = np.isfinite(left) & np.isfinite(right) & np.isfinite(high)
+    return left[finite], right[finite], high[finite], extra[finite]
+
+
+def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp,
+             shaded: Sequence[tuple[pd.Timestamp, pd.Timestamp]] = ()) -> None:  # fmt: skip
+    """A dotted line at each named anchor between ``start`` and ``end`` across every panel, named at the top of the
+    first panel beside its line, over no data (a label box over a line reads as a gap in it).
+
+    Each label takes a row (from the top) and a side of its line where it stays inside the panel and overlaps no
+    other label: the one that, first, lies across the fewest other anchors' lines and ``shaded`` spans (it steps
+    past the span around its own line), then is highest, then on the right. Then the panel's top is raised just
+    enough that the data under every label (and the texts on them) sit below it: the labels mostly fit in the room
+    above the data, so a raise is rare and small; no value tick goes into the raised room. Call after the data,
+    the value axes and the dates, and before the end labels (they place themselves on the final scale)."""
     marked = sorted(
         (pd.Timestamp(day), ANCHOR_LABELS.get(key, key)) for key, (day, _) in ANCHOR_DATES.items()
         if start <= pd.Timestamp(day) <= end
     )  # fmt: skip
-    span = (end - start) / pd.Timedelta(days=1) or 1.0
-    level, previous = 0, -math.inf
-    for day, label in marked:
+    for day, _ in marked:
         for ax in axes:
-            ax.axvline(day, color=MUTED, linewidth=1.2, linestyle=(0, (2, 2)), zorder=1.5)
-        where = (day - start) / pd.Timedelta(days=1) / span
-        level = level + 1 if where - previous < 0.15 else 0  # close anchors stack instead of overlapping
-        previous = where
-        right_side = where < 0.8
-        axes[0].annotate(label, xy=(day, 1), xycoords=("data", "axes fraction"),
-                         xytext=(5 if right_side else -5, -5 - level * SMALL_PT * 1.6), textcoords="offset points",
-                         ha="left" if right_side else "right", va="top", color=MUTED, fontsize=SMALL_PT,
-                         bbox={"boxstyle": "square,pad=0.15", "facecolor": PANEL, "edgecolor": "none"})  # fmt: skip
+            ax.axvline(day, color=MUTED, linewidth=1.2, linestyle=(0, (2, 2)), zorder=1.5, gid=ANCHOR_GID)
+    if not marked:
+        return
+    top = axes[0]
+    top.autoscale_view()
+    width_pt = top.bbox.width * 72 / DPI
+    height_pt = top.bbox.height * 72 / DPI
+    x0, x1 = top.get_xlim()
+
+    def x_of(day: pd.Timestamp) -> float:
+        return (date2num(day) - x0) / (x1 - x0) * width_pt
+
+    lines = [x_of(day) for day, _ in marked]
+    spans = sorted((x_of(a), x_of(b)) for a, b in shaded)
+    seg_left, seg_right, seg_high, seg_extra = _data_segments(top, width_pt)
+
+    def room(left: float, right: float, row: int) -> float:
+        """The share of its height the panel's data may keep for a label in ``row`` from ``left`` to ``right`` to
+        clear them: 1 or more when they do already."""
+        bottom = 1 - (ANCHOR_TOP + row * ANCHOR_ROW + SMALL_PT * 1.2 + ANCHOR_PAD + ANCHOR_CLEAR) / height_pt
+        under = (seg_left <= right + ANCHOR_CLEAR) & (seg_right >= left - ANCHOR_CLEAR) & (seg_high > 0)
+        return float(np.min((bottom - seg_extra[under]) / seg_high[under], initial=1.0))
+
+    def box_at(line: float, width: float, side: int) -> tuple[float, float]:
+        """The label's box (left, right) beside ``line``, past the shaded span around the line if there is one."""
+        left = line + ANCHOR_BESIDE - ANCHOR_PAD if side > 0 else line - ANCHOR_BESIDE - width + ANCHOR_PAD
+        for a, b in spans:
+            if a - ANCHOR_BESIDE <= line <= b + ANCHOR_BESIDE:
+                left = max(left, b + ANCHOR_CLEAR) if side > 0 else min(left, a - ANCHOR_CLEAR - width)
+        return left, left + width
+
+    def crossings(line: float, left: float, right: float) -> int:
+        """The other anchors' lines between a label and its own line or under it, and the shaded spans it covers."""
+        near, far = min(line, left) - ANCHOR_CLEAR, max(line, right) + ANCHOR_CLEAR
+        others = sum(near < x < far for x in lines if x != line)
+        return others + sum(left - ANCHOR_CLEAR < b and a < right + ANCHOR_CLEAR for a, b in spans if not a <= line <= b)
+
+    placed: list[tuple[int, float, float]] = []  # row, left, right
+    needed = 1.0  # the share of the panel's height the data may keep
+    for (day, label), line in zip(marked, lines):
+        width = _text_width(label, SMALL_PT) + 2 * ANCHOR_PAD
+        options = []
+        for row in range(len(marked)):
+            for side in (1, -1):
+                left, right = box_at(line, width, side)
+                if any(r == row and left < b and a < right for r, a, b in placed):
+                    continue
+                outside = left < 0 or right > width_pt
+                share = room(left, right, row)
+                options.append((outside, crossings(line, left, right), row, side < 0, -min(share, 1.0), left, right))
+        _, _, row, _, share, left, right = min(options)
+        placed.append((row, left, right))
+        needed = min(needed, -share)
+        top.annotate(label, xy=(day, 1), xycoords=("data", "axes fraction"),
+                     xytext=(left + ANCHOR_PAD - line, -ANCHOR_TOP - row * ANCHOR_ROW), textcoords="offset points",
+                     ha="left", va="top", color=MUTED, fontsize=SMALL_PT,
+                     bbox={"boxstyle": f"square,pad={ANCHOR_PAD / SMALL_PT}", "facecolor": PANEL, "edgecolor": "none"})  # fmt: skip
+    if needed < 1:  # raise the top (in the scale's terms: a log panel is raised by a ratio)
+        scale = top.yaxis.get_transform()
+        low, high = top.get_ylim()
+        low_s, high_s = scale.transform([low, high])
+        raised = scale.inverted().transform([low_s + (high_s - low_s) / max(needed, 0.3)])[0]
+        top.yaxis.set_major_locator(_Upto(top.yaxis.get_major_locator(), high))
+        top.set_ylim(low, raised)
+
+
+def _bars(ax: Axes, values: Sequence[float]) -> None:
+    """The limits of a horizontal bar chart of ``values`` (bars at 0, 1, ...): room for BAR_SLOTS bars at least,
+    so a single bar is a bar in the middle of the panel, and on each side of zero room for the bars' labels where
+    bars reach, a small margin where none do (no bar touches the frame)."""
+    count = max(len(values), 1)
+    half = max(count, BAR_SLOTS) / 2
+    ax.set_ylim((count - 1) / 2 - half, (count - 1) / 2 + half)
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = (high - low) or 1.0
+    ax.set_xlim(low - (0.2 if low < 0 else 0.04) * span, high + (0.2 if high > 0 else 0.04) * span)
 
 
 # -- the charts ------------------------------------------------------------------------------
@@ -324,6 +577,8 @@ _ALERT = _Layout()
 _CREDIT = _Layout(rows=3, heights=(3, 2, 2))
 
 
+# -- compare
+
 def compare_chart(pair: pd.DataFrame, comparison: Comparison, *, caption: str = "") -> bytes:
     """Both rebased to 100 at the window's start, and their ratio below."""
     return _render(_COMPARE, _draw_compare, pair, comparison, caption)
@@ -335,7 +590,7 @@ def _draw_compare(fig: Figure, axes: list[Axes], pair: pd.DataFrame, comparison:
     inside = pair.loc[comparison.window.start : comparison.window.end]
     rebased = inside / inside.iloc[0] * 100
     ratio = inside[a] / inside[b]
-    last = inside.index[-1]
+    first, last = inside.index[0], inside.index[-1]
     lines = [(last, rebased[a].iloc[-1], f"{a} {_pct(comparison.a.return_)}", ORANGE),
              (last, rebased[b].iloc[-1], f"{b} {_pct(comparison.b.return_)}", BLUE)]  # fmt: skip
     ratio_end = [(last, ratio.iloc[-1], f"{comparison.ratio_end:.4f}", YELLOW)]
@@ -347,12 +602,14 @@ def _draw_compare(fig: Figure, axes: list[Axes], pair: pd.DataFrame, comparison:
     _ylabel(top, "rebased to 100" + (", log" if log else ""))
     bottom.plot(ratio.index, ratio, color=YELLOW, linewidth=1.8)
     _ylabel(bottom, f"{a}/{b}" + (", log" if _value_axis(bottom, [ratio.to_numpy()]) else ""))
-    _dates(bottom, inside.index[0], last)
+    _dates(bottom, first, last, inside.index)
+    _anchors(axes, first, last)
     _end_labels(top, lines)
     _end_labels(bottom, ratio_end)
-    _anchors(axes, inside.index[0], last)
     _title(fig, f"{display_name(a)} vs {display_name(b)}", comparison.window.label())
 
+
+# -- performance
 
 def performance_chart(rows: list[PerformanceRow], window_label: str, *, caption: str = "") -> bytes:
     """Horizontal bars of each return, best at the top: gains blue, losses orange, each labelled."""
@@ -365,16 +622,18 @@ def _draw_performance(fig: Figure, axes: list[Axes], rows: list[PerformanceRow],
     ordered = list(reversed(rows))
     values = [row.return_ * 100 for row in ordered]
     places = list(range(len(ordered)))  # numeric places, not categories: a pooled axis keeps no category list
-    bars = ax.barh(places, values, color=[GAIN if v >= 0 else LOSS for v in values], height=0.7)
+    bars = ax.barh(places, values, color=[GAIN if v >= 0 else LOSS for v in values], height=BAR_HEIGHT)
     ax.bar_label(bars, labels=[_pct(row.return_) for row in ordered], color=TEXT, fontsize=VALUE_PT, padding=4)
     ax.yaxis.set_major_locator(FixedLocator(places))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: ordered[int(v)].symbol if 0 <= v < len(ordered) else ""))
-    ax.xaxis.set_major_formatter(_Ticks("%"))
+    _linear_axis(ax, _Ticks("%"), axis="x")
     ax.grid(False, axis="y")
     ax.axvline(0, color=MUTED, linewidth=1)
-    ax.margins(x=0.18, y=0.04)
+    _bars(ax, values)
     _title(fig, "Performance", window_label)
 
+
+# -- banks
 
 def banks_chart(closes: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *, caption: str = "") -> bytes:
     """KRE's drawdown from its 52-week high (the answer's figure), and KRE/SPY."""
@@ -395,16 +654,18 @@ def _draw_banks(fig: Figure, axes: list[Axes], closes: pd.DataFrame, start: pd.T
     _caption(fig, caption, _BANKS, [end[2] for end in drawdown_end + ratio_end])
     top.fill_between(drawdown.index, drawdown, 0, color=ORANGE, alpha=0.35, linewidth=0)
     top.plot(drawdown.index, drawdown, color=ORANGE, linewidth=1.6)
-    top.yaxis.set_major_formatter(_Ticks("%"))
+    _linear_axis(top, _Ticks("%"))
     _ylabel(top, "KRE vs 52-week high")
     bottom.plot(ratio.index, ratio, color=BLUE, linewidth=1.8)
     _ylabel(bottom, "KRE/SPY" + (", log" if _value_axis(bottom, [ratio.to_numpy()]) else ""))
-    _dates(bottom, first, last)
+    _dates(bottom, first, last, drawdown.index)
+    _anchors(axes, first, last)
     _end_labels(top, drawdown_end)
     _end_labels(bottom, ratio_end)
-    _anchors(axes, first, last)
     _title(fig, "Regional banks (KRE)", f"{first.date()} → {last.date()}")
 
+
+# -- history
 
 def history_chart(pair: pd.DataFrame, result: LongRun, *, caption: str = "") -> bytes:
     """Each calendar year's spread (a's return minus b's), and the a/b close ratio over ``pair``."""
@@ -437,7 +698,7 @@ def _draw_history(fig: Figure, axes: list[Axes], pair: pd.DataFrame, result: Lon
                      textcoords="offset points", ha="center", va="bottom" if spreads[-1] >= 0 else "top",
                      color=TEXT, fontsize=SMALL_PT)  # fmt: skip
     top.axhline(0, color=MUTED, linewidth=1)
-    top.yaxis.set_major_formatter(_Ticks(" pp", signed=True))
+    _linear_axis(top, _Ticks(" pp", signed=True))
     _ylabel(top, "yearly spread")
     handles = [Patch(color=GAIN, label=f"{a} ahead"), Patch(color=LOSS, label=f"{b} ahead")]
     if partial:
@@ -448,12 +709,14 @@ def _draw_history(fig: Figure, axes: list[Axes], pair: pd.DataFrame, result: Lon
     _ylabel(bottom, f"{a}/{b}" + (", log" if _value_axis(bottom, [ratio.to_numpy()]) else ""))
     # Wide enough for the first and last bars (the last year's bar spans it even when it is year to date).
     end = max(result.as_of, pd.Timestamp(year=years[-1].year, month=12, day=31))
-    _dates(bottom, min(result.first, middles[0] - pd.Timedelta(days=160)), end)
-    _end_labels(bottom, ratio_end)
+    _dates(bottom, min(result.first, middles[0] - pd.Timedelta(days=160)), end, ratio.index)
     _anchors(axes, result.first, result.as_of)
+    _end_labels(bottom, ratio_end)
     _title(fig, f"{display_name(a)} vs {display_name(b)}",
            f"calendar-year spread, {a} minus {b}; {result.first.date()} → {result.as_of.date()}")  # fmt: skip
 
+
+# -- alert
 
 def alert_chart(values: pd.Series, session: pd.Timestamp, label: str, *, caption: str = "") -> bytes:
     """The watched series over about six months, the alert's session marked."""
@@ -467,13 +730,15 @@ def _draw_alert(fig: Figure, axes: list[Axes], values: pd.Series, session: pd.Ti
     end = [(last, recent.iloc[-1], _level(recent.iloc[-1]), ORANGE)]
     _caption(fig, caption, _ALERT, [label for _, _, label, _ in end])
     ax.plot(recent.index, recent, color=BLUE, linewidth=2)
-    ax.scatter([last], [recent.iloc[-1]], color=ORANGE, s=70, zorder=3)
+    ax.scatter([last], [recent.iloc[-1]], color=ORANGE, s=70, zorder=3, clip_on=False)  # whole at the panel's edge
     _ylabel(ax, label + (", log" if _value_axis(ax, [recent.to_numpy()]) else ""))
-    _dates(ax, first, last)
-    _end_labels(ax, end)
+    _dates(ax, first, last, recent.index)
     _anchors(axes, first, last)
+    _end_labels(ax, end)
     _title(fig, label, f"{first.date()} → {session.date()}")
 
+
+# -- credit
 
 Episode = tuple[str, pd.Timestamp, pd.Timestamp]  # label, first and last session
 
@@ -508,9 +773,9 @@ def _draw_credit(fig: Figure, axes: list[Axes], closes: pd.DataFrame, fred: pd.D
         ax.axhline(100, color=MUTED, linewidth=1, linestyle="--")
     _ylabel(kre_ax, "KRE" + (", log" if _value_axis(kre_ax, [kre.to_numpy()]) else ""))
     _ylabel(credit_ax, "HYG/IEF" + (", log" if _value_axis(credit_ax, [proxy.to_numpy()]) else ""))
-    rates_ax.yaxis.set_major_formatter(_Ticks())  # linear always: a yield moves in basis points and can reach 0
+    _linear_axis(rates_ax)  # linear always: a yield moves in basis points and can reach 0
     _ylabel(rates_ax, "2-year, %")
-    shaded = []
+    shaded, spans = [], []
     # A few sessions are a hairline on a multi-year axis: a band is at least 1/60 of the axis wide, widened
     # about its middle and kept inside the drawn sessions (never past the last: no days without data).
     for label, episode_first, episode_last in episodes:
@@ -520,12 +785,13 @@ def _draw_credit(fig: Figure, axes: list[Axes], closes: pd.DataFrame, fred: pd.D
         shaded.append(label)
         width = min(max(days[-1] - days[0], (last - first) / 60), last - first)
         low = min(max(days[0] + (days[-1] - days[0] - width) / 2, first), last - width)
+        spans.append((low, low + width))
         for ax in axes:
-            ax.axvspan(low, low + width, color=MUTED, alpha=0.22, linewidth=0, zorder=0.5)
-    _dates(rates_ax, first, last)
+            ax.axvspan(low, low + width, color=MUTED, alpha=0.22, linewidth=0, zorder=0.5, gid=SHADE_GID)
+    _dates(rates_ax, first, last, sessions)
+    _anchors(axes, first, last, spans)
     for ax, values, text, colour in ends:
         _end_labels(ax, [(values.index[-1], values.iloc[-1], text, colour)])
-    _anchors(axes, first, last)
     _title(fig, "Credit or rates? KRE, HYG/IEF and the 2-year yield",
            f"{first.date()} → {last.date()}, rebased to 100" + (f" · shaded: {', '.join(shaded)}" if shaded else ""))
 
@@ -539,4 +805,3 @@ DRAWINGS: dict[str, tuple[_Layout, Callable[..., None]]] = {
     "alert": (_ALERT, _draw_alert),
     "credit": (_CREDIT, _draw_credit),
 }
-

@@ -17,14 +17,15 @@ from typing import TypeVar
 
 import pandas as pd
 
-from analytics import alerts, banks, credit, rates
+from analytics import banks, credit, rates
+from analytics.alerts.evaluate import day_move, evaluate
+from analytics.alerts.events import PRESETS, AlertEvent, DayMove
+from analytics.alerts.rules import RULES
 from analytics.errors import InsufficientHistory, InvalidInput, MarketbotError
 from analytics.watchlist import WatchDay
 
 T = TypeVar("T")
 
-RULE = LEVEL = "digest"
-SYMBOLS = (*alerts.INDEXES, *alerts.STAND_INS, *banks.SYMBOLS, *rates.SYMBOLS)
 # The credit line's symbols (KRE, HYG, IEF, BKLN).
 CREDIT_SYMBOLS = credit.CREDIT_MOVE_SYMBOLS
 # What each part reads beyond the alert rules' symbols, fetched separately so one failing does not drop the others.
@@ -35,39 +36,16 @@ PART_SYMBOLS = {"banks": banks.SYMBOLS, "rates": rates.SYMBOLS, "credit": CREDIT
 class Digest:
     session: pd.Timestamp
     preset: str  # the sensitivity the day's alerts are judged at
-    ratio: alerts.DayMove | None
-    kre: alerts.DayMove | None
+    ratio: DayMove | None
+    kre: DayMove | None
     stress: banks.BankStress | None
     rates: rates.Rates | None
-    events: tuple[alerts.AlertEvent, ...]  # the day's ratio and kre alerts
-    missing: tuple[str, ...]  # parts left out, each with why
+    events: tuple[AlertEvent, ...]  # the day's alerts of every rule
+    # Parts left out, each (part, why): ratio, kre, banks, rates, credit, or a rule's alerts ("alerts ratio").
+    missing: tuple[tuple[str, str], ...]
     credit: credit.CreditMove | None = None  # did credit (HYG/IEF, BKLN) move with KRE that session?
     # The receiving server's watchlist that session (one digest per sensitivity, then per server with a list).
     watchlist: WatchDay | None = None
-
-    rule = RULE  # a digest is delivered like an alert, under its own rule and level
-    level = LEVEL
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (RULE, self.session.date().isoformat(), LEVEL)
-
-    @property
-    def headline(self) -> str:
-        parts = [f"Digest for {self.session.date().isoformat()}"]
-        if self.ratio:
-            parts.append(f"{self.ratio.series.split(' ')[0]} {_signed(self.ratio.move_pct)}")
-        if self.kre:
-            parts.append(f"KRE {_signed(self.kre.move_pct)}")
-        if self.stress:
-            parts.append(f"bank stress {self.stress.level}")
-        parts.append(f"{len(self.events)} alert{'' if len(self.events) == 1 else 's'}")
-        return ", ".join(parts)
-
-    @property
-    def credit_line(self) -> str | None:
-        """The digest's one credit line (None when the part is missing; ``missing`` says why)."""
-        return credit.credit_line(self.credit) if self.credit is not None else None
 
     @property
     def empty(self) -> bool:
@@ -90,39 +68,39 @@ def daily_digests(closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable
     """The digest at each of ``presets``: the market figures once, the alerts listed at each sensitivity."""
     presets = list(dict.fromkeys(presets))
     for preset in presets:
-        if preset not in alerts.PRESETS:
-            raise InvalidInput(f"Unknown alert preset `{preset}`: choose {', '.join(alerts.PRESETS)}.")
+        if preset not in PRESETS:
+            raise InvalidInput(f"Unknown alert preset `{preset}`: choose {', '.join(PRESETS)}.")
     session = pd.Timestamp(session)
     unavailable = unavailable or {}
-    missing: list[str] = []
+    missing: list[tuple[str, str]] = []
 
     def part(name: str, compute: Callable[[], T], no_data: str | None = None) -> T | None:
         if no_data:  # its fetch failed: say why, compute nothing
-            missing.append(f"{name}: {no_data}")
+            missing.append((name, no_data))
             return None
         try:
             return compute()
         except MarketbotError as exc:
-            missing.append(f"{name}: {exc}")
+            missing.append((name, str(exc)))
             return None
 
-    ratio = part("Small vs large caps", lambda: alerts.day_move(closes, "ratio", session))
-    kre = part("KRE", lambda: alerts.day_move(closes, "kre", session))
-    stress = part("Bank stress", lambda: banks.bank_stress(closes, session), unavailable.get("banks"))
-    yields = part("Rates", lambda: _rates(closes, session), unavailable.get("rates"))
+    ratio = part("ratio", lambda: day_move(closes, "ratio", session))
+    kre = part("kre", lambda: day_move(closes, "kre", session))
+    stress = part("banks", lambda: banks.bank_stress(closes, session), unavailable.get("banks"))
+    yields = part("rates", lambda: _rates(closes, session), unavailable.get("rates"))
     # Credit is an add-on: a frame without any credit ETF did not ask for it (a failed fetch is said).
     credit_move = None
     if "credit" in unavailable or any(s in closes.columns for s in credit.CREDIT_MOVE_SYMBOLS if s != credit.KRE):
-        credit_move = part("Credit", lambda: _credit(closes, session), unavailable.get("credit"))
+        credit_move = part("credit", lambda: _credit(closes, session), unavailable.get("credit"))
     market_missing = tuple(missing)
     digests = {}
     for preset in presets:
         missing[:] = market_missing
-        events: list[alerts.AlertEvent] = []
-        for rule in alerts.RULES:
-            evaluation = part(f"{rule} alerts", lambda rule=rule: alerts.evaluate(closes, rule, session, preset))
+        events: list[AlertEvent] = []
+        for rule in RULES:
+            evaluation = part(f"alerts {rule}", lambda rule=rule: evaluate(closes, rule, session, preset))
             if evaluation is not None and evaluation.skipped:
-                missing.append(f"{rule} alerts: {evaluation.skipped}")
+                missing.append((f"alerts {rule}", evaluation.skipped))
             elif evaluation is not None:
                 events += evaluation.events
         digests[preset] = Digest(session, preset, ratio, kre, stress, yields, tuple(events), tuple(missing), credit_move)
@@ -141,8 +119,3 @@ def _credit(closes: pd.DataFrame, session: pd.Timestamp) -> credit.CreditMove:
     if absent:
         raise InsufficientHistory(f"No {', '.join(absent)} data.")
     return credit.credit_moved(closes, session)
-
-
-def _signed(percent: float) -> str:
-    """+1.2% / -0.4%, and never "-0.0%"."""
-    return f"{round(percent, 1) + 0.0:+.1f}%"

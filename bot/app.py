@@ -1,5 +1,5 @@
 """The Discord side: the bot, and `marketbot run`, `marketbot sync`, `marketbot alerts check`
-as three small functions over the runtime (bot/runtime.py builds and closes the parts)."""
+as small functions over the runtime (bot/runtime.py builds and closes the parts)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,16 @@ import discord
 from discord.ext.commands import AutoShardedBot, when_mentioned
 
 from analytics.errors import MarketbotError
-from bot.alert_cycle import CycleReport
-from bot.command_sync import sync_commands
+from bot.alerts.cycle import CycleReport
+from bot.alerts.jobs import AlertJobs
+from bot.command_sync import SyncRefused, sync_commands
 from bot.loop_monitor import LoopMonitor
-from bot.runtime import AlertJobs, Runtime, open_runtime
+from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
-from bot.store import Store
-from commands.alerts import Alerts
-from commands.buttons import ITEMS as ANSWER_BUTTONS
-from commands.errors import on_error
-from commands.registry import COGS
-from commands.respond import Responder
-from commands.services import Services
-from commands.watchlist import Watchlist
+from commands.kit.buttons import Click
+from commands.kit.command import Context
+from commands.kit.errors import on_error
+from commands.kit.slash import slash_commands
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +36,7 @@ class MarketBot(AutoShardedBot):
 
     def __init__(
         self,
-        services: Services,
-        storage: Store,
-        responder: Responder,
+        context: Context,
         alerts: AlertJobs,
         *,
         shard_count: int | None = None,
@@ -57,26 +52,25 @@ class MarketBot(AutoShardedBot):
             shard_count=shard_count,
             shard_ids=shard_ids,
         )
-        self.services = services
-        self.storage = storage
-        self.responder = responder
+        self.context = context
         self.alerts = alerts
         self.loop_monitor = LoopMonitor()
         self.tree.error(on_error)
 
+    @property
+    def responder(self):  # noqa: ANN201 (commands.kit.respond.Responder)
+        return self.context.responder
+
     async def setup_hook(self) -> None:
         self.alerts.bind(self)  # alerts are posted over this bot's REST connection
-        # The cogs, one line each.
-        for cog in COGS:
-            await self.add_cog(cog(self.responder))
-        await self.add_cog(Alerts(self.responder, self.storage, self.alerts.post_sample))
-        await self.add_cog(Watchlist(self.responder, self.storage))
-        self.add_dynamic_items(*ANSWER_BUTTONS)  # clicks on answers' buttons, read from their custom_id (restarts included)
+        for command in slash_commands(self.context.responder.services.catalog, self.context):
+            self.tree.add_command(command)
+        self.add_dynamic_items(Click)  # clicks on answers' buttons, read from their custom_id (restarts included)
         self.loop_monitor.start()
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d guilds (shards %s of %s); data: %s", self.user, len(self.guilds),
-                 ",".join(map(str, sorted(self.shards))), self.shard_count, self.services.market.describe())  # fmt: skip
+                 ",".join(map(str, sorted(self.shards))), self.shard_count, self.responder.services.market.describe())  # fmt: skip
 
     async def close(self) -> None:
         # Finish what is under way before the connection closes: answers people wait for, alerts being sent.
@@ -104,10 +98,13 @@ class MarketBot(AutoShardedBot):
         await asyncio.gather(*pending, return_exceptions=True)
 
 
-def _bot(runtime: Runtime) -> MarketBot:
+def build_bot(runtime: Runtime) -> MarketBot:
     settings = runtime.settings
-    bot = MarketBot(runtime.services, runtime.storage, runtime.responder, runtime.alerts,
-                    shard_count=settings.shard_count, shard_ids=settings.shard_ids)  # fmt: skip
+    return MarketBot(runtime.context, runtime.alerts, shard_count=settings.shard_count, shard_ids=settings.shard_ids)
+
+
+def _bot(runtime: Runtime) -> MarketBot:
+    bot = build_bot(runtime)
     # SIGTERM (service managers, containers) closes the connection cleanly, like Ctrl-C.
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
     return bot
@@ -128,13 +125,21 @@ async def _logged_in(bot: MarketBot, settings: Settings) -> AsyncIterator[Market
 
 
 async def serve(settings: Settings) -> None:
-    """`marketbot run`: serve until stopped (Ctrl-C, SIGTERM)."""
+    """`marketbot run`: serve until stopped (Ctrl-C, SIGTERM).
+
+    Slash commands Discord refuses stop the start, unless an earlier set is registered: then the
+    bot runs on with those and says the new ones were not registered.
+    """
     async with open_runtime(settings, workers=True) as runtime, _logged_in(_bot(runtime), settings) as bot:
         if runtime.workers is not None:
             await runtime.workers.start()  # after login: a refused token costs no processes
         if settings.syncs_commands:
             try:
                 await sync_commands(bot.tree, runtime.storage, settings.dev_guild)
+            except SyncRefused as refused:
+                if not refused.earlier:
+                    raise MarketbotError(str(refused)) from None
+                log.error("%s; the commands registered earlier stay in use", refused)
             except discord.HTTPException as exc:
                 # The commands registered last time keep working; the next start retries.
                 log.error("Could not sync slash commands (will retry on the next start): %s", exc)
@@ -149,6 +154,8 @@ async def sync(settings: Settings, guild: int | None = None) -> None:
     async with open_runtime(settings) as runtime, _logged_in(_bot(runtime), settings) as bot:
         try:
             await sync_commands(bot.tree, runtime.storage, guild or settings.dev_guild, force=True)
+        except SyncRefused as refused:
+            raise MarketbotError(str(refused)) from None
         except discord.HTTPException as exc:
             raise MarketbotError(f"Discord refused the command sync: {exc}") from None
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from analytics.errors import MarketbotError
 from bot.settings import Settings
-from commands.catalog import package_version
+from commands.kit.version import package_version
 
 if TYPE_CHECKING:
     from bot import console  # imported when asked: it loads every command
@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         help="register the slash commands with Discord now (run does it only when they changed)",
     )
     sync.add_argument("--guild", type=int, metavar="ID", help="register in this server only (applies at once)")
+    sync.add_argument("--dry-run", action="store_true", help="only check the commands against Discord's limits (as `check`)")
+    verbs.add_parser("check", help="check the slash commands against Discord's limits, offline (exit 1 if Discord would refuse them)")
 
     # Parsed by _ask_parser (options and flags may be mixed); this entry lists it in the help.
     verbs.add_parser("ask", help="answer a command in the terminal, e.g. `marketbot ask quote symbols:KRE`", add_help=False)
@@ -122,6 +124,8 @@ def _main(argv: list[str]) -> int:
     if args.verb is None or getattr(args, f"{args.verb}_verb", "") is None:
         parser.verb_parsers[args.verb].print_help()  # nothing asked yet: say what can be asked
         return 0
+    if args.verb == "check" or getattr(args, "dry_run", False):
+        return _check()
     settings = _settings(args.verb)
     if isinstance(settings, str):
         print(f"marketbot: {settings}", file=sys.stderr)
@@ -189,9 +193,10 @@ def _ask_main(argv: list[str]) -> int:
 
 async def _ask(settings: Settings, request: console.Request, args: argparse.Namespace) -> int:
     from bot import console
+    from bot.discovery import discover
     from bot.wiring import open_services
 
-    with open_services(settings) as services:
+    with open_services(settings, catalog=discover()) as services:
         answer = await console.answer(services, request)
     if args.json:  # the chart first: a failure is then the one JSON document printed
         if args.chart is not None:
@@ -245,6 +250,20 @@ async def _export(settings: Settings, path: Path, symbols: str | None) -> int:
     except OSError as exc:
         raise MarketbotError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     print(f"wrote {rows} rows to {path}")
+    return 0
+
+
+def _check() -> int:
+    """`marketbot check`: the slash commands as discord.py would register them, held against Discord's limits."""
+    from bot.command_sync import command_payload
+    from bot.discovery import discover
+    from commands.kit.check import command_problems
+
+    payload = command_payload(discover())
+    if problems := command_problems(payload):
+        print("Discord would refuse the slash commands:", *(f"  {p}" for p in problems), sep="\n", file=sys.stderr)
+        return 1
+    print(f"{len(payload)} slash commands, within Discord's limits")
     return 0
 
 

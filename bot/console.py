@@ -1,30 +1,25 @@
-"""`marketbot ask`: answer any command in the terminal with the same handlers, and explain them.
+"""`marketbot ask`: answer any command in the terminal with the same declarations, and explain them.
 
-Names, descriptions and choices come from the slash commands (the cogs), defaults
-from the handlers' signatures: the terminal says what Discord says.
+Names, descriptions, defaults and choices come from the commands' declarations, as the slash
+commands do: the terminal says what Discord says.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
-import inspect
 import re
 import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from analytics.charts import to_jpeg
 from analytics.errors import InvalidInput, MarketbotError
-from commands.answer import Answer
-from commands.catalog import slash_commands
-from commands.registry import HANDLERS
-from commands.services import Services
-
-if TYPE_CHECKING:
-    from discord import app_commands
+from bot.discovery import discover
+from commands.kit import command as kit
+from commands.kit.answer import Answer
+from commands.kit.command import Catalog
+from commands.kit.services import Services
 
 CHART_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
@@ -54,59 +49,49 @@ class Request:
     options: dict[str, str]
 
 
-@functools.cache
-def terminal_commands() -> dict[str, Command]:
-    """Every command the terminal answers (the registry's handlers), in the registry's order."""
-    slash = slash_commands()
+def terminal_commands(catalog: Catalog | None = None) -> dict[str, Command]:
+    """Every command the terminal answers, in the catalog's order."""
     found = {}
-    for name, handler in HANDLERS.items():
-        app = slash.get(name)
-        described = {p.name: p for p in app.parameters} if app else {}
-        options = []
-        for p in inspect.signature(handler).parameters.values():
-            if p.name == "services":
-                continue
-            param = described.get(p.name)
-            choices = tuple(_choice(c) for c in param.choices) if param else ()
-            default = None if p.default is p.empty else str(p.default)
-            options.append(Option(p.name, param.description if param else "", default, choices))
-        description = app.description if app else (inspect.getdoc(handler) or "").partition("\n")[0]
-        found[name] = Command(name, description, tuple(options))
+    for command in (catalog or discover()).terminal:
+        options = tuple(
+            Option(name, option.description, option.default, tuple(_choice(label, value) for label, value in option.choice_list()))
+            for name, option in command.options.declared().items()
+        )
+        found[command.name] = Command(command.name, command.description, options)
     return found
 
 
-def _choice(choice: app_commands.Choice) -> str:
-    value = str(choice.value)
-    return choice.name if choice.name.startswith(value) else f"{value}: {choice.name}"
+def _choice(label: str, value: str) -> str:
+    return label if label.startswith(value) else f"{value}: {label}"
 
 
-def discord_only() -> list[str]:
+def discord_only(catalog: Catalog | None = None) -> list[str]:
     """Slash commands the terminal cannot answer (they act on a server: /alerts subscribe ...)."""
-    return [name for name in slash_commands() if name not in HANDLERS]
+    return [command.name for command in (catalog or discover()).discord_only]
 
 
 # -- parsing -----------------------------------------------------------------------------
 
 
-def parse_request(words: list[str]) -> Request:
+def parse_request(words: list[str], catalog: Catalog | None = None) -> Request:
     """``compare a:^RUT start:svb`` or ``alerts replay rule:kre``: the command (any case) and its options."""
-    command, pairs = resolve_command(words)
+    command, pairs = resolve_command(words, catalog)
     return Request(command.name, _options(command, pairs))
 
 
-def resolve_command(words: list[str]) -> tuple[Command, list[str]]:
-    commands = terminal_commands()
+def resolve_command(words: list[str], catalog: Catalog | None = None) -> tuple[Command, list[str]]:
+    commands = terminal_commands(catalog)
     if not words or not words[0].strip():
         raise InvalidInput(f"Name a command: {', '.join(commands)} (`marketbot ask --help`).")
     first, *rest = words
     parts = first.lower().split()  # "alerts replay" may come as one word
-    groups = {n.split()[0] for n in [*commands, *discord_only()] if " " in n}
+    groups = {n.split()[0] for n in [*commands, *discord_only(catalog)] if " " in n}
     if len(parts) == 1 and parts[0] in groups and rest and ":" not in rest[0]:
         parts, rest = [parts[0], rest[0].lower()], rest[1:]
     name = " ".join(parts)
     if name in commands:
         return commands[name], rest
-    if name in discord_only():
+    if name in discord_only(catalog):
         raise InvalidInput(f"`/{name}` works in Discord only; the terminal answers: {', '.join(commands)}.")
     if parts[0] in groups:
         subcommands = ", ".join(f"`{c}`" for c in commands if c.startswith(parts[0] + " ")) or "none of them"
@@ -179,12 +164,16 @@ def _shown(text: str, limit: int = 30) -> str:
 
 
 async def answer(services: Services, request: Request) -> Answer:
-    return await HANDLERS[request.command](services, **request.options)
+    """The answer to a parsed request, as the bot gives it (the same options, checks and answer)."""
+    catalog = services.catalog
+    command = catalog.get(request.command)
+    assert command is not None, f"{request.command} is not in the catalog"
+    return await kit.answer(services, catalog.question(command, request.options, services.clock()))
 
 
 async def ask(services: Services, command: str, pairs: list[str]) -> Answer:
     """``ask(services, "alerts", ["replay", "rule:kre"])``: parse and answer."""
-    return await answer(services, parse_request([command, *pairs]))
+    return await answer(services, parse_request([command, *pairs], services.catalog))
 
 
 # -- rendering ---------------------------------------------------------------------------
@@ -198,10 +187,12 @@ def for_terminal(text: str) -> str:
     Commands the terminal cannot answer (/alerts subscribe) keep their slash: they are Discord's.
     """
 
+    answered = terminal_commands()
+
     def rewrite(match: re.Match[str]) -> str:
         words = match.group(1).split()
         for n in (2, 1):
-            if " ".join(words[:n]).lower() in HANDLERS:
+            if " ".join(words[:n]).lower() in answered:
                 return f"`marketbot ask {match.group(1)}`"
         return match.group(0)
 
@@ -238,21 +229,21 @@ def write_chart(answer: Answer, path: Path) -> None:
 # -- help --------------------------------------------------------------------------------
 
 
-def commands_help() -> str:
+def commands_help(catalog: Catalog | None = None) -> str:
     """The list under `marketbot ask --help`: each command and what it does."""
-    commands = terminal_commands()
+    commands = terminal_commands(catalog)
     width = max(len(n) for n in commands) + 2
     lines = ["commands:"]
     lines += [_row(name, command.description, width) for name, command in commands.items()]
-    if discord_only():
-        lines += ["", "In Discord only: " + ", ".join(f"/{n}" for n in discord_only()) + "."]
+    if only := discord_only(catalog):
+        lines += ["", "In Discord only: " + ", ".join(f"/{n}" for n in only) + "."]
     lines += ["", "`marketbot ask COMMAND --help` shows a command's options."]
     return "\n".join(lines)
 
 
-def command_help(words: list[str]) -> str:
+def command_help(words: list[str], catalog: Catalog | None = None) -> str:
     """`marketbot ask compare --help`: usage, what it does, each option with its default and choices."""
-    command, _ = resolve_command(words)
+    command, _ = resolve_command(words, catalog)
     takes = " [name:value ...]" if command.options else ""
     lines = [f"usage: marketbot ask {command.name}{takes} [--json] [--chart FILE]", "", command.description, ""]
     if not command.options:

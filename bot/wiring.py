@@ -13,7 +13,8 @@ from analytics.sources.fred import FredSource
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot
 from bot.settings import Settings
-from commands.services import Offload, Services, in_thread
+from commands.kit.command import Catalog
+from commands.kit.services import Offload, Services, in_thread
 
 
 def build_market_data(
@@ -55,23 +56,8 @@ def build_fred_data(
     return MarketData(FredSource(session=fred_session), fallback=fallback, clock=clock)
 
 
-def build_services(
-    settings: Settings,
-    clock: Callable[[], pd.Timestamp] = utc_now,
-    yahoo_session: object | None = None,
-    offload: Offload = in_thread,
-    fred_session: object | None = None,
-) -> Services:
-    return Services(
-        market=build_market_data(settings, clock, yahoo_session),
-        clock=clock,
-        offload=offload,
-        fred=build_fred_data(settings, clock, fred_session),
-    )
-
-
 @contextmanager
-def open_services(settings: Settings, offload: Offload = in_thread) -> Iterator[Services]:
+def open_services(settings: Settings, offload: Offload = in_thread, catalog: Catalog = Catalog()) -> Iterator[Services]:
     """The services for as long as the ``with`` lasts; then the market data's and FRED's thread
     pools and HTTP sessions are closed, in reverse order."""
     with ExitStack() as stack:
@@ -80,4 +66,4 @@ def open_services(settings: Settings, offload: Offload = in_thread) -> Iterator[
         stack.callback(market.close)
         fred = build_fred_data(settings, clock)
         stack.callback(fred.close)
-        yield Services(market=market, clock=clock, offload=offload, fred=fred)
+        yield Services(market=market, clock=clock, offload=offload, fred=fred, catalog=catalog)

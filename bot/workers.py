@@ -12,8 +12,8 @@ import asyncio
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable
 import logging
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
@@ -30,7 +30,9 @@ def _initialize() -> None:
     # Below the bot's own process: when a burst of charts fills every core, the event loop
     # (heartbeats, 3-second deferrals) still gets the CPU first.
     os.nice(WORKER_NICENESS)
-    import commands.registry  # noqa: F401  (pandas, matplotlib, the handlers: imported once per worker)
+    from bot.discovery import discover
+
+    discover()  # pandas, matplotlib, every command module (none imports Discord): imported once per worker
 
 
 def _ready() -> int:

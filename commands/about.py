@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import discord
-from discord import app_commands
-
 from analytics.errors import MarketbotError
 from analytics.sources.snapshot import load_snapshot
 from analytics.symbols import known_symbols
-from commands.answer import Answer
-from commands.catalog import DESCRIPTIONS, group_description, package_version, slash_commands
-from commands.footer import footer, provenance_data
-from commands.limits import light_cooldown
-from commands.respond import CommandCog
-from commands.services import Services
+from commands.kit.answer import Answer
+from commands.kit.command import LIGHT, Catalog, Command
+from commands.kit.fields import chunk_lines, numbered
+from commands.kit.footer import footer, provenance_data
+from commands.kit.options import NoOptions
+from commands.kit.services import Services
+from commands.kit.version import package_version
 
 PROBE = "^GSPC"  # any always-present symbol tells how fresh the data is
 BASIS = "Indices are price returns; ETFs and stocks are total returns (Yahoo's dividend-adjusted closes); yields are in percent."
-FIELD_MAX = 1024  # Discord's limit for a field's value
 KINDS = {"index": "indices", "rate": "yields", "etf": "ETFs", "stock": "stocks"}
 
 
@@ -37,36 +34,26 @@ def _symbols_text(symbols: list[str], last: str) -> str:
     return f"{len(symbols)} in the offline snapshot (through {last}): {groups}. Live from Yahoo: any Yahoo symbol."
 
 
-def _command_fields() -> list[tuple[str, str]]:
+def _command_fields(catalog: Catalog) -> list[tuple[str, str]]:
     """Every slash command, groups (/alerts) in a field of their own; hints written `/name` as everywhere."""
-    groups: dict[str, list[str]] = {}
-    for name, command in slash_commands().items():
-        group = name.split()[0] if " " in name else ""
-        groups.setdefault(group, []).append(f"`/{name}`: {command.description}")
-    fields = _packed("Commands", groups.pop("", []))
-    for group, lines in groups.items():
-        fields += _packed(group.capitalize(), [group_description(group) + ":", *lines])
+    lines: dict[str, list[str]] = {"": []}
+    for group in catalog.groups:
+        lines[group.name] = [f"{group.description}:"]
+    for command in catalog.commands:
+        lines[command.group].append(f"`/{command.name}`: {command.description}")
+    fields = numbered("Commands", chunk_lines(lines.pop("")), more="(more)")
+    for group, rows in lines.items():
+        fields += numbered(group.capitalize(), chunk_lines(rows), more="(more)")
     return fields
 
 
-def _packed(name: str, lines: list[str]) -> list[tuple[str, str]]:
-    """Lines in as many fields as they need (each at most Discord's 1024 characters)."""
-    fields: list[tuple[str, str]] = []
-    for line in lines:
-        if fields and len(fields[-1][1]) + 1 + len(line) <= FIELD_MAX:
-            fields[-1] = (fields[-1][0], f"{fields[-1][1]}\n{line}")
-        else:
-            fields.append((name if not fields else f"{name} (more)", line[:FIELD_MAX]))
-    return fields
-
-
-async def handle(services: Services) -> Answer:
+async def answer(services: Services, options: NoOptions) -> Answer:
     """The source's health and freshness (checked by reading the S&P 500), the commands, the symbols, the version."""
-    market = services.market
+    market, catalog = services.market, services.catalog
     now = services.clock()
     symbols, last = await services.offload(_snapshot_contents)
     fields = [
-        *_command_fields(),
+        *_command_fields(catalog),
         ("Symbols", _symbols_text(symbols, last)),
         ("Basis", BASIS),
         ("Version", package_version()),
@@ -74,7 +61,7 @@ async def handle(services: Services) -> Answer:
     data = {
         "command": "about",
         "version": package_version(),
-        "commands": {name: command.description for name, command in slash_commands().items()},
+        "commands": {command.name: command.description for command in catalog.commands},
         "snapshot_symbols": symbols,
         "status": market.describe(),
     }
@@ -93,8 +80,12 @@ async def handle(services: Services) -> Answer:
     )
 
 
-class About(CommandCog):
-    @app_commands.command(name="about", description=DESCRIPTIONS["about"])
-    @light_cooldown
-    async def about(self, interaction: discord.Interaction) -> None:
-        await self.responder.answer(interaction, handle)
+COMMANDS = (
+    Command(
+        name="about",
+        rank=80,
+        description="Where marketbot's data comes from, how fresh it is, and what each command does",
+        answer=answer,
+        cooldown=LIGHT,
+    ),
+)

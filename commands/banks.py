@@ -2,39 +2,42 @@
 
 from __future__ import annotations
 
-import discord
+from dataclasses import dataclass
+
 import pandas as pd
-from discord import app_commands
 
 from analytics import banks as stress
 from analytics.charts import banks_chart
 from analytics.sources.base import Prices
 from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
 from commands import credit as credit_split
-from commands import format as fmt
-from commands.answer import Answer, checked_by
-from commands.buttons import banks_view
-from commands.catalog import DESCRIPTIONS
-from commands.footer import footer, provenance_data
-from commands.limits import heavy_cooldown
-from commands.respond import CommandCog
-from commands.services import Services
+from commands.kit import format as fmt
+from commands.kit.answer import Answer
+from commands.kit.command import Act, Ask, AskHint, Button, Command
+from commands.kit.footer import footer, provenance_data
+from commands.kit.options import Options, day_option
+from commands.kit.services import Services
 
 CHART_SPAN = pd.DateOffset(years=1)
+# The day judged, as buttons: the last close, KRE's worst day of March 2023, the eve of SVB's failure, the Oct-2022 low.
+BANK_DAYS = (("latest", ""), ("March 2023 (13th)", "2023-03-13"), ("eve of SVB", "svb"), ("Oct-2022 low", "oct-2022-low"))
 
 
-def validate(today: pd.Timestamp, as_of: str) -> pd.Timestamp | None:
-    """The day asked for (a date or a named day such as svb, not in the future), or None for the last close."""
-    return fixed_day(as_of, "as_of", today, AS_OF_WORDS) if as_of.strip() else None
+@dataclass(frozen=True)
+class BanksOptions(Options):
+    as_of: str = day_option("A past date to check instead of the last close, e.g. 2023-03-13 (default: the last close)")
 
 
-@checked_by(validate)
-async def handle(services: Services, as_of: str = "") -> Answer:
+async def answer(services: Services, o: BanksOptions) -> Answer:
     """KRE's moves and drawdown, KRE/SPY and KRE/XLF, breadth, and a stated stress level."""
-    validate(services.clock(), as_of)
     prices = await services.market.closes(list(stress.SYMBOLS))
     credit = await credit_split.inputs_or_reason(services)
-    return await services.offload(_answer, prices, as_of, services.clock(), credit)
+    return await services.offload(_answer, prices, o.as_of, services.clock(), credit)
+
+
+def buttons(o: BanksOptions) -> list[Button]:
+    days: list[Button] = [Ask(label, {"as_of": value}, current=value == o.as_of) for label, value in BANK_DAYS]
+    return [*days, Act("alert me", "alert", "kre", emoji="🔔", row=1)]
 
 
 def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestamp, list[str]]:
@@ -42,7 +45,9 @@ def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestam
     notes: list[str] = []
     if not as_of.strip():
         return kre[-1], notes
-    return snap_to_sessions(validate(now, as_of), kre, now, "as_of", notes, "KRE's history"), notes
+    day = fixed_day(as_of, "as_of", now, AS_OF_WORDS)
+    assert day is not None  # parsed: a date or a named day
+    return snap_to_sessions(day, kre, now, "as_of", notes, "KRE's history"), notes
 
 
 def _stress_lines(s: stress.BankStress) -> dict[str, str]:
@@ -140,9 +145,16 @@ def _data(s: stress.BankStress) -> dict:
     }  # fmt: skip
 
 
-class Banks(CommandCog):
-    @app_commands.command(name="banks", description=DESCRIPTIONS["banks"])
-    @app_commands.describe(as_of="A past date to check instead of the last close, e.g. 2023-03-13 (default: the last close)")
-    @heavy_cooldown
-    async def banks(self, interaction: discord.Interaction, as_of: app_commands.Range[str, 1, 20] = "") -> None:
-        await self.responder.answer(interaction, handle, buttons=banks_view, as_of=as_of)
+COMMANDS = (
+    Command(
+        name="banks",
+        rank=50,
+        description="Are regional banks under stress? KRE vs SPY and XLF, breadth, drawdown, March 2023",
+        options=BanksOptions,
+        answer=answer,
+        buttons=buttons,
+        ask=AskHint(r"\b(?:banks?|banking|regionals?|lenders?|kre|stress\w*|crisis|panic\w*|contagion|runs?)\b",
+                    "is there bank stress"),
+        chart=True,
+    ),
+)

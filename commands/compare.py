@@ -4,54 +4,58 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import discord
 import pandas as pd
-from discord import app_commands
 
 from analytics.charts import compare_chart
 from analytics.compare import Comparison, Leg, aligned_pair, compare
-from analytics.errors import InvalidInput, InvalidSymbol, MarketbotError
+from analytics.errors import InvalidInput, MarketbotError
 from analytics.frames import history_name
 from analytics.sources.base import Prices
-from analytics.symbols import display_name, normalize_symbol, price_basis
+from analytics.symbols import display_name, price_basis
 from analytics.windows import check_window, resolve_window
-from commands import format as fmt
-from commands.answer import Answer, checked_by
-from commands.autocomplete import anchor_choices, end_anchor_choices, one_symbol_choices
-from commands.buttons import compare_view
-from commands.catalog import DESCRIPTIONS
-from commands.footer import footer, provenance_data
-from commands.limits import heavy_cooldown
-from commands.respond import CommandCog
-from commands.services import Services
+from commands.kit import format as fmt
+from commands.kit.answer import Answer
+from commands.kit.command import Act, Ask, AskHint, Button, Command, Pick, window_buttons
+from commands.kit.footer import footer, provenance_data
+from commands.kit.options import Options, end_option, start_option, symbol_option
+from commands.kit.services import Services
 
 # The ETF that tracks each price index: the index's like-for-like stand-in, total return like any ETF.
 TRACKERS = {"^GSPC": "SPY", "^RUT": "IWM", "^NDX": "QQQ", "^DJI": "DIA"}
+PAIRS = (("^RUT", "^GSPC"), ("IWM", "SPY"), ("KRE", "SPY"), ("KRE", "XLF"), ("QQQ", "SPY"))
+ALERT_PAIR = ("^RUT", "^GSPC")  # the pair the ratio alert rule watches
 
 
-def validate(today: pd.Timestamp, a: str, b: str, start: str, end: str) -> tuple[str, str]:
-    """The two symbols, checked and normalised, and the window's text checked; no data needed."""
-    symbols = []
-    for side, text in (("a", a), ("b", b)):
-        try:
-            symbols.append(normalize_symbol(text))
-        except InvalidSymbol as exc:
-            raise InvalidSymbol(f"{side}: {exc}") from None
-    if symbols[0] == symbols[1]:
-        raise InvalidInput("Pick two different symbols to compare.")
-    check_window(start, end, today)
-    return symbols[0], symbols[1]
+@dataclass(frozen=True)
+class CompareOptions(Options):
+    a: str = symbol_option("First symbol (default ^RUT, the Russell 2000)", "^RUT")
+    b: str = symbol_option("Second symbol (default ^GSPC, the S&P 500)", "^GSPC")
+    start: str = start_option()
+    end: str = end_option()
+
+    def check(self, today: pd.Timestamp) -> None:
+        if self.a == self.b:
+            raise InvalidInput("Pick two different symbols to compare.")
+        check_window(self.start, self.end, today)
 
 
-@checked_by(validate)
-async def handle(services: Services, a: str = "^RUT", b: str = "^GSPC", start: str = "1y", end: str = "") -> Answer:
+async def answer(services: Services, o: CompareOptions) -> Answer:
     """Returns, spread, the a/b ratio and where it stands, correlation, drawdowns."""
-    a, b = validate(services.clock(), a, b, start, end)
-    prices = await services.market.closes([a, b], partial=True)  # raises when neither side can be had
-    for side, symbol in (("a", a), ("b", b)):
+    prices = await services.market.closes([o.a, o.b], partial=True)  # raises when neither side can be had
+    for side, symbol in (("a", o.a), ("b", o.b)):
         if symbol in prices.missing:  # say which side failed
             raise MarketbotError(f"{side}: {prices.missing[symbol]}")
-    return await services.offload(_answer, prices, a, b, start, end, services.clock())
+    return await services.offload(_answer, prices, o.a, o.b, o.start, o.end, services.clock())
+
+
+def buttons(o: CompareOptions) -> list[Button]:
+    """Windows; swap; another pair (keeping the window); alert me on the ratio rule's pair."""
+    items = window_buttons(o.start)
+    items.append(Ask("swap", {"a": o.b, "b": o.a}, row=1))
+    if (o.a, o.b) == ALERT_PAIR:
+        items.append(Act("alert me", "alert", "ratio", emoji="🔔", row=1))
+    items.append(Pick("pair", "Another pair", tuple((f"{a} vs {b}", (a, b)) for a, b in PAIRS), (o.a, o.b), row=2))
+    return items
 
 
 def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timestamp) -> Answer:
@@ -202,22 +206,20 @@ def _streak_leader(result: Comparison) -> str | None:
     return result.a.symbol if result.streak > 0 else result.b.symbol if result.streak < 0 else None
 
 
-class Compare(CommandCog):
-    @app_commands.command(name="compare", description=DESCRIPTIONS["compare"])
-    @app_commands.describe(
-        a="First symbol (default ^RUT, the Russell 2000)",
-        b="Second symbol (default ^GSPC, the S&P 500)",
-        start="A date (2022-10-12) or an anchor: oct-2022-low, svb, ytd, 1m ... 10y, max (default 1y)",
-        end="A date (default: the last close)",
-    )
-    @app_commands.autocomplete(a=one_symbol_choices, b=one_symbol_choices, start=anchor_choices, end=end_anchor_choices)
-    @heavy_cooldown
-    async def compare(
-        self,
-        interaction: discord.Interaction,
-        a: app_commands.Range[str, 1, 20] = "^RUT",
-        b: app_commands.Range[str, 1, 20] = "^GSPC",
-        start: app_commands.Range[str, 1, 20] = "1y",
-        end: app_commands.Range[str, 1, 20] = "",
-    ) -> None:
-        await self.responder.answer(interaction, handle, buttons=compare_view, a=a, b=b, start=start, end=end)
+COMMANDS = (
+    Command(
+        name="compare",
+        rank=10,
+        description="Two symbols since a date: returns, spread, their ratio in its history, drawdowns, chart",
+        options=CompareOptions,
+        answer=answer,
+        buttons=buttons,
+        picks={"pair": ("a", "b")},
+        ask=AskHint(
+            r"\b(?:vs|versus|against|compare|outperform|beat|small|large|relative)\w*",
+            "how are small caps doing vs large caps since the October 2022 low",
+            fill=("a", "b", "start"),
+        ),
+        chart=True,
+    ),
+)

@@ -2,46 +2,43 @@
 
 from __future__ import annotations
 
-import discord
+from dataclasses import dataclass
+
 import pandas as pd
-from discord import app_commands
 
 from analytics import credit as cr
 from analytics.charts import credit_chart
-from analytics.errors import DataUnavailable, InvalidInput, MarketbotError
+from analytics.errors import DataUnavailable, MarketbotError
 from analytics.sources.base import Prices
 from analytics.sources.snapshot import LATER_BASIS, LATER_BASIS_NOTE
 from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
-from commands import format as fmt
-from commands.answer import Answer, checked_by
-from commands.catalog import DESCRIPTIONS
-from commands.footer import footer, provenance_data
-from commands.limits import heavy_cooldown
-from commands.respond import CommandCog
-from commands.services import Services
+from commands.kit import format as fmt
+from commands.kit.answer import Answer
+from commands.kit.command import AskHint, Command
+from commands.kit.footer import footer, provenance_data
+from commands.kit.options import Options, day_option, option, whole_number
+from commands.kit.services import Services
 
 CHART_START = pd.Timestamp("2022-09-01")  # the chart spans both episodes
 CHART_SPAN = pd.DateOffset(years=1)  # at least this much before an earlier as-of
 
 
-def validate(today: pd.Timestamp, as_of: str, window: str) -> tuple[pd.Timestamp | None, int]:
-    """The day asked for (None: the last close) and the window's length in sessions."""
-    return (fixed_day(as_of, "as_of", today, AS_OF_WORDS) if as_of.strip() else None), parse_window(window)
+@dataclass(frozen=True)
+class CreditOptions(Options):
+    as_of: str = day_option("A past date to check instead of the last close, e.g. 2025-10-21 (default: the last close)")
+    window: int = option(
+        f"Sessions in the window ending at as_of (1-{cr.MAX_WINDOW}, default {cr.DEFAULT_WINDOW})",
+        str(cr.DEFAULT_WINDOW),
+        parse=whole_number(1, cr.MAX_WINDOW, "window"),
+        max_length=5,
+    )
 
 
-@checked_by(validate)
-async def handle(services: Services, as_of: str = "", window: str = str(cr.DEFAULT_WINDOW)) -> Answer:
+async def answer(services: Services, o: CreditOptions) -> Answer:
     """The split for the ``window`` sessions ending at ``as_of``, beside March 2023 and October 2025."""
-    day, sessions = validate(services.clock(), as_of, window)
+    day = fixed_day(o.as_of, "as_of", services.clock(), AS_OF_WORDS) if o.as_of else None
     prices, fred, oas_note = await fetch(services)
-    return await services.offload(_answer, prices, fred, oas_note, day, sessions, services.clock())
-
-
-def parse_window(text: str) -> int:
-    text = str(text).strip()
-    if not text.isdigit() or not 1 <= int(text) <= cr.MAX_WINDOW:
-        raise InvalidInput(f"window `{text[:10]}` must be a number of sessions from 1 to {cr.MAX_WINDOW}.")
-    return int(text)
+    return await services.offload(_answer, prices, fred, oas_note, day, o.window, services.clock())
 
 
 async def fetch(services: Services) -> tuple[Prices, Prices, str]:
@@ -213,17 +210,15 @@ def banks_field(inputs: tuple[Prices, Prices] | str, session: pd.Timestamp) -> t
     return ("Credit or rates", text), {**split_data(split), "method": cr.METHOD, "fred_source": fred.provenance.source}
 
 
-class Credit(CommandCog):
-    @app_commands.command(name="credit", description=DESCRIPTIONS["credit"])
-    @app_commands.describe(
-        as_of="A past date to check instead of the last close, e.g. 2025-10-21 (default: the last close)",
-        window=f"Sessions in the window ending at as_of (1-{cr.MAX_WINDOW}, default {cr.DEFAULT_WINDOW})",
-    )
-    @heavy_cooldown
-    async def credit(
-        self,
-        interaction: discord.Interaction,
-        as_of: app_commands.Range[str, 1, 20] = "",
-        window: app_commands.Range[str, 1, 5] = str(cr.DEFAULT_WINDOW),
-    ) -> None:
-        await self.responder.answer(interaction, handle, as_of=as_of, window=window)
+COMMANDS = (
+    Command(
+        name="credit",
+        rank=70,
+        description="Credit or rates? KRE's move split into credit (HYG/IEF) and the 2-year yield, vs 2023 and Oct 2025",
+        options=CreditOptions,
+        answer=answer,
+        ask=AskHint(r"\b(?:credit|spreads?|high yield|junk|hyg|leveraged loans?|bdcs?|defaults?|borrowers?)\b",
+                    "is it credit or rates"),
+        chart=True,
+    ),
+)

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import discord
 import pandas as pd
-from discord import app_commands
 
 from analytics.charts import history_chart
 from analytics.compare import aligned_pair
 from analytics.history import long_run
 from analytics.sources.base import Prices
-from commands import format as fmt
-from commands.answer import Answer
-from commands.catalog import DESCRIPTIONS
-from commands.footer import footer, provenance_data
-from commands.limits import heavy_cooldown
-from commands.respond import CommandCog
-from commands.services import Services
+from commands.kit import format as fmt
+from commands.kit.answer import Answer
+from commands.kit.command import AskHint, Command
+from commands.kit.footer import footer, provenance_data
+from commands.kit.options import NoOptions
+from commands.kit.services import Services
 
 A, B = "^RUT", "^GSPC"
 RECENT_YEARS = 10  # calendar years listed in Discord (JSON has all)
 
 
-async def handle(services: Services) -> Answer:
+async def answer(services: Services, options: NoOptions) -> Answer:
     """Calendar-year returns side by side and how often small caps won over 1, 3 and 5 years."""
     prices = await services.market.closes([A, B])
     return await services.offload(_answer, prices, services.clock())
@@ -78,8 +75,14 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
     )
 
 
-class History(CommandCog):
-    @app_commands.command(name="history", description=DESCRIPTIONS["history"])
-    @heavy_cooldown
-    async def history(self, interaction: discord.Interaction) -> None:
-        await self.responder.answer(interaction, handle)
+COMMANDS = (
+    Command(
+        name="history",
+        rank=40,
+        description="Russell 2000 vs S&P 500 by calendar year, and how often small caps won over 1/3/5 years",
+        answer=answer,
+        ask=AskHint(r"\b(?:long (?:run|term)|histor\w*|by year|calendar years?|annual\w*|decades|how often|rolling)\b",
+                    "long run small vs large"),
+        chart=True,
+    ),
+)

@@ -2,47 +2,51 @@
 
 from __future__ import annotations
 
-import discord
+from dataclasses import dataclass
+
 import pandas as pd
-from discord import app_commands
 
 from analytics.charts import performance_chart
 from analytics.frames import history_name
 from analytics.performance import performance
 from analytics.sources.base import Prices
-from analytics.symbols import display_name, parse_symbol_list, price_basis
+from analytics.symbols import display_name, price_basis
 from analytics.windows import check_window, resolve_window
-from commands import format as fmt
-from commands.answer import Answer, checked_by
-from commands.autocomplete import anchor_choices, end_anchor_choices, symbol_choices
-from commands.buttons import performance_view
-from commands.catalog import DESCRIPTIONS
-from commands.footer import footer, provenance_data
-from commands.limits import heavy_cooldown
-from commands.respond import CommandCog
-from commands.services import Services
+from commands.kit import format as fmt
+from commands.kit.answer import Answer
+from commands.kit.command import AskHint, Button, Command, window_buttons
+from commands.kit.footer import footer, provenance_data
+from commands.kit.options import Options, end_option, start_option, symbols_option
+from commands.kit.services import Services
 
 MAX_SYMBOLS = 10
+DEFAULT_SYMBOLS = "NVDA META GOOGL MSFT ^GSPC ^RUT"
 # Rows that are not total returns say so: an index's level leaves its dividends out.
 BASIS_MARK = {"price": ", price only", "yield": ", a yield"}
 
 
-def validate(today: pd.Timestamp, symbols: str, start: str, end: str) -> list[str]:
-    """The symbols, checked and normalised, and the window's text checked; no data needed."""
-    wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
-    check_window(start, end, today)
-    return wanted
+@dataclass(frozen=True)
+class PerformanceOptions(Options):
+    symbols: tuple[str, ...] = symbols_option(
+        f"Up to {MAX_SYMBOLS} symbols separated by spaces (default {DEFAULT_SYMBOLS})", DEFAULT_SYMBOLS, MAX_SYMBOLS
+    )
+    start: str = start_option()
+    end: str = end_option()
+
+    def check(self, today: pd.Timestamp) -> None:
+        check_window(self.start, self.end, today)
 
 
-@checked_by(validate)
-async def handle(
-    services: Services, symbols: str = "NVDA META GOOGL MSFT ^GSPC ^RUT", start: str = "1y", end: str = ""
-) -> Answer:
+async def answer(services: Services, o: PerformanceOptions) -> Answer:
     """Start and end close, return and max drawdown of each symbol, sorted by return."""
-    wanted = validate(services.clock(), symbols, start, end)
+    wanted = list(o.symbols)
     # One symbol that cannot be had leaves the rest answered; the answer names it and why.
     prices = await services.market.closes(wanted, partial=True)
-    return await services.offload(_answer, prices, wanted, start, end, services.clock())
+    return await services.offload(_answer, prices, wanted, o.start, o.end, services.clock())
+
+
+def buttons(o: PerformanceOptions) -> list[Button]:
+    return window_buttons(o.start)
 
 
 def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Timestamp) -> Answer:
@@ -101,20 +105,19 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
     )
 
 
-class Performance(CommandCog):
-    @app_commands.command(name="performance", description=DESCRIPTIONS["performance"])
-    @app_commands.describe(
-        symbols="Up to 10 symbols separated by spaces (default NVDA META GOOGL MSFT ^GSPC ^RUT)",
-        start="A date (2022-10-12) or an anchor: oct-2022-low, svb, ytd, 1m ... 10y, max (default 1y)",
-        end="A date (default: the last close)",
-    )
-    @app_commands.autocomplete(symbols=symbol_choices, start=anchor_choices, end=end_anchor_choices)
-    @heavy_cooldown
-    async def performance(
-        self,
-        interaction: discord.Interaction,
-        symbols: app_commands.Range[str, 1, 100] = "NVDA META GOOGL MSFT ^GSPC ^RUT",
-        start: app_commands.Range[str, 1, 20] = "1y",
-        end: app_commands.Range[str, 1, 20] = "",
-    ) -> None:
-        await self.responder.answer(interaction, handle, buttons=performance_view, symbols=symbols, start=start, end=end)
+COMMANDS = (
+    Command(
+        name="performance",
+        rank=20,
+        description=f"Returns and drawdowns of up to {MAX_SYMBOLS} symbols over one window, best first, chart",
+        options=PerformanceOptions,
+        answer=answer,
+        buttons=buttons,
+        ask=AskHint(
+            r"\b(?:best|worst|top|perform\w*|rank\w*|return\w*|winners?|losers?)\b",
+            "best performers among the mag 7 this year",
+            fill=("symbols", "start"),
+        ),
+        chart=True,
+    ),
+)

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import discord
-from discord import app_commands
+from dataclasses import dataclass
 
 from analytics.quote import quote
-from analytics.symbols import display_name, parse_symbol_list, price_basis
-from commands import format as fmt
-from commands.answer import Answer, checked_by
-from commands.autocomplete import symbol_choices
-from commands.catalog import DESCRIPTIONS
-from commands.footer import footer, provenance_data
-from commands.limits import light_cooldown
-from commands.respond import CommandCog
-from commands.services import Services
+from analytics.symbols import display_name, price_basis
+from commands.kit import format as fmt
+from commands.kit.answer import Answer
+from commands.kit.command import LIGHT, AskHint, Command
+from commands.kit.footer import footer, provenance_data
+from commands.kit.options import Options, symbols_option
+from commands.kit.services import Services
 
 MAX_SYMBOLS = 10
 
 
-def validate(today: object, symbols: str) -> list[str]:
-    """The symbols, checked and normalised (no date to check: a quote is of the last close)."""
-    return parse_symbol_list(symbols, MAX_SYMBOLS)
+@dataclass(frozen=True)
+class QuoteOptions(Options):
+    symbols: tuple[str, ...] = symbols_option(
+        f"Up to {MAX_SYMBOLS} symbols separated by spaces (default ^RUT ^GSPC KRE)", "^RUT ^GSPC KRE", MAX_SYMBOLS
+    )
 
 
-@checked_by(validate)
-async def handle(services: Services, symbols: str = "^RUT ^GSPC KRE") -> Answer:
+async def answer(services: Services, o: QuoteOptions) -> Answer:
     """Last close, day change, 52-week range and year-to-date return."""
-    wanted = validate(services.clock(), symbols)
+    wanted = list(o.symbols)
     # One symbol that cannot be had leaves the rest answered; the answer names it and why.
     prices = await services.market.closes(wanted, partial=True)
     shown = [s for s in wanted if s not in prices.missing]
@@ -75,12 +73,14 @@ async def handle(services: Services, symbols: str = "^RUT ^GSPC KRE") -> Answer:
     )
 
 
-class Quote(CommandCog):
-    @app_commands.command(name="quote", description=DESCRIPTIONS["quote"])
-    @app_commands.describe(symbols="Up to 10 symbols separated by spaces (default ^RUT ^GSPC KRE)")
-    @app_commands.autocomplete(symbols=symbol_choices)
-    @light_cooldown
-    async def quote(
-        self, interaction: discord.Interaction, symbols: app_commands.Range[str, 1, 100] = "^RUT ^GSPC KRE"
-    ) -> None:
-        await self.responder.answer(interaction, handle, symbols=symbols)
+COMMANDS = (
+    Command(
+        name="quote",
+        rank=30,
+        description=f"Last close, day change, 52-week range and YTD of up to {MAX_SYMBOLS} symbols",
+        options=QuoteOptions,
+        answer=answer,
+        cooldown=LIGHT,
+        ask=AskHint(r"\b(?:price|quote|trading|close|level|worth)\w*", "price of $NVDA", fill=("symbols",)),
+    ),
+)

@@ -3,34 +3,32 @@ the policy rate, the 2-year yield, "cuts priced", and the next meeting's odds wh
 
 from __future__ import annotations
 
-import discord
+from dataclasses import dataclass
+
 import pandas as pd
-from discord import app_commands
 
 from analytics import rates as r
 from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
 from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
-from commands import format as fmt
-from commands.answer import Answer, checked_by
-from commands.catalog import DESCRIPTIONS
-from commands.footer import footer, provenance_data
-from commands.limits import light_cooldown
-from commands.respond import CommandCog
-from commands.services import Services
+from commands.kit import format as fmt
+from commands.kit.answer import Answer
+from commands.kit.command import LIGHT, AskHint, Command
+from commands.kit.footer import footer, provenance_data
+from commands.kit.options import Options, day_option
+from commands.kit.services import Services
 
 
-def validate(today: pd.Timestamp, as_of: str) -> pd.Timestamp | None:
-    """The day asked for (a date or a named day such as svb, not in the future), or None for the last close."""
-    return fixed_day(as_of, "as_of", today, AS_OF_WORDS) if as_of.strip() else None
+@dataclass(frozen=True)
+class RatesOptions(Options):
+    as_of: str = day_option("A past date to check instead of the last close, e.g. 2025-10-21 (default: the last close)")
 
 
-@checked_by(validate)
-async def handle(services: Services, as_of: str = "") -> Answer:
+async def answer(services: Services, o: RatesOptions) -> Answer:
     """Yields, their 1- and 3-month changes, the 10y-3m spread and the bill's move in 25 bp steps;
     the policy rate, the 2-year yield and the cuts they imply; the next meeting's odds when live."""
     now = services.clock()
-    day = validate(now, as_of)  # bad input fails before any fetch
+    day = fixed_day(o.as_of, "as_of", now, AS_OF_WORDS) if o.as_of else None
     prices = await services.market.closes(list(r.SYMBOLS))
     fred, fred_note = await _fred(services)
     future, future_note = (None, "") if day is not None else await _future(services)
@@ -186,9 +184,15 @@ def _path_data(p: r.RatePath, fred: Prices, future_note: str) -> dict:
     }  # fmt: skip
 
 
-class Rates(CommandCog):
-    @app_commands.command(name="rates", description=DESCRIPTIONS["rates"])
-    @app_commands.describe(as_of="A past date to check instead of the last close, e.g. 2025-10-21 (default: the last close)")
-    @light_cooldown
-    async def rates(self, interaction: discord.Interaction, as_of: app_commands.Range[str, 1, 20] = "") -> None:
-        await self.responder.answer(interaction, handle, as_of=as_of)
+COMMANDS = (
+    Command(
+        name="rates",
+        rank=60,
+        description="The 13-week bill and 10-year yields, their changes and the curve",
+        options=RatesOptions,
+        answer=answer,
+        cooldown=LIGHT,
+        ask=AskHint(r"\b(?:rates?|yields?|treasur(?:y|ies)|bills?|curve|inver\w*|fed|fomc|cuts?|hikes?|interest)\b",
+                    "what are rates doing"),
+    ),
+)

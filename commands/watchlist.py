@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Protocol
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
 
-import discord
 import pandas as pd
-from discord import app_commands
-from discord.ext.commands import GroupCog
 
 from analytics.charts import performance_chart
 from analytics.errors import MarketbotError
@@ -19,58 +17,47 @@ from analytics.performance import PerformanceRow
 from analytics.sources.base import Prices
 from analytics.symbols import parse_symbol_list, price_basis
 from analytics.watchlist import MAX_SYMBOLS, WatchChange, WatchRow, watch_rows
-from commands import format as fmt
-from commands.answer import Answer, checked_by
-from commands.autocomplete import symbol_choices
-from commands.catalog import DESCRIPTIONS
-from commands.errors import Refused
-from commands.footer import footer, provenance_data
-from commands.limits import light_cooldown
-from commands.respond import Responder
-from commands.services import Services
-from commands.subscriptions import StoreUnavailable
+from commands.kit import format as fmt
+from commands.kit.answer import Answer
+from commands.kit.command import LIGHT, Command, Context, Group, Where
+from commands.kit.fields import chunk_lines, numbered, require_manager
+from commands.kit.footer import footer, provenance_data
+from commands.kit.limits import FIELD_VALUE_MAX
+from commands.kit.options import NoOptions, Options, symbols_option
+from commands.kit.services import Services
+from commands.kit.store import StoreUnavailable
 
 # The list is read before /watchlist show answers (public, or a private hint when empty): the
 # read must leave room in Discord's 3 seconds for the reply.
 READ_TIMEOUT = 2.0
-FIELD_LIMIT = 1024  # Discord's limit on one field's value
 UNAVAILABLE = "The watchlist cannot be read or changed right now; nothing was changed. Try again in a minute."
 HINT = "This server has no watchlist yet. Someone with Manage Server or Manage Channels can start one: `/watchlist add symbols:KRE ^RUT`."
 
 
-class WatchlistStore(Protocol):
-    """What the cog needs from storage (part of bot.store.Store); failures raise StoreUnavailable."""
-
-    async def watchlist(self, guild_id: int) -> list[str]: ...
-    async def watch(self, guild_id: int, symbols: Sequence[str], added_by: int) -> WatchChange: ...
-    async def unwatch(self, guild_id: int, symbols: Iterable[str]) -> list[str]: ...
+def can_manage_watchlist(interaction: Any) -> None:
+    require_manager(interaction, "Changing the watchlist",
+                    "Watchlists belong to a server: use /watchlist in a server channel, not in direct messages.",
+                    also="`/watchlist show` is open to all")  # fmt: skip
 
 
-def can_manage_watchlist(interaction: discord.Interaction) -> bool:
-    """Checked in our code, as for alerts: Discord's default_permissions can be changed by any server admin."""
-    if interaction.guild_id is None:
-        raise Refused("Watchlists belong to a server: use /watchlist in a server channel, not in direct messages.")
-    perms = interaction.permissions
-    if not (perms.manage_guild or perms.manage_channels):
-        raise Refused("Changing the watchlist needs the Manage Server or Manage Channels permission; `/watchlist show` is open to all.")
-    return True
+# -- the answer: the listed symbols' returns (asked by /watchlist show with the server's list) ----------------
 
 
-# -- /watchlist show: the answer (also usable from the terminal with the symbols given) ----------------
+@dataclass(frozen=True)
+class ListedOptions(Options):
+    symbols: tuple[str, ...] = symbols_option("The watchlist's symbols", None, MAX_SYMBOLS)
 
 
-def validate(today: object, symbols: str) -> list[str]:
-    """The listed symbols, checked and normalised (a quote-like answer: no window to check)."""
-    return parse_symbol_list(symbols, MAX_SYMBOLS)
-
-
-@checked_by(validate)
-async def show(services: Services, symbols: str) -> Answer:
+async def show(services: Services, o: ListedOptions) -> Answer:
     """Each symbol's last close with its 1-day, 1-month and year-to-date returns, best day first."""
-    wanted = validate(services.clock(), symbols)
+    wanted = list(o.symbols)
     # One symbol that cannot be had leaves the rest answered; the answer names it and why.
     prices = await services.market.closes(wanted, partial=True)
     return await services.offload(_show_answer, prices, wanted, services.clock())
+
+
+# The answer /watchlist show asks for with the server's list: not a slash command of its own.
+LISTED = Command(name="watchlist show", description="The watchlist's symbols", options=ListedOptions, answer=show)
 
 
 def _show_answer(prices: Prices, wanted: list[str], now: pd.Timestamp) -> Answer:
@@ -86,7 +73,7 @@ def _show_answer(prices: Prices, wanted: list[str], now: pd.Timestamp) -> Answer
         + (f" Not shown: {', '.join(prices.missing)}." if prices.missing else "")
     )
     lines = [f"{'Symbol':<10}{'Close':>11}{'1d':>8}{'1m':>8}{'YTD':>8}"] + [_line(r, as_of) for r in rows]
-    tables = _chunks(lines[1:], FIELD_LIMIT - len(lines[0]) - 10)
+    tables = chunk_lines(lines[1:], FIELD_VALUE_MAX - len(lines[0]) - 10)
     fields = [
         (f"Performance ({i}/{len(tables)})" if len(tables) > 1 else "Performance", f"```\n{lines[0]}\n{table}\n```")
         for i, table in enumerate(tables, 1)
@@ -150,17 +137,6 @@ def _row_data(row: WatchRow) -> dict:
     }
 
 
-def _chunks(lines: list[str], limit: int) -> list[str]:
-    """Whole lines in order, grouped into texts of at most ``limit`` characters."""
-    chunks: list[str] = []
-    for line in lines:
-        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
-            chunks[-1] += "\n" + line
-        else:
-            chunks.append(line)
-    return chunks
-
-
 def change_text(change: WatchChange, unknown: dict[str, str], size: int) -> str:
     """The private reply to /watchlist add: what was added, what was there, what was refused and why."""
     lines = []
@@ -175,59 +151,53 @@ def change_text(change: WatchChange, unknown: dict[str, str], size: int) -> str:
     lines.append(f"The watchlist has {size} of {MAX_SYMBOLS} symbols; `/watchlist show` shows it.")
     return "\n".join(lines)
 
+# -- the Discord side: add, remove (managers), show (anyone) --------------------------------------------
 
-# -- the Discord cog ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChangeOptions(Options):
+    symbols: tuple[str, ...] = symbols_option("Symbols separated by spaces, e.g. KRE ^RUT NVDA (aliases like SPX work)",
+                                              None, MAX_SYMBOLS, max_length=200)  # fmt: skip
 
 
-class Watchlist(GroupCog, group_name="watchlist", group_description=DESCRIPTIONS["watchlist"]):
-    def __init__(self, responder: Responder, store: WatchlistStore) -> None:
-        self.responder = responder
-        self.store = store
-        super().__init__()
+async def add(interaction: Any, o: ChangeOptions, context: Context) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    # Only symbols the data source knows are written; the others are named with the reason.
+    prices = await context.responder.services.market.closes(list(o.symbols), partial=True)
+    unknown = {s: str(error) for s, error in prices.missing.items()}
+    async with _stored():
+        change = await context.store.watch(interaction.guild_id, [s for s in o.symbols if s not in unknown], interaction.user.id)
+        size = len(await context.store.watchlist(interaction.guild_id))
+    await interaction.followup.send(change_text(change, unknown, size), ephemeral=True)
 
-    @app_commands.command(name="add", description=f"Add symbols to this server's watchlist (at most {MAX_SYMBOLS}; Manage Server/Channels)")
-    @app_commands.describe(symbols="Symbols separated by spaces, e.g. KRE ^RUT NVDA (aliases like SPX work)")
-    @app_commands.autocomplete(symbols=symbol_choices)
-    @app_commands.check(can_manage_watchlist)
-    async def add(self, interaction: discord.Interaction, symbols: app_commands.Range[str, 1, 200]) -> None:
-        wanted = parse_symbol_list(symbols, MAX_SYMBOLS)  # bad text is refused before anything is shown or written
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        # Only symbols the data source knows are written; the others are named with the reason.
-        prices = await self.responder.services.market.closes(wanted, partial=True)
-        unknown = {s: str(error) for s, error in prices.missing.items()}
-        async with _stored():
-            change = await self.store.watch(interaction.guild_id, [s for s in wanted if s not in unknown], interaction.user.id)
-            size = len(await self.store.watchlist(interaction.guild_id))
-        await interaction.followup.send(change_text(change, unknown, size), ephemeral=True)
 
-    @app_commands.command(name="remove", description="Remove symbols from this server's watchlist (Manage Server/Channels)")
-    @app_commands.describe(symbols="Symbols separated by spaces")
-    @app_commands.check(can_manage_watchlist)
-    async def remove(self, interaction: discord.Interaction, symbols: app_commands.Range[str, 1, 200]) -> None:
-        wanted = parse_symbol_list(symbols, MAX_SYMBOLS)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        async with _stored():
-            removed = await self.store.unwatch(interaction.guild_id, wanted)
-            size = len(await self.store.watchlist(interaction.guild_id))
-        absent = [s for s in wanted if s not in removed]
-        lines = [f"Removed: {', '.join(removed)}."] if removed else []
-        if absent:
-            lines.append(f"Not on the list: {', '.join(absent)}.")
-        lines.append(f"The watchlist has {size} of {MAX_SYMBOLS} symbols.")
-        await interaction.followup.send("\n".join(lines), ephemeral=True)
+@dataclass(frozen=True)
+class RemoveOptions(Options):
+    symbols: tuple[str, ...] = symbols_option("Symbols separated by spaces", None, MAX_SYMBOLS, max_length=200)
 
-    @app_commands.command(name="show", description="This server's watchlist: 1-day, 1-month and YTD returns, chart")
-    @app_commands.guild_only()
-    @light_cooldown
-    async def show_(self, interaction: discord.Interaction) -> None:
-        try:
-            listed = await asyncio.wait_for(self.store.watchlist(interaction.guild_id), READ_TIMEOUT)
-        except (TimeoutError, StoreUnavailable):
-            raise WatchlistUnavailable(UNAVAILABLE) from None
-        if not listed:
-            await interaction.response.send_message(HINT, ephemeral=True)
-            return
-        await self.responder.answer(interaction, show, symbols=" ".join(listed))
+
+async def remove(interaction: Any, o: RemoveOptions, context: Context) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    async with _stored():
+        removed = await context.store.unwatch(interaction.guild_id, o.symbols)
+        size = len(await context.store.watchlist(interaction.guild_id))
+    absent = [s for s in o.symbols if s not in removed]
+    lines = [f"Removed: {', '.join(removed)}."] if removed else []
+    if absent:
+        lines.append(f"Not on the list: {', '.join(absent)}.")
+    lines.append(f"The watchlist has {size} of {MAX_SYMBOLS} symbols.")
+    await interaction.followup.send("\n".join(lines), ephemeral=True)
+
+
+async def show_listed(interaction: Any, options: NoOptions, context: Context) -> None:
+    try:
+        listed = await asyncio.wait_for(context.store.watchlist(interaction.guild_id), READ_TIMEOUT)
+    except (TimeoutError, StoreUnavailable):
+        raise WatchlistUnavailable(UNAVAILABLE) from None
+    if not listed:
+        await interaction.response.send_message(HINT, ephemeral=True)
+        return
+    await context.responder.answer(interaction, LISTED, {"symbols": " ".join(listed)})
 
 
 class WatchlistUnavailable(MarketbotError):
@@ -241,3 +211,35 @@ async def _stored() -> AsyncIterator[None]:
         yield
     except StoreUnavailable:
         raise WatchlistUnavailable(UNAVAILABLE) from None
+
+
+GROUP = Group(
+    name="watchlist",
+    description="This server's watchlist (up to 25 symbols): 1-day, 1-month and YTD returns, chart; in the digest",
+    where=Where.SERVER,
+    rank=95,
+)
+COMMANDS = (
+    Command(
+        name="watchlist add",
+        description=f"Add symbols to this server's watchlist (at most {MAX_SYMBOLS}; Manage Server/Channels)",
+        options=ChangeOptions,
+        act=add,
+        checks=(can_manage_watchlist,),
+        cooldown=None,
+    ),
+    Command(
+        name="watchlist remove",
+        description="Remove symbols from this server's watchlist (Manage Server/Channels)",
+        options=RemoveOptions,
+        act=remove,
+        checks=(can_manage_watchlist,),
+        cooldown=None,
+    ),
+    Command(
+        name="watchlist show",
+        description="This server's watchlist: 1-day, 1-month and YTD returns, chart",
+        act=show_listed,
+        cooldown=LIGHT,
+    ),
+)

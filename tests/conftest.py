@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if E2E in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many request bodies the fake Discord checked against Discord's contract (e2e bots are child
+    processes, but the fake runs here)."""
+    contract = sys.modules.get("tests.fakes.discord_contract")
+    if contract is not None:
+        terminalreporter.write_line(f"Discord contract: {contract.validated_bodies()} request bodies validated")

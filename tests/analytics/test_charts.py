@@ -12,6 +12,7 @@ import colorsys
 import functools
 import io
 import itertools
+import re
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
@@ -22,6 +23,7 @@ from matplotlib.colors import to_hex, to_rgb
 from matplotlib.dates import date2num, num2date
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.path import Path
 from matplotlib.text import Text
 from PIL import Image
 
@@ -99,12 +101,17 @@ CASES = {
     "compare 1m": ("compare", lambda c: compare_args(c, "^RUT", "^GSPC", "1m")),
     "compare NVDA max": ("compare", lambda c: compare_args(c, "NVDA", "^GSPC", "max")),
     "compare oct-2022-low": ("compare", lambda c: compare_args(c, "^RUT", "^GSPC", "oct-2022-low", "2025-10-21")),
+    "compare 2 sessions": ("compare", lambda c: compare_args(c, "^RUT", "^GSPC", "2025-10-20", "2025-10-21")),
+    "compare week": ("compare", lambda c: compare_args(c, "^RUT", "^GSPC", "2025-10-14", "2025-10-21")),
+    "compare max": ("compare", lambda c: compare_args(c, "^RUT", "^GSPC", "max")),
+    "performance one": ("performance", lambda c: performance_args(c, ["KRE"], "1y")),
     "performance 10": ("performance", lambda c: performance_args(c, TEN, "oct-2022-low")),
     "performance losses": ("performance", lambda c: performance_args(c, ["KRE", "SPY", "XLF"], "2023-01-03", "2023-05-04")),
     "banks": ("banks", lambda c: banks_args(c, "2026-02-20")),
     "banks 2023-03-13": ("banks", lambda c: banks_args(c, "2023-03-13")),
     "history": ("history", history_args),
     "alert": ("alert", lambda c: alert_args(c, "2023-03-13")),
+    "alert 3 sessions": ("alert", lambda c: (c["KRE"].loc["2023-03-09":], T("2023-03-13"), "KRE")),
     "credit": ("credit", lambda c: credit_args(c, "2026-02-20")),
     "credit 2023-03-13": ("credit", lambda c: credit_args(c, "2023-03-13")),
     "credit 2025-10-21": ("credit", lambda c: credit_args(c, "2025-10-21")),
@@ -286,7 +293,8 @@ def test_tick_labels_are_inside_the_canvas_and_never_overlap(figures, name):
                 assert canvas.x0 <= box.x0 and box.x1 <= canvas.x1 and canvas.y0 <= box.y0 and box.y1 <= canvas.y1
             for (la, a), (lb, b) in itertools.combinations(zip(labels, boxes), 2):
                 assert not boxes_overlap(a, b), (la.get_text(), lb.get_text())
-    assert len(drawn_ticklabels(fig.axes[-1].xaxis)) >= 3
+    sessions = len(fig.axes[-1].lines[0].get_xdata()) if not name.startswith("performance") else 3
+    assert len(drawn_ticklabels(fig.axes[-1].xaxis)) >= min(3, sessions)
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -319,6 +327,124 @@ def test_linear_ticks_are_written_exactly(figures):
                 labels = [t.get_text() for t in axis.get_majorticklabels()]
                 numbers = [float(s.replace(",", "").replace("%", "").replace(" pp", "")) for s in labels if s]
                 assert np.allclose(numbers, [v for v, s in zip(axis.get_majorticklocs(), labels) if s], atol=1e-9), labels
+
+
+# -- time axes: dates, never hours -------------------------------------------------------------
+
+DATE_LABEL = re.compile(r"^(\d{4}|[A-Z][a-z]{2}|\d{2}|[A-Z][a-z]{2} \d{1,2})$")  # 2024, Feb, 08, Oct 20
+
+
+def time_axis_cases() -> list[str]:
+    return [name for name, (kind, _) in CASES.items() if kind != "performance"]
+
+
+@pytest.mark.parametrize("name", time_axis_cases())
+def test_time_axes_tick_dates_not_hours(figures, name):
+    """Daily closes have sessions, not hours: every tick is at midnight and its label is a date."""
+    axis = figures[name].axes[-1].xaxis
+    labels = drawn_ticklabels(axis)
+    locs = [loc for loc, label in zip(axis.get_majorticklocs(), axis.get_majorticklabels()) if label in labels]
+    assert locs and all(loc == round(loc) for loc in locs), [str(num2date(loc)) for loc in locs]
+    for label in labels:
+        assert ":" not in label.get_text() and DATE_LABEL.match(label.get_text()), label.get_text()
+
+
+@pytest.mark.parametrize("name", ["compare 2 sessions", "compare week", "alert 3 sessions"])
+def test_a_short_window_ticks_its_sessions_with_month_and_day(figures, name):
+    axis = figures[name].axes[-1].xaxis
+    line = figures[name].axes[-1].lines[0]
+    sessions = {pd.Timestamp(x).normalize() for x in line.get_xdata()}
+    labels = drawn_ticklabels(axis)
+    ticked = [pd.Timestamp(num2date(loc)).tz_localize(None) for loc, label in
+              zip(axis.get_majorticklocs(), axis.get_majorticklabels()) if label in labels]  # fmt: skip
+    assert set(ticked) <= sessions and max(ticked) == max(sessions)  # sessions only, the last one among them
+    assert [label.get_text() for label in labels] == [f"{day:%b} {day.day}" for day in ticked]
+    if name == "compare 2 sessions":
+        assert [label.get_text() for label in labels] == ["Oct 20", "Oct 21"]
+
+
+@pytest.mark.parametrize("first", ["2023-03-13", "2023-03-10", "2023-03-08", "2023-03-01", "2023-02-21", "2023-02-13",
+                                   "2023-01-03", "2022-09-13"])  # fmt: skip
+def test_an_alert_over_any_span_ticks_dates(closes, first):
+    """One session, a few, weeks, months: ticks on dates, labelled as dates, inside the canvas and apart."""
+    fig = drawn("alert", closes["KRE"].loc[first:], T("2023-03-13"), "KRE")
+    axis = fig.axes[0].xaxis
+    labels = drawn_ticklabels(axis)
+    locs = [loc for loc, label in zip(axis.get_majorticklocs(), axis.get_majorticklabels()) if label in labels]
+    assert locs and all(loc == round(loc) for loc in locs)
+    assert all(DATE_LABEL.match(label.get_text()) for label in labels), [label.get_text() for label in labels]
+    boxes = [label.get_window_extent(fig.canvas.get_renderer()) for label in labels]
+    assert all(fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 for box in boxes)
+    assert not any(boxes_overlap(a, b) for a, b in itertools.combinations(boxes, 2))
+
+
+# -- value ticks: enough to read, no tick mark read as a sign ----------------------------------------
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_value_axes_have_enough_ticks_across_the_data_and_not_crowded(figures, name):
+    """Three ticks or more inside the data's range on a panel with room for four (two on a short one), each
+    label clear of the next by a quarter of its height at least."""
+    fig = figures[name]
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        axis = ax.xaxis if name.startswith("performance") else ax.yaxis
+        if axis.get_scale() != "linear":
+            continue
+        labels = drawn_ticklabels(axis)
+        length = (ax.bbox.width if axis is ax.xaxis else ax.bbox.height) * 72 / fig.dpi
+        assert len(labels) >= (3 if length >= 4 * 18 else 2), (ax.get_ylabel(), [t.get_text() for t in labels])
+        if axis is ax.yaxis:
+            boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda box: box.y0)
+            for below, above in itertools.pairwise(boxes):
+                assert above.y0 - below.y1 >= below.height / 4, [t.get_text() for t in labels]
+
+
+def test_the_banks_drawdown_axis_reads_down_to_the_low(figures):
+    top = figures["banks 2023-03-13"].axes[0]
+    labels = [t.get_text() for t in drawn_ticklabels(top.yaxis)]
+    assert len(labels) >= 4 and "-30%" in labels and "0" in labels, labels
+    assert all(not label[0].isdigit() or label == "0" for label in labels)  # none above 0 on a drawdown
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_no_tick_mark_beside_a_value_or_name(figures, name):
+    """A tick mark right of 'KRE' or '100' reads as a minus sign: the value axes have none (the grid shows where)."""
+    for ax in figures[name].axes:
+        for tick in ax.yaxis.get_major_ticks():
+            assert not (tick.tick1line.get_visible() and tick.tick1line.get_markersize() > 0)
+            assert not (tick.tick2line.get_visible() and tick.tick2line.get_markersize() > 0)
+
+
+# -- bars -----------------------------------------------------------------------------------------
+
+
+def test_one_performance_bar_is_a_bar_with_margins(figures):
+    fig = figures["performance one"]
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    (bar,) = ax.patches
+    box, frame = bar.get_window_extent(renderer), ax.bbox
+    assert box.height <= 0.3 * frame.height  # a bar, not the frame filled
+    assert box.y0 - frame.y0 > 0.3 * frame.height and frame.y1 - box.y1 > 0.3 * frame.height  # in the middle
+    assert box.x0 - frame.x0 > 5 and box.x1 < frame.x1  # clear of the frame's left edge
+    (label,) = ax.texts
+    value = label.get_window_extent(renderer)
+    assert frame.x0 <= value.x0 and value.x1 <= frame.x1  # its value inside the frame
+    assert [t.get_text() for t in ax.get_yticklabels() if t.get_text()] == ["KRE"]
+
+
+@pytest.mark.parametrize("name", ["performance 10", "performance losses"])
+def test_many_bars_keep_their_room_and_clear_the_frame(figures, name):
+    (ax,) = figures[name].axes
+    renderer = figures[name].canvas.get_renderer()
+    frame = ax.bbox
+    for bar in ax.patches:
+        box = bar.get_window_extent(renderer)
+        assert frame.x0 + 5 < box.x0 and box.x1 < frame.x1 - 5 and frame.y0 < box.y0 and box.y1 < frame.y1
+    for label in ax.texts:
+        box = label.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1
 
 
 # -- scale -------------------------------------------------------------------------------------
@@ -500,16 +626,35 @@ def test_history_says_what_the_colours_mean_and_marks_the_year_to_date(raw_close
 # -- caption -----------------------------------------------------------------------------------
 
 
+def caption_of(fig: Figure) -> Text:
+    (caption,) = [t for t in texts(fig) if t.get_text().startswith("Data:")]
+    return caption
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_caption_is_printed_in_the_image(figures, name):
-    assert CAPTION in strings(figures[name])
+    assert caption_of(figures[name]).get_text().replace("\n", " ") == CAPTION
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_caption_is_as_large_as_the_tick_labels_and_fits_the_canvas(figures, name):
+    fig = figures[name]
+    caption = caption_of(fig)
+    ticks = [t for ax in fig.axes for axis in (ax.xaxis, ax.yaxis) for t in drawn_ticklabels(axis)]
+    assert caption.get_fontsize() >= max(t.get_fontsize() for t in ticks)
+    box = caption.get_window_extent(fig.canvas.get_renderer())
+    assert fig.bbox.x0 < box.x0 and box.x1 < fig.bbox.x1 and fig.bbox.y0 < box.y0
+    assert box.y1 < min(ax.get_position().y0 for ax in fig.axes) * fig.bbox.height  # under the plots
 
 
 def test_a_long_caption_wraps_and_lifts_the_plots(closes):
     args = compare_args(closes, "^RUT", "^GSPC", "1y")
     short, long = drawn("compare", *args), drawn("compare", *args, caption=LONG_CAPTION)
-    (caption,) = [t for t in texts(long) if t.get_text().startswith("Data: Yahoo")]
-    assert caption.get_text().replace("\n", " ") == LONG_CAPTION and caption.get_text().count("\n") == 1
+    caption = caption_of(long)
+    assert caption.get_text().replace("\n", " ") == LONG_CAPTION
+    assert caption.get_text().count("\n") > caption_of(short).get_text().count("\n")
+    box = caption.get_window_extent(long.canvas.get_renderer())
+    assert long.bbox.x0 < box.x0 and box.x1 < long.bbox.x1  # wrapped, not running off the canvas
     assert long.axes[-1].get_position().y0 > short.axes[-1].get_position().y0
     renderer = long.canvas.get_renderer()
     tick_boxes = [t.get_window_extent(renderer) for t in long.axes[-1].get_xticklabels() if t.get_text()]
@@ -564,6 +709,81 @@ def test_close_anchor_labels_do_not_overlap(figures):
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_text() in ("Oct 2022 low", "SVB")]
     assert len(boxes) == 2 and not boxes_overlap(*boxes)
+
+
+def is_anchor_line(line: Line2D) -> bool:
+    return len(set(line.get_xdata())) == 1 and list(line.get_ydata()) == [0, 1]
+
+
+def is_shaded_span(patch) -> bool:
+    """An axvspan: the full height of the panel in axes terms, grey (the credit chart's episodes)."""
+    return patch.get_y() == 0 and patch.get_height() == 1 and to_hex(patch.get_facecolor()) == charts.MUTED
+
+
+def data_paths(ax) -> list[tuple[Path, bool]]:
+    """Each thing the panel draws as data, in display coordinates, and whether it is filled: the lines (the
+    reference lines at 100 or 0 too), fills and bars; not the anchors' own lines or the shaded spans."""
+    paths = [(line.get_transform().transform_path(line.get_path()), False)
+             for line in ax.lines if not is_anchor_line(line)]  # fmt: skip
+    paths += [(coll.get_transform().transform_path(path), True) for coll in ax.collections for path in coll.get_paths()]
+    paths += [(p.get_transform().transform_path(p.get_path()), True) for p in ax.patches if not is_shaded_span(p)]
+    return paths
+
+
+ANCHORED = [name for name in CASES if name in ("compare oct-2022-low", "compare NVDA max", "compare max", "banks 2023-03-13",
+                                               "alert", "history", "credit", "credit 2023-03-13", "credit 2025-10-21")]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ANCHORED)
+def test_anchor_labels_cover_no_data(figures, name):
+    """A label box drawn over a line reads as a gap in the data: each anchor label lies inside the top panel and
+    its drawn box crosses no line (the dashed 100 or 0 line included), fill or bar, and no other text."""
+    fig = figures[name]
+    renderer = fig.canvas.get_renderer()
+    top = fig.axes[0]
+    labels = [t for t in top.texts if t.get_text() in ("Oct 2022 low", "SVB")]
+    assert len(labels) == 2
+    paths = data_paths(top)
+    assert paths
+    for label in labels:
+        box = label.get_bbox_patch().get_window_extent(renderer)  # the box, not only the letters
+        assert top.bbox.x0 <= box.x0 and box.x1 <= top.bbox.x1 and top.bbox.y0 <= box.y0 and box.y1 <= top.bbox.y1
+        for path, filled in paths:
+            assert not path.intersects_bbox(box, filled=filled), (label.get_text(), path.vertices[:3])
+        others = [t for t in texts(fig) if t is not label and t.get_text()]
+        for other in others:
+            assert not boxes_overlap(box, other.get_window_extent(renderer)), (label.get_text(), other.get_text())
+
+
+@pytest.mark.parametrize("name", ["credit", "credit 2023-03-13", "credit 2025-10-21"])
+def test_the_credit_labels_are_off_the_dashed_100_line(figures, name):
+    fig = figures[name]
+    renderer = fig.canvas.get_renderer()
+    top = fig.axes[0]
+    (hundred,) = [line for line in top.lines if list(line.get_ydata()) == [100, 100]]
+    y = top.transData.transform((0, 100))[1]
+    for label in (t for t in top.texts if t.get_text() in ("Oct 2022 low", "SVB")):
+        box = label.get_bbox_patch().get_window_extent(renderer)
+        assert not box.y0 <= y <= box.y1 and not hundred.get_transform().transform_path(hundred.get_path()).intersects_bbox(box)
+
+
+def test_a_raised_top_keeps_its_ticks_on_the_data(figures):
+    """Where the top panel is raised to make room for the labels, no value tick is put in that room."""
+    top = figures["banks 2023-03-13"].axes[0]
+    data_top = max(max(line.get_ydata()) for line in top.lines if not is_anchor_line(line))
+    low, high = top.get_ylim()
+    ticks = [loc for loc in top.yaxis.get_majorticklocs() if low <= loc <= high]
+    assert max(ticks) <= max(data_top, 0) + 1e-9
+
+
+def test_a_reused_banks_template_draws_the_same_bytes_as_a_fresh_one(closes):
+    """The raised top and its capped ticks do not outlive the render that needed them."""
+    quiet, anchored = banks_args(closes, "2026-02-20"), banks_args(closes, "2023-03-13")
+    charts._pool.clear()
+    fresh = charts.banks_chart(*quiet, caption=CAPTION)
+    charts.banks_chart(*anchored, caption=CAPTION)
+    assert charts.banks_chart(*quiet, caption=CAPTION) == fresh
+    assert len(charts._pool[charts._draw_banks]) == 1
 
 
 def test_history_bars_are_the_calendar_year_spreads(raw_closes, figures):

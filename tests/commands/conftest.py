@@ -5,7 +5,8 @@ import pytest
 
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot
-from commands.services import Services
+from bot.discovery import discover
+from commands.kit.services import Services
 
 NOW = pd.Timestamp("2026-11-24 15:00Z")
 
@@ -13,7 +14,7 @@ NOW = pd.Timestamp("2026-11-24 15:00Z")
 @pytest.fixture
 def services() -> Services:
     fred = MarketData(SnapshotSource(snapshot=load_fred_snapshot(), name="bundled FRED (DFF, DGS2)"), clock=lambda: NOW)
-    return Services(market=MarketData(SnapshotSource(), clock=lambda: NOW), clock=lambda: NOW, fred=fred)
+    return Services(market=MarketData(SnapshotSource(), clock=lambda: NOW), clock=lambda: NOW, fred=fred, catalog=discover())
 
 
 @pytest.fixture(scope="session")

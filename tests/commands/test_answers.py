@@ -7,10 +7,10 @@ import json
 import pytest
 
 from bot.console import ask
-from commands.alerts import FIELD_LIMIT
-from commands.answer import Answer
 from commands.compare import basis_note
-from commands.render import to_embed
+from commands.kit.answer import Answer
+from commands.kit.limits import FIELD_VALUE_MAX as FIELD_LIMIT
+from commands.kit.render import to_embed
 
 # ---------------------------------------------------------------- total return against a price index
 
@@ -66,18 +66,19 @@ async def test_performance_marks_the_rows_that_are_not_total_returns(services):
 
 @pytest.fixture
 def headlines(monkeypatch) -> list[str]:
-    """Each replayed event's headline, as rules.replay made it (the JSON has the figures, not the text)."""
-    from analytics import alerts as rules
+    """Each replayed event's headline, as the replay made it (the JSON has the figures, not the text)."""
+    from commands.alerts import replay
+    from commands.alerts.messages import headline
 
     made: list[str] = []
-    real = rules.replay
+    real = replay.replay
 
     def recording(*args, **kwargs):
         events = real(*args, **kwargs)
-        made[:] = [e.headline for e in events]
+        made[:] = [headline(e) for e in events]
         return events
 
-    monkeypatch.setattr(rules, "replay", recording)
+    monkeypatch.setattr(replay, "replay", recording)
     return made
 
 

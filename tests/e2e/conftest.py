@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import pytest_asyncio
 
 from tests.fakes.discord_server import FakeDiscord
@@ -13,3 +14,17 @@ async def fake():
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(autouse=True)
+def discord_refuses_nothing(request: pytest.FixtureRequest):
+    """Fail the test during which the fake refused a request body Discord would refuse too (outside
+    fake.expecting_refusals()): the bot sent something real Discord rejects. Refusals while the
+    module's bot started (its command sync) are reported by the module's first test."""
+    yield
+    if "fake" not in request.fixturenames:
+        return
+    unexpected = request.getfixturevalue("fake").take_unexpected_violations()
+    if unexpected:
+        listed = "\n".join(f"  {v.method} {v.path}: {v.field or '(body)'}: {v.rule}: {v.message}" for v in unexpected)
+        pytest.fail(f"the fake Discord refused what real Discord refuses:\n{listed}", pytrace=False)

@@ -149,11 +149,14 @@ import mimetypes
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes import discord_contract
+from tests.fakes.discord_contract import Violation
 
 API_PREFIX = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -163,6 +166,13 @@ NONCE_WINDOW = 300.0  # Discord: "within the past few minutes"
 HEARTBEAT_INTERVAL_MS = 41250
 MAX_GUILD_CHANNELS = 500  # Discord's cap on a guild's channels (categories included)
 MENTION_EVERYONE = 1 << 17
+# interaction context types, and the installations that authorize an interaction
+GUILD, BOT_DM, PRIVATE_CHANNEL = 0, 1, 2
+GUILD_INSTALL, USER_INSTALL = 0, 1
+# app_permissions in a DM (docs developers/interactions/receiving-and-responding.mdx:49): attach
+# files, embed links, mention everyone; in the bot's own DM also use external emojis
+DM_APP_PERMISSIONS = {PRIVATE_CHANNEL: 0x8000 | 0x4000 | 0x20000, BOT_DM: 0x8000 | 0x4000 | 0x20000 | 0x40000}
+DM_SHARD_GUILD = 0  # DMs go to shard 0, as guild id 0 would: (0 >> 22) % n == 0
 ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 # status -> Discord's (code, message), for injected failures and channel statuses
@@ -172,9 +182,6 @@ CANNED_ERRORS: dict[int, tuple[int, str]] = {
     403: (50001, "Missing Access"),
     404: (10003, "Unknown Channel"),
 }
-
-# Discord's per-embed limits: dotted path -> max length
-EMBED_LIMITS = {"title": 256, "description": 4096, "footer.text": 2048, "author.name": 256}
 
 Reply = tuple[int, Any]  # status, JSON body (None -> 204 No Content)
 
@@ -191,94 +198,6 @@ def _error(status: int, code: int | None = None, message: str | None = None, **e
 def _rate_limited(retry_after: float, *, is_global: bool) -> Reply:
     # discord.py retries a 429 only with a Via header (added in _respond) and this body
     return 429, {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}
-
-
-def _form_errors(errors: dict[str, str]) -> Reply:
-    """400 Invalid Form Body with Discord's nested {"a": {"0": {"_errors": [...]}}} shape."""
-    nested: dict[str, Any] = {}
-    for path, message in errors.items():
-        node = nested
-        for key in path.split("."):
-            node = node.setdefault(key, {})
-        node["_errors"] = [{"code": "BASE_TYPE_INVALID", "message": message}]
-    return _error(400, 50035, "Invalid Form Body", errors=nested)
-
-
-def _dig(obj: dict[str, Any], path: str) -> Any:
-    for key in path.split("."):
-        obj = obj.get(key) or {}
-    return obj or None
-
-
-def _embed_errors(index: int, embed: dict[str, Any]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    total = 0
-    for path, limit in EMBED_LIMITS.items():
-        value = _dig(embed, path) or ""
-        total += len(value)
-        if len(value) > limit:
-            errors[f"embeds.{index}.{path}"] = f"Must be {limit} or fewer in length."
-    fields = embed.get("fields") or []
-    if len(fields) > 25:
-        errors[f"embeds.{index}.fields"] = "Must be 25 or fewer in length."
-    for j, embed_field in enumerate(fields):
-        for key, limit in (("name", 256), ("value", 1024)):
-            value = embed_field.get(key) or ""
-            total += len(value)
-            if not 1 <= len(value) <= limit:
-                errors[f"embeds.{index}.fields.{j}.{key}"] = f"Must be between 1 and {limit} in length."
-    if total > 6000:
-        errors[f"embeds.{index}"] = "Embed size exceeds maximum size of 6000"
-    return errors
-
-
-def _allowed_mentions_errors(allowed: dict[str, Any] | None) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for kind in ("roles", "users"):
-        ids = (allowed or {}).get(kind) or []
-        if ids and kind in ((allowed or {}).get("parse") or []):
-            errors[f"allowed_mentions.{kind}"] = f'parse:["{kind}"] and {kind}:[ids] are mutually exclusive.'
-        if len(ids) > 100:
-            errors[f"allowed_mentions.{kind}"] = "Must be 100 or fewer in length."
-    return errors
-
-
-def _component_errors(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Discord's limits on action rows: at most 5 rows of at most 5 buttons or one select menu,
-    custom_ids of 1..100 characters unique in the message, select menus of 1..25 options."""
-    errors: dict[str, str] = {}
-    if len(rows) > 5:
-        errors["components"] = "Must be 5 or fewer in length."
-    seen: set[str] = set()
-    for i, row in enumerate(rows):
-        items = row.get("components") or []
-        selects = [c for c in items if c.get("type") in (3, 5, 6, 7, 8)]
-        if row.get("type") != 1 or not 1 <= len(items) <= 5 or (selects and len(items) > 1):
-            errors[f"components.{i}"] = "An action row holds 1 to 5 buttons or one select menu."
-        for j, item in enumerate(items):
-            custom_id = item.get("custom_id")
-            if custom_id is None:
-                if item.get("type") != 2 or "url" not in item:
-                    errors[f"components.{i}.components.{j}.custom_id"] = "This field is required."
-                continue
-            if not 1 <= len(custom_id) <= 100:
-                errors[f"components.{i}.components.{j}.custom_id"] = "Must be between 1 and 100 in length."
-            if custom_id in seen:
-                errors[f"components.{i}.components.{j}.custom_id"] = "Component custom id cannot be duplicated."
-            seen.add(custom_id)
-            if item.get("type") == 3 and not 1 <= len(item.get("options") or []) <= 25:
-                errors[f"components.{i}.components.{j}.options"] = "Must be between 1 and 25 in length."
-    return errors
-
-
-def _invalid_choices(data: dict[str, Any]) -> Reply | None:
-    choices = data.get("choices") or []
-    errors = {"choices": "Must be 25 or fewer in length."} if len(choices) > 25 else {}
-    for i, choice in enumerate(choices):
-        for key in ("name", "value"):
-            if isinstance(choice.get(key), str) and not 1 <= len(choice[key]) <= 100:
-                errors[f"choices.{i}.{key}"] = "Must be between 1 and 100 in length."
-    return _form_errors(errors) if errors else None
 
 
 def _typed_options(options: list[dict[str, Any]], schema: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -312,6 +231,11 @@ def _focus_last(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if "options" in last:  # a subcommand (group): focus inside it
         return [*init, {**last, "options": _focus_last(last["options"])}]
     return [*init, {**last, "focused": True}]
+
+
+def _shard_guild(guild_id: int | None) -> int:
+    """The guild whose shard an interaction goes out on: DM_SHARD_GUILD's for a DM."""
+    return DM_SHARD_GUILD if guild_id is None else guild_id
 
 
 async def _read_body(request: web.Request) -> tuple[Any, dict[int, tuple[str, bytes]]]:
@@ -397,15 +321,18 @@ class Message:
 class Interaction:
     """An interaction sent to the bot, and what the bot did with it."""
 
-    def __init__(self, fake: FakeDiscord, *, type: int, name: str, user_id: int, channel_id: int) -> None:
+    def __init__(self, fake: FakeDiscord, *, type: int, name: str, user_id: int, origin: _Origin) -> None:
         self._fake = fake
         self.id = fake._snowflake()
         self.token = f"fake-{uuid.uuid4().hex}"
         self.type = type
         self.name = name
         self.user_id = user_id
-        self.channel_id = channel_id
-        self.guild_id = fake.GUILD_ID
+        self.channel_id = origin.channel_id
+        self.guild_id = origin.guild_id  # None in a DM
+        self.context = origin.context
+        self.authorizing_integration_owners = origin.owners
+        self._origin = origin
         self.payload: dict[str, Any] = {}  # INTERACTION_CREATE's d, as dispatched
         self.sent_at = 0.0
         self.callback: Request | None = None
@@ -437,6 +364,22 @@ class Interaction:
     def _answer_with(self, message: Message) -> None:
         if not self._answer_future.done():
             self._answer_future.set_result(message)
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where an interaction comes from, and the installation that authorizes it."""
+
+    context: int  # GUILD | BOT_DM | PRIVATE_CHANNEL
+    integration_type: int  # GUILD_INSTALL | USER_INSTALL
+    guild_id: int | None  # None in a DM
+    channel_id: int
+    owners: dict[str, str]  # authorizing_integration_owners
+
+    @property
+    def in_guild_install(self) -> bool:
+        """In a guild of the bot's, through the guild install: where guild commands are offered."""
+        return self.guild_id is not None and self.integration_type == GUILD_INSTALL
 
 
 @dataclass
@@ -495,6 +438,9 @@ class FakeDiscord:
     # use application commands
     EVERYONE_PERMISSIONS = 0x400 | 0x800 | 0x4000 | 0x8000 | 0x10000 | 0x80000000
     FILE_SIZE_LIMIT = 10 * 1024 * 1024  # an unboosted guild's
+    # the app's installation contexts, which a global command synced without integration_types gets:
+    # both, Discord's default for new apps (docs developers/change-log.mdx:2575, application-commands.mdx:38)
+    APP_INTEGRATION_TYPES = (GUILD_INSTALL, USER_INSTALL)
 
     def __init__(self) -> None:
         self.url = ""
@@ -510,6 +456,8 @@ class FakeDiscord:
         self.channel_message_rate: int | None = None
         self.rate_limited_at: list[float] = []
         self.callback_deadline: float | None = 3.0
+        self.violations: list[Violation] = []  # of every request refused for its body
+        self.validated = 0  # request bodies checked against Discord's contract
         self.roles: dict[int, dict[str, Any]] = {  # @everyone's id is the guild's
             self.GUILD_ID: self._role(self.GUILD_ID, "@everyone", 0, self.EVERYONE_PERMISSIONS, mentionable=False),
             self.ROLE_ID: self._role(self.ROLE_ID, "market-watch", 1, 0, mentionable=True, color=0x2ECC71),
@@ -527,6 +475,9 @@ class FakeDiscord:
         self._failures: list[_Failure] = []
         self._channel_status: dict[int, int] = {}
         self._holds: list[tuple[str, str, asyncio.Event]] = []
+        self._expected_refusals: list[list[Violation]] = []  # one list per active expecting_refusals()
+        self._unexpected_violations: list[Violation] = []  # not yet taken by take_unexpected_violations()
+        self._dm_channels: dict[tuple[int, int], dict[str, Any]] = {}  # (context, user id) -> the DM channel
         self._extra_channels: dict[int, bool] = {}  # channel id -> listed in GUILD_CREATE; in order added
         self.shard_count = 1  # what GET /gateway/bot recommends
         self._guilds: dict[int, list[int]] = {}  # add_guilds: guild id -> its text channel ids
@@ -573,10 +524,26 @@ class FakeDiscord:
     def channel_messages(self, channel_id: int | None = None) -> list[Message]:
         return [m for m in self.messages if m.kind == "channel" and (channel_id is None or m.channel_id == channel_id)]
 
+    @contextlib.contextmanager
+    def expecting_refusals(self) -> Iterator[list[Violation]]:
+        """Requests refused for their body meanwhile are what the test provokes: they are not
+        unexpected; yields the list of their violations, filled as they arrive."""
+        refused: list[Violation] = []
+        self._expected_refusals.append(refused)
+        try:
+            yield refused
+        finally:
+            self._expected_refusals.remove(refused)
+
+    def take_unexpected_violations(self) -> list[Violation]:
+        """The violations outside expecting_refusals() since the last call: a bug of the client."""
+        taken, self._unexpected_violations = self._unexpected_violations, []
+        return taken
+
     async def wait_ready(self, timeout: float = 30, *, guild_id: int | None = None) -> None:
         """Until the connection holding the shard of ``guild_id`` (default GUILD_ID) has sent its
         GUILD_CREATEs (or RESUMED)."""
-        guild_id = guild_id or self.GUILD_ID
+        guild_id = self.GUILD_ID if guild_id is None else guild_id
         async with asyncio.timeout(timeout):
             while self._connection_for(guild_id) is None:
                 await asyncio.sleep(0.01)
@@ -676,12 +643,15 @@ class FakeDiscord:
         permissions: int = DEFAULT_PERMISSIONS,
         channel_id: int | None = None,
         guild_id: int | None = None,
+        context: int = GUILD,
+        integration_type: int | None = None,
     ) -> Interaction:
         """In ``guild_id`` (default GUILD_ID; its first channel unless ``channel_id``), delivered on the
-        connection of that guild's shard (RuntimeError if no connection holds it)."""
-        guild_id = guild_id or self.GUILD_ID
-        channel_id = channel_id or self._guild_channel_ids(guild_id)[0]
-        return await self._inject(2, name, options or [], user_id, permissions, channel_id, guild_id)
+        connection of that guild's shard (RuntimeError if no connection holds it). ``context`` BOT_DM
+        or PRIVATE_CHANNEL: from the user's DM instead (see User installs); ``integration_type``: the
+        installation authorizing it (default GUILD_INSTALL in a guild, USER_INSTALL in a DM)."""
+        origin = self._origin(context, integration_type, user_id, channel_id, guild_id)
+        return await self._inject(2, name, options or [], user_id, permissions, origin)
 
     async def inject_autocomplete(
         self,
@@ -691,10 +661,11 @@ class FakeDiscord:
         user_id: int = USER_ID,
         channel_id: int | None = None,
         guild_id: int | None = None,
+        context: int = GUILD,
+        integration_type: int | None = None,
     ) -> Interaction:
-        guild_id = guild_id or self.GUILD_ID
-        channel_id = channel_id or self._guild_channel_ids(guild_id)[0]
-        return await self._inject(4, name, _focus_last(options), user_id, self.DEFAULT_PERMISSIONS, channel_id, guild_id)
+        origin = self._origin(context, integration_type, user_id, channel_id, guild_id)
+        return await self._inject(4, name, _focus_last(options), user_id, self.DEFAULT_PERMISSIONS, origin)
 
     async def inject_component(
         self,
@@ -735,14 +706,48 @@ class FakeDiscord:
             data["values"] = chosen
         elif values is not None:
             raise LookupError("values are for select menus, not buttons")
-        channel_id = int(obj["channel_id"])
-        guild_id = self._guild_of(channel_id)
-        await self._wait_for_shard(guild_id)
-        ix = Interaction(self, type=3, name=custom_id, user_id=user_id, channel_id=channel_id)
-        ix.guild_id = guild_id
+        origin = self._message_origin(obj)
+        await self._wait_for_shard(_shard_guild(origin.guild_id))
+        ix = Interaction(self, type=3, name=custom_id, user_id=user_id, origin=origin)
         ix.message_id = message_id
         ix._message_ids.add(message_id)  # @original of a component interaction is the message clicked on
         return await self._send_interaction(ix, data, permissions, message=copy.deepcopy(obj))
+
+    def _origin(
+        self, context: int, integration_type: int | None, user_id: int, channel_id: int | None, guild_id: int | None
+    ) -> _Origin:
+        if context == GUILD:
+            guild_id = guild_id or self.GUILD_ID
+            channel_id = channel_id or self._guild_channel_ids(guild_id)[0]
+            integration_type = GUILD_INSTALL if integration_type is None else integration_type
+            if guild_id not in self.guild_ids:
+                raise LookupError(f"the bot is not in guild {guild_id} (add_guilds)")
+            if self._guild_of(channel_id) != guild_id:
+                raise LookupError(f"channel {channel_id} is not in guild {guild_id}")
+        elif context in (BOT_DM, PRIVATE_CHANNEL):
+            if guild_id is not None or channel_id is not None:
+                raise ValueError("a DM interaction has no guild, and its channel is the user's DM")
+            integration_type = USER_INSTALL if integration_type is None else integration_type
+            # docs developers/interactions/application-commands.mdx:308
+            if context == PRIVATE_CHANNEL and integration_type != USER_INSTALL:
+                raise LookupError("PRIVATE_CHANNEL interactions come from user installs only")
+            channel_id = int(self._dm_channel(context, user_id)["id"])
+        else:
+            raise ValueError(f"context {context} is none of GUILD, BOT_DM, PRIVATE_CHANNEL")
+        # docs developers/interactions/receiving-and-responding.mdx:85-90: a guild install's owner is
+        # the guild ("0" in the bot's DM), a user install's the user who installed the app
+        owner = user_id if integration_type == USER_INSTALL else guild_id or 0
+        return _Origin(context, integration_type, guild_id, channel_id, {str(integration_type): str(owner)})
+
+    def _message_origin(self, obj: dict[str, Any]) -> _Origin:
+        """Where a click on this message comes from: where the interaction that made it came from,
+        authorized as it was; a channel message's, from its guild channel."""
+        made_by = self._interactions.get(int(obj.get("interaction_metadata", {}).get("id", 0)))
+        if made_by is not None:
+            return made_by._origin
+        channel_id = int(obj["channel_id"])
+        guild_id = self._guild_of(channel_id)
+        return _Origin(GUILD, GUILD_INSTALL, guild_id, channel_id, {str(GUILD_INSTALL): str(guild_id)})
 
     async def _inject(
         self,
@@ -751,61 +756,75 @@ class FakeDiscord:
         options: list[dict[str, Any]],
         user_id: int,
         permissions: int,
-        channel_id: int,
-        guild_id: int,
+        origin: _Origin,
     ) -> Interaction:
-        if guild_id not in self.guild_ids:
-            raise LookupError(f"the bot is not in guild {guild_id} (add_guilds)")
-        if self._guild_of(channel_id) != guild_id:
-            raise LookupError(f"channel {channel_id} is not in guild {guild_id}")
-        await self._wait_for_shard(guild_id)
-        command, scope = self._synced_command(name, guild_id)
+        await self._wait_for_shard(_shard_guild(origin.guild_id))
+        command, scope = self._offered_command(name, origin)
         data: dict[str, Any] = {"id": str(self._command_id(scope, name)), "name": name, "type": 1}
         if options:
             data["options"] = _typed_options(options, command.get("options", []))
-            resolved = self._resolve(_leaf_options(data["options"]), permissions, guild_id)
+            resolved = self._resolve(_leaf_options(data["options"]), permissions, origin.guild_id)
             if resolved and type == 2:  # autocomplete interactions carry no resolved data
                 data["resolved"] = resolved
         if scope != "global":
             data["guild_id"] = scope
-        ix = Interaction(self, type=type, name=name, user_id=user_id, channel_id=channel_id)
-        ix.guild_id = guild_id
+        ix = Interaction(self, type=type, name=name, user_id=user_id, origin=origin)
         return await self._send_interaction(ix, data, permissions)
 
     async def _send_interaction(
         self, ix: Interaction, data: dict[str, Any], permissions: int, message: dict[str, Any] | None = None
     ) -> Interaction:
-        type, user_id, channel_id = ix.type, ix.user_id, ix.channel_id
         self._interactions[ix.id] = ix
         self._interactions_by_token[ix.token] = ix
         payload = {
             "id": str(ix.id),
             "application_id": str(self.APP_ID),
-            "type": type,
+            "type": ix.type,
             "token": ix.token,
             "version": 1,
             "data": data,
-            "guild_id": str(ix.guild_id),
-            "guild": {"id": str(ix.guild_id), "locale": "en-US", "features": []},
-            "channel_id": str(channel_id),
-            "channel": self._channel(channel_id),
-            "member": {**self._member(user_id), "permissions": str(permissions)},
-            "app_permissions": str(self.EVERYONE_PERMISSIONS),
+            "channel_id": str(ix.channel_id),
+            **(self._guild_fields(ix, permissions) if ix.guild_id is not None else self._dm_fields(ix)),
             "locale": "en-US",
-            "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(ix.guild_id)},
-            "context": 0,
+            "authorizing_integration_owners": ix.authorizing_integration_owners,
+            "context": ix.context,
             "attachment_size_limit": self.FILE_SIZE_LIMIT,  # discord.py 2.7 requires it
         }
         if message is not None:
             payload["message"] = message
         ix.payload = payload
         ix.sent_at = time.perf_counter()
-        await self._dispatch(self._require_connection(ix.guild_id), "INTERACTION_CREATE", payload)
+        await self._dispatch(self._require_connection(_shard_guild(ix.guild_id)), "INTERACTION_CREATE", payload)
         return ix
 
-    def _resolve(self, options: list[dict[str, Any]], permissions: int, guild_id: int) -> dict[str, dict[str, Any]]:
+    def _guild_fields(self, ix: Interaction, permissions: int) -> dict[str, Any]:
+        return {
+            "guild_id": str(ix.guild_id),
+            "guild": {"id": str(ix.guild_id), "locale": "en-US", "features": []},
+            "channel": self._channel(ix.channel_id),
+            "member": {**self._member(ix.user_id), "permissions": str(permissions)},
+            "app_permissions": str(self.EVERYONE_PERMISSIONS),
+            "guild_locale": "en-US",
+        }
+
+    def _dm_fields(self, ix: Interaction) -> dict[str, Any]:
+        """No guild, guild_id, member or guild_locale in a DM: the invoking user instead
+        (docs developers/interactions/receiving-and-responding.mdx:28-49)."""
+        channel = next(c for c in self._dm_channels.values() if c["id"] == str(ix.channel_id))
+        return {"channel": channel, "user": self._user(ix.user_id), "app_permissions": str(DM_APP_PERMISSIONS[ix.context])}
+
+    def _dm_channel(self, context: int, user_id: int) -> dict[str, Any]:
+        """The user's DM with the bot (BOT_DM) or with someone else (PRIVATE_CHANNEL): a partial
+        channel of type 1, made on first use."""
+        if (context, user_id) not in self._dm_channels:
+            dm = {"id": str(self._snowflake()), "type": 1, "last_message_id": None, "flags": 0, "recipients": [self._user(user_id)]}
+            self._dm_channels[context, user_id] = dm
+        return self._dm_channels[context, user_id]
+
+    def _resolve(
+        self, options: list[dict[str, Any]], permissions: int, guild_id: int | None
+    ) -> dict[str, dict[str, Any]]:
         """data.resolved for the channel and role options; their values become string snowflakes."""
         resolved: dict[str, dict[str, Any]] = {}
         for option in options:
@@ -813,6 +832,8 @@ class FakeDiscord:
                 raise NotImplementedError(f"option {option['name']!r}: type {option['type']} is not modelled")
             if option["type"] not in (7, 8) or option.get("focused"):
                 continue
+            if guild_id is None:
+                raise NotImplementedError(f"option {option['name']!r}: channel and role options in a DM are not modelled")
             snowflake = int(option["value"])
             option["value"] = str(snowflake)
             if option["type"] == 7:
@@ -828,12 +849,31 @@ class FakeDiscord:
                 resolved.setdefault("roles", {})[str(snowflake)] = copy.deepcopy(roles[snowflake])
         return resolved
 
-    def _synced_command(self, name: str, guild_id: int) -> tuple[dict[str, Any], str]:
-        for scope in (str(guild_id), "global"):
+    def _offered_command(self, name: str, origin: _Origin) -> tuple[dict[str, Any], str]:
+        """The synced command (and its scope) Discord offers there: a guild's own in that guild through
+        the guild install, winning over a global one of the same name; a global one where its contexts
+        and integration_types allow (docs developers/interactions/application-commands.mdx:38-39)."""
+        scopes = (str(origin.guild_id), "global") if origin.in_guild_install else ("global",)
+        for scope in scopes:
             for command in self.commands.get(scope, []):
                 if command["name"] == name and command.get("type", 1) == 1:
+                    if scope == "global":
+                        self._require_offered(command, origin)
                     return command, scope
-        raise LookupError(f"/{name} was never synced (synced: {self.commands})")
+        raise LookupError(f"/{name} was never synced where context {origin.context} can reach it (synced: {self.commands})")
+
+    def _require_offered(self, command: dict[str, Any], origin: _Origin) -> None:
+        contexts = command.get("contexts")
+        if contexts is None:  # all contexts (application-commands.mdx:1372); dm_permission false: not the bot's DM (:35)
+            contexts = [GUILD, PRIVATE_CHANNEL] if command.get("dm_permission") is False else [GUILD, BOT_DM, PRIVATE_CHANNEL]
+        integration_types = command.get("integration_types") or self.APP_INTEGRATION_TYPES
+        if origin.context not in contexts:
+            raise LookupError(f"/{command['name']} is not offered in context {origin.context} (its contexts: {contexts})")
+        if origin.integration_type not in integration_types:
+            raise LookupError(
+                f"/{command['name']} is not offered through integration type {origin.integration_type} "
+                f"(its integration_types: {list(integration_types)})"
+            )
 
     def _command_id(self, scope: str, name: str) -> int:
         # stable across re-syncs, as on Discord; also covers commands seeded into self.commands
@@ -1060,7 +1100,7 @@ class FakeDiscord:
                 "id": str(ix.id),
                 "type": ix.type,
                 "user": self._user(ix.user_id),
-                "authorizing_integration_owners": {"0": str(ix.guild_id)},
+                "authorizing_integration_owners": ix.authorizing_integration_owners,
             }
             if ix.message_id is not None:
                 obj["interaction_metadata"]["interacted_message_id"] = str(ix.message_id)
@@ -1102,28 +1142,19 @@ class FakeDiscord:
         self.messages.append(message)
         return message
 
-    def _invalid_message(self, payload: dict[str, Any], req: Request, *, create: bool) -> Reply | None:
-        if any(len(data) > self.FILE_SIZE_LIMIT for _, data in req.uploads.values()):
-            return _error(413, 40005, "Request entity too large")
-        errors: dict[str, str] = {}
-        content = payload.get("content") or ""
-        if len(content) > 2000:
-            errors["content"] = "Must be 2000 or fewer in length."
-        embeds = payload.get("embeds") or []
-        if len(embeds) > 10:
-            errors["embeds"] = "Must be 10 or fewer in length."
-        for i, embed in enumerate(embeds):
-            errors |= _embed_errors(i, embed)
-        if len(req.uploads) > 10:
-            errors["files"] = "Must be 10 or fewer in length."
-        errors |= _allowed_mentions_errors(payload.get("allowed_mentions"))
-        errors |= _component_errors(payload.get("components") or [])
-        if errors:
-            return _form_errors(errors)
-        parts = ("embeds", "components", "sticker_ids", "poll")
-        if create and not (content or req.uploads or any(payload.get(p) for p in parts)):
-            return _error(400, 50006, "Cannot send an empty message")
-        return None
+    def _refused(self, req: Request) -> Reply | None:
+        """Discord's answer if the request body breaks its contract (tests/fakes/discord_contract.py),
+        its violations recorded; None if it holds."""
+        self.validated += 1
+        sizes = [len(data) for _, data in req.uploads.values()]
+        api_path = req.path.removeprefix(API_PREFIX)
+        refusal = discord_contract.check(req.method, api_path, req.json, file_sizes=sizes, file_size_limit=self.FILE_SIZE_LIMIT)
+        return None if refusal is None else self._recorded(refusal)
+
+    def _recorded(self, refusal: discord_contract.Refusal) -> Reply:
+        self.violations.extend(refusal.violations)
+        (self._expected_refusals[-1] if self._expected_refusals else self._unexpected_violations).extend(refusal.violations)
+        return refusal.status, refusal.body
 
     # REST
 
@@ -1235,6 +1266,8 @@ class FakeDiscord:
             return _error(403, 50001, "Missing Access")
         if m["guild"] and int(m["guild"]) not in self.guild_ids:
             return _error(403, 50001, "Missing Access")
+        if refused := self._refused(req):
+            return refused
         scope = m["guild"] or "global"
         self.commands[scope] = req.json or []
         self.command_syncs.append(scope)
@@ -1266,17 +1299,12 @@ class FakeDiscord:
             return _error(400, 40060, "Interaction has already been acknowledged.")
         body = req.json or {}
         callback_type, data = body.get("type"), body.get("data") or {}
-        if callback_type in (6, 7) and ix.type != 3:
-            return _error(400, 50035, "Invalid Form Body", errors={"type": {"_errors": [
-                {"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": "Only component interactions update a message."}]}})  # fmt: skip
-        invalid = (
-            self._invalid_message(data, req, create=True) if callback_type == 4
-            else self._invalid_message(data, req, create=False) if callback_type == 7
-            else _invalid_choices(data) if callback_type == 8
-            else None
-        )  # fmt: skip
-        if invalid:
-            return invalid
+        if callback_type in (6, 7) and ix.type != 3:  # a rule on the interaction, which the body does not show
+            message = "Only component interactions update a message."
+            refusal = discord_contract.refuse(req.method, req.path.removeprefix(API_PREFIX), "type", "update_needs_component", "INTERACTION_RESPONSE_TYPE_INVALID", message)
+            return self._recorded(refusal)
+        if refused := self._refused(req):
+            return refused
         ix.callback, ix.callback_type = req, callback_type
         interaction: dict[str, Any] = {"id": str(ix.id), "type": ix.type}
         resource: dict[str, Any] = {"type": callback_type}
@@ -1324,9 +1352,9 @@ class FakeDiscord:
         ix = self._webhook_interaction(m)
         if ix is None:
             return _error(404, 10015, "Unknown Webhook")
+        if refused := self._refused(req):
+            return refused
         payload = req.json or {}
-        if invalid := self._invalid_message(payload, req, create=True):
-            return invalid
         flags = payload.get("flags", 0)
         if ix._original_state == "loading":
             original_flags = self._objects[ix.original_id]["flags"]
@@ -1356,9 +1384,9 @@ class FakeDiscord:
         message_id = self._webhook_message_id(ix, m["message"])
         if message_id is None:
             return _error(404, 10008, "Unknown Message")
+        if refused := self._refused(req):
+            return refused
         payload = req.json or {}
-        if invalid := self._invalid_message(payload, req, create=False):
-            return invalid
         obj = self._edit(message_id, payload, req.uploads)
         message = self._record("edit", obj, payload, req, ix)
         if message_id == ix.original_id:
@@ -1405,9 +1433,9 @@ class FakeDiscord:
             return _error(status)
         if not self._is_channel(channel_id):
             return _error(404, 10003, "Unknown Channel")
+        if refused := self._refused(req):
+            return refused
         payload = req.json or {}
-        if invalid := self._invalid_message(payload, req, create=True):
-            return invalid
         nonce = payload.get("nonce")
         if nonce is not None and payload.get("enforce_nonce"):
             seen = self._nonces.get((channel_id, str(nonce)))

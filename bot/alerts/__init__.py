@@ -1,0 +1,1 @@
+"""Alerts: the cycle (judge the rules, claim), delivery (post, exactly once), the schedule (APScheduler), the job."""

@@ -14,10 +14,34 @@ from analytics.series import FIFTY_TWO_WEEKS, calc_percentile_rank, to_move_zsco
 KRE, SPY, XLF = "KRE", "SPY", "XLF"
 # The 27 regional banks in the snapshot (FLG carries New York Community Bancorp's history).
 BANK_BASKET = (
-    "ZION", "WAL", "KEY", "TFC", "FITB", "HBAN", "RF", "CFG", "MTB",
-    "PNFP", "EWBC", "FHN", "WBS", "OZK", "VLY", "BPOP", "UMBF", "WTFC",
-    "ONB", "FNB", "SSB", "GBCI", "BOKF", "FLG", "BANC", "HOMB", "BKU",
-)  # fmt: skip
+    "ZION",
+    "WAL",
+    "KEY",
+    "TFC",
+    "FITB",
+    "HBAN",
+    "RF",
+    "CFG",
+    "MTB",
+    "PNFP",
+    "EWBC",
+    "FHN",
+    "WBS",
+    "OZK",
+    "VLY",
+    "BPOP",
+    "UMBF",
+    "WTFC",
+    "ONB",
+    "FNB",
+    "SSB",
+    "GBCI",
+    "BOKF",
+    "FLG",
+    "BANC",
+    "HOMB",
+    "BKU",
+)
 SYMBOLS = (KRE, SPY, XLF, *BANK_BASKET)
 RANK_SINCE = pd.Timestamp("2015-01-01")
 MARCH_2023 = (pd.Timestamp("2023-03-01"), pd.Timestamp("2023-03-31"))
@@ -170,6 +194,7 @@ def bank_report(closes: pd.DataFrame, session: pd.Timestamp) -> BankReport:
 
 def _part(label: str, value: float, one: float, two: float | None = None) -> RulePart:
     """Negative thresholds are crossed falling (moves), positive ones rising (shares); NaN scores 0."""
+
     def crossed(threshold: float) -> bool:
         return value <= threshold if threshold < 0 else value >= threshold
 

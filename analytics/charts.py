@@ -83,7 +83,15 @@ SHORT_SPAN = pd.Timedelta(days=21)  # a time axis shorter than this ticks its se
 DATE_LABEL_PT = 3.4 * TICK_PT  # the width of a session tick's label ('Oct 20'), for spacing them
 BAR_HEIGHT = 0.7  # of a bar's slot
 BAR_SLOTS = 4  # a bar chart of fewer bars keeps the room of this many: one bar is a bar, not the frame
+BAR_LABEL_PAD, BAR_MARGIN = 4, 8  # points: from a bar's end to its label, and from a label or bar to the frame
 ANCHOR_LABELS = {"oct-2022-low": "Oct 2022 low", "svb": "SVB"}
+# Anchor labels: SMALL_PT text in a box (padded by ANCHOR_PAD) beside the anchor's line, in rows from the top of
+# the first panel; all in points.
+ANCHOR_PAD = 0.15 * SMALL_PT
+ANCHOR_BESIDE = 5.0  # from the anchor's line to the text
+ANCHOR_TOP = 5.0  # from the panel's top to the first row's text
+ANCHOR_ROW = SMALL_PT * 1.6
+ANCHOR_CLEAR = 3.0  # between a label's box and the data, another anchor's line or a shaded span
 # Artists that mark the chart rather than show data: an anchor label may cover them, never the data.
 ANCHOR_GID, SHADE_GID = "anchor", "shade"
 
@@ -429,15 +437,6 @@ def _end_labels(ax: Axes, ends: Sequence[tuple[pd.Timestamp, float, str, str]]) 
                     fontsize=VALUE_PT, fontweight="bold", va="center", ha="left", annotation_clip=False)  # fmt: skip
 
 
-# Anchor labels: SMALL_PT text in a box (padded by ANCHOR_PAD) beside the anchor's line, in rows from the panel's
-# top; all in points.
-ANCHOR_PAD = 0.15 * SMALL_PT
-ANCHOR_BESIDE = 5.0  # from the anchor's line to the text
-ANCHOR_TOP = 5.0  # from the panel's top to the first row's text
-ANCHOR_ROW = SMALL_PT * 1.6
-ANCHOR_CLEAR = 3.0  # between a label's box and the data, another anchor's line or a shaded span
-
-
 def _data_segments(ax: Axes, width_pt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every segment the panel draws as data (lines, fills, bars and the texts placed on them; not anchors or
     shaded spans): the left and right x of each (points from the panel's left), the height of its higher end
@@ -445,7 +444,8 @@ def _data_segments(ax: Axes, width_pt: float) -> tuple[np.ndarray, np.ndarray, n
     first, not the second)."""
     paths = [(line.get_transform(), line.get_xydata()) for line in ax.lines if line.get_gid() != ANCHOR_GID]
     paths += [(coll.get_transform(), path.vertices) for coll in ax.collections for path in coll.get_paths()]
-    paths += [(patch.get_transform(), patch.get_path().vertices) for patch in ax.patches if patch.get_gid() != SHADE_GID]
+    paths += [(patch.get_transform(), patch.get_path().vertices)
+              for patch in ax.patches if patch.get_gid() != SHADE_GID]  # fmt: skip
     box = ax.bbox
     lefts, rights, highs, extras = [], [], [], []
     for transform, xy in paths:
@@ -524,7 +524,8 @@ def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp,
         """The other anchors' lines between a label and its own line or under it, and the shaded spans it covers."""
         near, far = min(line, left) - ANCHOR_CLEAR, max(line, right) + ANCHOR_CLEAR
         others = sum(near < x < far for x in lines if x != line)
-        return others + sum(left - ANCHOR_CLEAR < b and a < right + ANCHOR_CLEAR for a, b in spans if not a <= line <= b)
+        covered = sum(left - ANCHOR_CLEAR < b and a < right + ANCHOR_CLEAR for a, b in spans if not a <= line <= b)
+        return others + covered
 
     placed: list[tuple[int, float, float]] = []  # row, left, right
     needed = 1.0  # the share of the panel's height the data may keep
@@ -545,7 +546,8 @@ def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp,
         top.annotate(label, xy=(day, 1), xycoords=("data", "axes fraction"),
                      xytext=(left + ANCHOR_PAD - line, -ANCHOR_TOP - row * ANCHOR_ROW), textcoords="offset points",
                      ha="left", va="top", color=MUTED, fontsize=SMALL_PT,
-                     bbox={"boxstyle": f"square,pad={ANCHOR_PAD / SMALL_PT}", "facecolor": PANEL, "edgecolor": "none"})  # fmt: skip
+                     bbox={"boxstyle": f"square,pad={ANCHOR_PAD / SMALL_PT}", "facecolor": PANEL,
+                           "edgecolor": "none"})  # fmt: skip
     if needed < 1:  # raise the top (in the scale's terms: a log panel is raised by a ratio)
         scale = top.yaxis.get_transform()
         low, high = top.get_ylim()
@@ -555,16 +557,24 @@ def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp,
         top.set_ylim(low, raised)
 
 
-def _bars(ax: Axes, values: Sequence[float]) -> None:
-    """The limits of a horizontal bar chart of ``values`` (bars at 0, 1, ...): room for BAR_SLOTS bars at least,
-    so a single bar is a bar in the middle of the panel, and on each side of zero room for the bars' labels where
-    bars reach, a small margin where none do (no bar touches the frame)."""
+def _bars(ax: Axes, values: Sequence[float], labels: Sequence[str]) -> None:
+    """The limits of a horizontal bar chart of ``values`` (bars at 0, 1, ...) labelled with ``labels`` at their
+    ends: room for BAR_SLOTS bars at least, so a single bar is a bar in the middle of the panel, not the frame
+    filled; across, the room the widest label on each side of zero takes beyond its bar, and a margin where no
+    bar reaches (no bar touches the frame)."""
     count = max(len(values), 1)
     half = max(count, BAR_SLOTS) / 2
     ax.set_ylim((count - 1) / 2 - half, (count - 1) / 2 + half)
     low, high = min([0.0, *values]), max([0.0, *values])
-    span = (high - low) or 1.0
-    ax.set_xlim(low - (0.2 if low < 0 else 0.04) * span, high + (0.2 if high > 0 else 0.04) * span)
+    width_pt = ax.bbox.width * 72 / DPI
+
+    def room(side: Iterable[str]) -> float:  # points
+        return max((_text_width(label, VALUE_PT) + BAR_LABEL_PAD + BAR_MARGIN for label in side), default=BAR_MARGIN)
+
+    left = room(label for value, label in zip(values, labels) if value < 0)
+    right = room(label for value, label in zip(values, labels) if value >= 0)
+    total = ((high - low) or 1.0) / (1 - (left + right) / width_pt)  # the axis's span in data units
+    ax.set_xlim(low - left / width_pt * total, high + right / width_pt * total)
 
 
 # -- the charts ------------------------------------------------------------------------------
@@ -622,14 +632,15 @@ def _draw_performance(fig: Figure, axes: list[Axes], rows: list[PerformanceRow],
     ordered = list(reversed(rows))
     values = [row.return_ * 100 for row in ordered]
     places = list(range(len(ordered)))  # numeric places, not categories: a pooled axis keeps no category list
+    labels = [_pct(row.return_) for row in ordered]
     bars = ax.barh(places, values, color=[GAIN if v >= 0 else LOSS for v in values], height=BAR_HEIGHT)
-    ax.bar_label(bars, labels=[_pct(row.return_) for row in ordered], color=TEXT, fontsize=VALUE_PT, padding=4)
+    ax.bar_label(bars, labels=labels, color=TEXT, fontsize=VALUE_PT, padding=BAR_LABEL_PAD)
     ax.yaxis.set_major_locator(FixedLocator(places))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: ordered[int(v)].symbol if 0 <= v < len(ordered) else ""))
     _linear_axis(ax, _Ticks("%"), axis="x")
     ax.grid(False, axis="y")
     ax.axvline(0, color=MUTED, linewidth=1)
-    _bars(ax, values)
+    _bars(ax, values, labels)
     _title(fig, "Performance", window_label)
 
 

@@ -118,7 +118,9 @@ def compare(pair: pd.DataFrame, window: Window) -> Comparison:
         ratio_end=ratio_end,
         ratio_change=ratio_end / ratio_start - 1,
         ratio_all=RatioStanding(ratio.index[0], calc_percentile_rank(ratio, ratio_end), calc_zscore(ratio, ratio_end)),
-        ratio_5y=RatioStanding(recent.index[0], calc_percentile_rank(recent, ratio_end), calc_zscore(recent, ratio_end)),
+        ratio_5y=RatioStanding(
+            recent.index[0], calc_percentile_rank(recent, ratio_end), calc_zscore(recent, ratio_end)
+        ),
         ratio_vs_52w_high=ratio_end / float(year.max()) - 1,
         ratio_vs_52w_low=ratio_end / float(year.min()) - 1,
         ratio_vs_record=ratio_end / float(ratio.max()) - 1,

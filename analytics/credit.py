@@ -159,7 +159,9 @@ def credit_split(
         raise InsufficientHistory(f"No KRE window from {start.date()} to {end.date()} in the data.")
     moves = factors.loc[start:end].iloc[1:]
     if moves.isna().any().any():
-        raise InsufficientHistory(f"KRE, HYG, IEF or the 2-year yield is missing between {start.date()} and {end.date()}.")
+        raise InsufficientHistory(
+            f"KRE, HYG, IEF or the 2-year yield is missing between {start.date()} and {end.date()}."
+        )
     fit = calc_fit(factors, start)
     kre_move, rates_move, credit_move = (float(moves[k].sum()) for k in ("kre", "rates", "credit"))
     parts = None

@@ -11,6 +11,7 @@ computed is left out with its reason; the rest still goes out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -53,8 +54,9 @@ class Digest:
         return not (self.ratio or self.kre or self.stress)
 
 
-def daily_digest(closes: pd.DataFrame, session: pd.Timestamp, preset: str = "standard",
-                 unavailable: Mapping[str, str] | None = None) -> Digest:  # fmt: skip
+def daily_digest(
+    closes: pd.DataFrame, session: pd.Timestamp, preset: str = "standard", unavailable: Mapping[str, str] | None = None
+) -> Digest:
     """The digest of ``session`` from the closes up to it.
 
     ``unavailable``: why the data of a part could not be had (its fetch failed), by
@@ -63,8 +65,9 @@ def daily_digest(closes: pd.DataFrame, session: pd.Timestamp, preset: str = "sta
     return daily_digests(closes, session, (preset,), unavailable)[preset]
 
 
-def daily_digests(closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable[str],
-                  unavailable: Mapping[str, str] | None = None) -> dict[str, Digest]:  # fmt: skip
+def daily_digests(
+    closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable[str], unavailable: Mapping[str, str] | None = None
+) -> dict[str, Digest]:
     """The digest at each of ``presets``: the market figures once, the alerts listed at each sensitivity."""
     presets = list(dict.fromkeys(presets))
     for preset in presets:
@@ -98,12 +101,14 @@ def daily_digests(closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable
         missing[:] = market_missing
         events: list[AlertEvent] = []
         for rule in RULES:
-            evaluation = part(f"alerts {rule}", lambda rule=rule: evaluate(closes, rule, session, preset))
+            evaluation = part(f"alerts {rule}", functools.partial(evaluate, closes, rule, session, preset))
             if evaluation is not None and evaluation.skipped:
                 missing.append((f"alerts {rule}", evaluation.skipped))
             elif evaluation is not None:
                 events += evaluation.events
-        digests[preset] = Digest(session, preset, ratio, kre, stress, yields, tuple(events), tuple(missing), credit_move)
+        digests[preset] = Digest(
+            session, preset, ratio, kre, stress, yields, tuple(events), tuple(missing), credit_move
+        )
     return digests
 
 

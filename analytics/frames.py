@@ -50,4 +50,4 @@ def history_name(closes: pd.DataFrame) -> str:
     known = {s: d for s, d in starts.items() if d is not None}
     if len(closes.columns) == 1 or not known:
         return f"{closes.columns[0]}'s history" if len(closes.columns) else "the data"
-    return f"{max(known, key=known.get)}'s history"
+    return f"{max(known, key=lambda symbol: known[symbol])}'s history"

@@ -11,7 +11,6 @@ from analytics.errors import InsufficientHistory
 from analytics.series import trailing_52_weeks
 
 
-
 @dataclass(frozen=True)
 class Quote:
     symbol: str

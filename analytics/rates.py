@@ -114,7 +114,9 @@ def calc_fedwatch(r_start: float, implied: float, days_in_month: int, days_befor
     return r_end, (r_start - r_end) / 0.25
 
 
-def meeting_odds(meeting: pd.Timestamp, future_price: float, future_session: pd.Timestamp, r_start: float) -> MeetingOdds:
+def meeting_odds(
+    meeting: pd.Timestamp, future_price: float, future_session: pd.Timestamp, r_start: float
+) -> MeetingOdds:
     """Odds for ``meeting`` from the front-month future observed on ``future_session`` (same month only)."""
     if (meeting.year, meeting.month) != (future_session.year, future_session.month):
         raise InsufficientHistory(
@@ -189,7 +191,9 @@ def rate_path(
             missing.insert(0, str(exc).rstrip("."))
             missing.remove(NO_PATH)
     later = fred[POLICY].loc[as_of + pd.Timedelta(days=1) :].dropna()
-    policy_later = Level(policy.name, POLICY, fred_source, later.index[-1], float(later.iloc[-1])) if len(later) else None
+    policy_later = (
+        Level(policy.name, POLICY, fred_source, later.index[-1], float(later.iloc[-1])) if len(later) else None
+    )
     return RatePath(
         as_of=as_of,
         policy=policy,

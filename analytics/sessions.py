@@ -89,10 +89,7 @@ class SnappedDate:
     def describe(self) -> str:
         if not self.snapped:
             return self.session.date().isoformat()
-        return (
-            f"{self.session.date().isoformat()} "
-            f"({self.requested.date().isoformat()} was not a trading day)"
-        )
+        return f"{self.session.date().isoformat()} ({self.requested.date().isoformat()} was not a trading day)"
 
 
 def snap_to_session(day: dt.date | str | pd.Timestamp) -> SnappedDate:
@@ -100,9 +97,7 @@ def snap_to_session(day: dt.date | str | pd.Timestamp) -> SnappedDate:
     requested = to_session_date(day)
     cal = nyse()
     if requested < cal.first_session:
-        raise InvalidInput(
-            f"{requested.date()} is before {cal.first_session.date()}, the start of our calendar."
-        )
+        raise InvalidInput(f"{requested.date()} is before {cal.first_session.date()}, the start of our calendar.")
     if requested > cal.last_session:
         raise InvalidInput(f"{requested.date()} is too far in the future.")
     return SnappedDate(requested, cal.date_to_session(requested, direction="previous"))

@@ -23,15 +23,25 @@ MAX_SYMBOL_LENGTH = 15
 _SYMBOL = re.compile(r"\^?[A-Z0-9][A-Z0-9.\-=]*")
 _SEPARATORS = re.compile(r"[\s,]+")
 # Names people type for indices and share classes, and the Yahoo symbol they mean.
+# fmt: off  (a table reads best as a table)
 ALIASES = {
-    "SPX": "^GSPC", "GSPC": "^GSPC", "INX": "^GSPC",
+    "SPX": "^GSPC",
+    "GSPC": "^GSPC",
+    "INX": "^GSPC",
     "RUT": "^RUT",
     "NDX": "^NDX",
-    "COMP": "^IXIC", "IXIC": "^IXIC",
-    "DJI": "^DJI", "DJIA": "^DJI", "INDU": "^DJI",
+    "COMP": "^IXIC",
+    "IXIC": "^IXIC",
+    "DJI": "^DJI",
+    "DJIA": "^DJI",
+    "INDU": "^DJI",
     "VIX": "^VIX",
-    "TNX": "^TNX", "IRX": "^IRX", "FVX": "^FVX", "TYX": "^TYX",
-}  # fmt: skip
+    "TNX": "^TNX",
+    "IRX": "^IRX",
+    "FVX": "^FVX",
+    "TYX": "^TYX",
+}
+# fmt: on
 # Share classes written with a dot (BRK.B, BF.A) are written with a dash on Yahoo (BRK-B).
 _SHARE_CLASS = re.compile(r"([A-Z]{1,5})\.([AB])")
 # Every symbol in data/symbols.csv trades in New York (NYSE, Nasdaq, NYSE Arca, Cboe, S&P indices).

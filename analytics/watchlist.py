@@ -54,7 +54,9 @@ def watch_rows(closes: pd.DataFrame, symbols: Iterable[str]) -> list[WatchRow]:
     for symbol in symbols:
         q = quote(symbol, closes[symbol])
         month_base, month_return = calc_month_return(closes[symbol])
-        rows.append(WatchRow(symbol, q.as_of, q.close, q.day_change, month_base, month_return, q.ytd_base, q.ytd_return))
+        rows.append(
+            WatchRow(symbol, q.as_of, q.close, q.day_change, month_base, month_return, q.ytd_base, q.ytd_return)
+        )
     return sorted(rows, key=lambda r: -r.day_change if not math.isnan(r.day_change) else math.inf)
 
 
@@ -67,8 +69,9 @@ class WatchDay:
     missing: tuple[str, ...]  # symbols without a move that session, each with why
 
 
-def watch_day(closes: pd.DataFrame, session: pd.Timestamp, symbols: Iterable[str],
-              unavailable: Mapping[str, str] | None = None) -> WatchDay:  # fmt: skip
+def watch_day(
+    closes: pd.DataFrame, session: pd.Timestamp, symbols: Iterable[str], unavailable: Mapping[str, str] | None = None
+) -> WatchDay:
     """Each symbol's close-to-close move into ``session`` (both closes needed: a stale symbol is named, not shown)."""
     unavailable = unavailable or {}
     moves, missing = [], []

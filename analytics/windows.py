@@ -204,5 +204,7 @@ def resolve_window(
                 f"Start {echo_text(start_text)} and end {echo_text(end_text or 'the last close')} fall on the same "
                 f"session ({start.date()}): pick days further apart."
             )
-        raise InvalidInput(f"Start {_said(start_text, start)} must be before end {_said(end_text or 'the last close', end)}.")
+        raise InvalidInput(
+            f"Start {_said(start_text, start)} must be before end {_said(end_text or 'the last close', end)}."
+        )
     return Window(start, end, tuple(notes), asked)

@@ -50,7 +50,7 @@ class MarketBot(AutoShardedBot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=shard_count,
-            shard_ids=shard_ids,
+            shard_ids=shard_ids,  # type: ignore[arg-type]  # None: every shard (discord.py's default, which its hint omits)
         )
         self.context = context
         self.alerts = alerts
@@ -58,7 +58,7 @@ class MarketBot(AutoShardedBot):
         self.tree.error(on_error)
 
     @property
-    def responder(self):  # noqa: ANN201 (commands.kit.respond.Responder)
+    def responder(self):
         return self.context.responder
 
     async def setup_hook(self) -> None:
@@ -69,8 +69,14 @@ class MarketBot(AutoShardedBot):
         self.loop_monitor.start()
 
     async def on_ready(self) -> None:
-        log.info("Connected as %s to %d guilds (shards %s of %s); data: %s", self.user, len(self.guilds),
-                 ",".join(map(str, sorted(self.shards))), self.shard_count, self.responder.services.market.describe())  # fmt: skip
+        log.info(
+            "Connected as %s to %d guilds (shards %s of %s); data: %s",
+            self.user,
+            len(self.guilds),
+            ",".join(map(str, sorted(self.shards))),
+            self.shard_count,
+            self.responder.services.market.describe(),
+        )
 
     async def close(self) -> None:
         # Finish what is under way before the connection closes: answers people wait for, alerts being sent.

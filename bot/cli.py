@@ -12,8 +12,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -42,11 +43,14 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # noqa: ANN201 (argparse's signature)
+    # A verb's own parser, whose help is shown when nothing more is asked (`marketbot alerts`).
+    verb_parsers: dict[str | None, argparse.ArgumentParser]
+
+    def error(self, message: str) -> NoReturn:
         raise UsageError(self, message)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> _Parser:
     parser = _Parser(
         prog="marketbot",
         description="Market answers for Discord, and in the terminal.",
@@ -61,11 +65,17 @@ def _parser() -> argparse.ArgumentParser:
         help="register the slash commands with Discord now (run does it only when they changed)",
     )
     sync.add_argument("--guild", type=int, metavar="ID", help="register in this server only (applies at once)")
-    sync.add_argument("--dry-run", action="store_true", help="only check the commands against Discord's limits (as `check`)")
-    verbs.add_parser("check", help="check the slash commands against Discord's limits, offline (exit 1 if Discord would refuse them)")
+    sync.add_argument(
+        "--dry-run", action="store_true", help="only check the commands against Discord's limits (as `check`)"
+    )
+    verbs.add_parser(
+        "check", help="check the slash commands against Discord's limits, offline (exit 1 if Discord would refuse them)"
+    )
 
     # Parsed by _ask_parser (options and flags may be mixed); this entry lists it in the help.
-    verbs.add_parser("ask", help="answer a command in the terminal, e.g. `marketbot ask quote symbols:KRE`", add_help=False)
+    verbs.add_parser(
+        "ask", help="answer a command in the terminal, e.g. `marketbot ask quote symbols:KRE`", add_help=False
+    )
 
     alerts = verbs.add_parser("alerts", help="alert operations")
     alerts_verbs = alerts.add_subparsers(dest="alerts_verb", metavar="VERB")
@@ -73,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
 
     snapshot = verbs.add_parser("snapshot", help="work with the bundled price snapshot")
     snapshot_verbs = snapshot.add_subparsers(dest="snapshot_verb", metavar="VERB")
-    export = snapshot_verbs.add_parser("export", help="write the prices the bot currently sees in the snapshot's format")
+    export = snapshot_verbs.add_parser(
+        "export", help="write the prices the bot currently sees in the snapshot's format"
+    )
     export.add_argument("file", type=Path)
     export.add_argument("--symbols", help="symbols to export (default: the snapshot's)")
     parser.verb_parsers = {None: parser, "alerts": alerts, "snapshot": snapshot}  # their help, when nothing is asked
@@ -89,7 +101,9 @@ def _ask_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     ask.add_argument("command", nargs="?", metavar="COMMAND", help="one of the commands below")
-    ask.add_argument("options", nargs="*", metavar="name:value", help="the command's options (COMMAND --help lists them)")
+    ask.add_argument(
+        "options", nargs="*", metavar="name:value", help="the command's options (COMMAND --help lists them)"
+    )
     ask.add_argument("--json", action="store_true", help="print the figures as JSON (errors too)")
     ask.add_argument("--chart", type=Path, metavar="FILE", help="write the chart to FILE (.png or .jpg)")
     ask.add_argument("-h", "--help", action="store_true", help="this help; with COMMAND, its options")
@@ -225,7 +239,7 @@ def _settings(verb: str) -> Settings | str:
     return settings
 
 
-def _setting_problem(error: dict) -> str:
+def _setting_problem(error: Mapping[str, Any]) -> str:
     """``MARKETBOT_AS_OF=2023-13-45: input should be a valid date ...`` (never a secret's value)."""
     message = error["msg"].removeprefix("Value error, ")
     if not error["loc"]:  # a rule across settings: its message names the variables
@@ -272,6 +286,7 @@ def _connect(settings: Settings, verb: str, guild: int | None) -> int:
         print("marketbot: DISCORD_TOKEN is not set (see README: Running the bot).", file=sys.stderr)
         return 2
     from bot import app
+    from commands.alerts.messages import headline
 
     if verb == "run":
         asyncio.run(app.serve(settings))
@@ -281,10 +296,12 @@ def _connect(settings: Settings, verb: str, guild: int | None) -> int:
     else:
         report = asyncio.run(app.check_alerts(settings))
         session = report.session.date() if report.session is not None else "none"
-        print(f"alert check ({report.mode}, session {session}): {len(report.events)} events, "
-              f"{report.digests} digest(s) composed, {report.claimed} posts (alerts and digests) sent or attempted")  # fmt: skip
+        print(
+            f"alert check ({report.mode}, session {session}): {len(report.events)} events, "
+            f"{report.digests} digest(s) composed, {report.claimed} posts (alerts and digests) sent or attempted"
+        )
         for event in report.events:
-            print(f"  {event.rule} {event.level}: {event.headline}")
+            print(f"  {event.rule} {event.level}: {headline(event)}")
         for reason in report.skipped:
             print(f"  skipped: {reason}")
     return 0

@@ -54,7 +54,12 @@ def terminal_commands(catalog: Catalog | None = None) -> dict[str, Command]:
     found = {}
     for command in (catalog or discover()).terminal:
         options = tuple(
-            Option(name, option.description, option.default, tuple(_choice(label, value) for label, value in option.choice_list()))
+            Option(
+                name,
+                option.description,
+                option.default,
+                tuple(_choice(label, value) for label, value in option.choice_list()),
+            )
             for name, option in command.options.declared().items()
         )
         found[command.name] = Command(command.name, command.description, options)
@@ -221,7 +226,9 @@ def write_chart(answer: Answer, path: Path) -> None:
     except IsADirectoryError:
         raise MarketbotError(f"--chart {path} is a folder: name a file in it, e.g. {path / 'chart.png'}.") from None
     except FileNotFoundError:
-        raise MarketbotError(f"--chart {path}: the folder {path.parent} does not exist; create it or pick another.") from None
+        raise MarketbotError(
+            f"--chart {path}: the folder {path.parent} does not exist; create it or pick another."
+        ) from None
     except OSError as exc:
         raise MarketbotError(f"--chart {path}: cannot write there ({exc.strerror or exc}).") from None
 
@@ -283,5 +290,9 @@ def _quoted(value: str) -> str:
 def _row(name: str, text: str, width: int) -> str:
     columns = max(shutil.get_terminal_size().columns, 60)
     return textwrap.fill(
-        text, columns, initial_indent="  " + name.ljust(width), subsequent_indent=" " * (width + 2), break_on_hyphens=False
+        text,
+        columns,
+        initial_indent="  " + name.ljust(width),
+        subsequent_indent=" " * (width + 2),
+        break_on_hyphens=False,
     )

@@ -44,7 +44,9 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, *, workers: bool = False, catalog: Catalog | None = None) -> AsyncIterator[Runtime]:
+async def open_runtime(
+    settings: Settings, *, workers: bool = False, catalog: Catalog | None = None
+) -> AsyncIterator[Runtime]:
     """Settings → store → market data → workers → alert jobs; closed in reverse order on exit.
     ``workers``: compute answers in processes (``MARKETBOT_WORKERS``), for serving;
     ``catalog``: the commands served (default: those discovered in the commands package)."""

@@ -77,17 +77,24 @@ class Settings(BaseSettings):
         if ids is None and count is None:
             return self
         if ids is None or count is None:
-            raise ValueError("MARKETBOT_SHARD_IDS and MARKETBOT_SHARD_COUNT go together: set both (e.g. 0,1 and 4) or neither")
+            raise ValueError(
+                "MARKETBOT_SHARD_IDS and MARKETBOT_SHARD_COUNT go together: set both (e.g. 0,1 and 4) or neither"
+            )
         if len(set(ids)) != len(ids):
             raise ValueError(f"MARKETBOT_SHARD_IDS lists a shard twice ({','.join(map(str, ids))}); list each once")
         if outside := [i for i in ids if i >= count]:
-            raise ValueError(f"MARKETBOT_SHARD_IDS has shard {outside[0]}, but MARKETBOT_SHARD_COUNT={count} numbers them 0 to {count - 1}")
+            raise ValueError(
+                f"MARKETBOT_SHARD_IDS has shard {outside[0]}, "
+                f"but MARKETBOT_SHARD_COUNT={count} numbers them 0 to {count - 1}"
+            )
         return self
 
     @model_validator(mode="after")
     def _as_of_needs_snapshot(self) -> Settings:
         if self.as_of is not None and self.data_source == "yahoo":
-            raise ValueError("MARKETBOT_AS_OF replays the snapshot; it cannot be combined with MARKETBOT_DATA_SOURCE=yahoo")
+            raise ValueError(
+                "MARKETBOT_AS_OF replays the snapshot; it cannot be combined with MARKETBOT_DATA_SOURCE=yahoo"
+            )
         return self
 
     @property

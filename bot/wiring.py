@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
 import pandas as pd
+import requests
 
 from analytics.sessions import utc_now
 from analytics.sources.bar_store import BarStore
@@ -39,7 +40,7 @@ def build_market_data(
 def build_fred_data(
     settings: Settings,
     clock: Callable[[], pd.Timestamp] = utc_now,
-    fred_session: object | None = None,
+    fred_session: requests.Session | None = None,
 ) -> MarketData:
     """FRED by the same ``data_source`` setting: ``auto`` falls back to the bundled DFF and DGS2,
     ``snapshot`` (or ``MARKETBOT_AS_OF``) serves only them; ``fred_session`` replays FRED in tests."""

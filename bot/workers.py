@@ -9,10 +9,10 @@ Processes use every core and leave the loop free. Arguments and results
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import signal
-import logging
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool

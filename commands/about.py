@@ -14,7 +14,10 @@ from commands.kit.services import Services
 from commands.kit.version import package_version
 
 PROBE = "^GSPC"  # any always-present symbol tells how fresh the data is
-BASIS = "Indices are price returns; ETFs and stocks are total returns (Yahoo's dividend-adjusted closes); yields are in percent."
+BASIS = (
+    "Indices are price returns; ETFs and stocks are total returns (Yahoo's dividend-adjusted closes); "
+    "yields are in percent."
+)
 KINDS = {"index": "indices", "rate": "yields", "etf": "ETFs", "stock": "stocks"}
 
 
@@ -42,8 +45,8 @@ def _command_fields(catalog: Catalog) -> list[tuple[str, str]]:
     for command in catalog.commands:
         lines[command.group].append(f"`/{command.name}`: {command.description}")
     fields = numbered("Commands", chunk_lines(lines.pop("")), more="(more)")
-    for group, rows in lines.items():
-        fields += numbered(group.capitalize(), chunk_lines(rows), more="(more)")
+    for name, rows in lines.items():
+        fields += numbered(name.capitalize(), chunk_lines(rows), more="(more)")
     return fields
 
 

@@ -20,7 +20,12 @@ from commands.kit.services import Services
 
 CHART_SPAN = pd.DateOffset(years=1)
 # The day judged, as buttons: the last close, KRE's worst day of March 2023, the eve of SVB's failure, the Oct-2022 low.
-BANK_DAYS = (("latest", ""), ("March 2023 (13th)", "2023-03-13"), ("eve of SVB", "svb"), ("Oct-2022 low", "oct-2022-low"))
+BANK_DAYS = (
+    ("latest", ""),
+    ("March 2023 (13th)", "2023-03-13"),
+    ("eve of SVB", "svb"),
+    ("Oct-2022 low", "oct-2022-low"),
+)
 
 
 @dataclass(frozen=True)
@@ -54,9 +59,11 @@ def _stress_lines(s: stress.BankStress) -> dict[str, str]:
     b = s.breadth
     return {
         "KRE": f"{fmt.price(s.kre_close)} · 1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}",
-        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · " + (
+        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · "
+        + (
             f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} sessions since {fmt.day(s.move_rank_since)}"
-            if s.move_rank else "unchanged"
+            if s.move_rank
+            else "unchanged"
         ),
         "Drawdown": f"{fmt.pct(s.kre_drawdown_52w)} from 52-week high",
         "KRE/SPY": _ratio_line(s.vs_spy),
@@ -78,10 +85,12 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices,
     # Side by side with March 2023, unless that is today or not in the data (an earlier as-of replay).
     lines_then = _stress_lines(then) if then is not None and then.session != today.session else {}
     fields = [
-        (f"{name} ({fmt.day(today.session)})",
-         f"{text}\nMarch 2023 ({fmt.day(then.session)}): {lines_then[name]}" if lines_then else text)
+        (
+            f"{name} ({fmt.day(today.session)})",
+            f"{text}\nMarch 2023 ({fmt.day(then.session)}): {lines_then[name]}" if lines_then else text,
+        )
         for name, text in lines_now.items()
-    ]  # fmt: skip
+    ]
     fields.append(
         (
             f"Stress level: {today.level} ({today.points} points)",
@@ -104,10 +113,18 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices,
         title="Regional-bank stress",
         summary=summary,
         fields=tuple(fields),
-        footer=footer(prices.provenance, symbols, now, as_of=session) + f" · Basket: {today.breadth.banks} regional banks",
-        data={"command": "banks", **provenance_data(prices.provenance, session), "now": _data(today),
-              "march_2023": _data(then) if then is not None else None, "credit_or_rates": credit_data},
-        chart=banks_chart(prices.closes, session - CHART_SPAN, session, caption=footer(prices.provenance, symbols, now, as_of=session)),
+        footer=footer(prices.provenance, symbols, now, as_of=session)
+        + f" · Basket: {today.breadth.banks} regional banks",
+        data={
+            "command": "banks",
+            **provenance_data(prices.provenance, session),
+            "now": _data(today),
+            "march_2023": _data(then) if then is not None else None,
+            "credit_or_rates": credit_data,
+        },
+        chart=banks_chart(
+            prices.closes, session - CHART_SPAN, session, caption=footer(prices.provenance, symbols, now, as_of=session)
+        ),
         chart_name="banks.png",
     )
 
@@ -120,8 +137,12 @@ def _rule_value(part: stress.RulePart) -> str:
 
 def _data(s: stress.BankStress) -> dict:
     def ratio(r: stress.RatioCheck) -> dict:
-        return {"change_20d_pct": r.change_20d * 100, "percentile": r.percentile,
-                "vs_record_low_pct": r.vs_record_low * 100, "record_low_date": r.record_low_date.date().isoformat()}
+        return {
+            "change_20d_pct": r.change_20d * 100,
+            "percentile": r.percentile,
+            "vs_record_low_pct": r.vs_record_low * 100,
+            "record_low_date": r.record_low_date.date().isoformat(),
+        }
 
     return {
         "session": s.session.date().isoformat(),
@@ -137,12 +158,16 @@ def _data(s: stress.BankStress) -> dict:
         "kre_drawdown_52w_pct": s.kre_drawdown_52w * 100,
         "kre_spy": ratio(s.vs_spy),
         "kre_xlf": ratio(s.vs_xlf),
-        "breadth": {"banks": s.breadth.banks, "down_2pct": s.breadth.down_2pct,
-                    "below_200d": s.breadth.below_200d, "at_52w_low": s.breadth.at_52w_low},
+        "breadth": {
+            "banks": s.breadth.banks,
+            "down_2pct": s.breadth.down_2pct,
+            "below_200d": s.breadth.below_200d,
+            "at_52w_low": s.breadth.at_52w_low,
+        },
         "level": s.level,
         "points": s.points,
         "rule": [{"label": p.label, "value": p.value, "points": p.points} for p in s.rule],
-    }  # fmt: skip
+    }
 
 
 COMMANDS = (
@@ -153,8 +178,10 @@ COMMANDS = (
         options=BanksOptions,
         answer=answer,
         buttons=buttons,
-        ask=AskHint(r"\b(?:banks?|banking|regionals?|lenders?|kre|stress\w*|crisis|panic\w*|contagion|runs?)\b",
-                    "is there bank stress"),
+        ask=AskHint(
+            r"\b(?:banks?|banking|regionals?|lenders?|kre|stress\w*|crisis|panic\w*|contagion|runs?)\b",
+            "is there bank stress",
+        ),
         chart=True,
     ),
 )

@@ -64,16 +64,21 @@ def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timest
     result = compare(pair, window)
     name_a, name_b = display_name(a), display_name(b)
     fields = [
-        ("Returns", f"{a} {fmt.pct(result.a.return_)} · {b} {fmt.pct(result.b.return_)} · spread {fmt.pp(result.spread)}"),
+        (
+            "Returns",
+            f"{a} {fmt.pct(result.a.return_)} · {b} {fmt.pct(result.b.return_)} · spread {fmt.pp(result.spread)}",
+        ),
         (f"Ratio {a}/{b}", f"{result.ratio_start:.4f} → {result.ratio_end:.4f} ({fmt.pct(result.ratio_change)})"),
         (
             "Ratio in its history",
-            f"percentile {result.ratio_all.percentile:.1f} since {result.ratio_all.since.year} (z {result.ratio_all.zscore:+.2f}); "
+            f"percentile {result.ratio_all.percentile:.1f} since {result.ratio_all.since.year} "
+            f"(z {result.ratio_all.zscore:+.2f}); "
             f"percentile {result.ratio_5y.percentile:.1f} over 5 years (z {result.ratio_5y.zscore:+.2f})",
         ),
         (
             "Ratio vs its extremes",
-            f"{fmt.pct(result.ratio_vs_52w_high)} from 52-week high · {fmt.pct(result.ratio_vs_52w_low)} from 52-week low · "
+            f"{fmt.pct(result.ratio_vs_52w_high)} from 52-week high · "
+            f"{fmt.pct(result.ratio_vs_52w_low)} from 52-week low · "
             f"{fmt.pct(result.ratio_vs_record)} from record ({fmt.day(result.ratio_record_date)})",
         ),
         ("Correlation · beta (63 sessions)", f"{result.correlation_63d:.2f} · {result.beta_63d:.2f}"),
@@ -83,7 +88,12 @@ def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timest
     basis = basis_note(a, b, result.spread)
     if basis.like_for_like:
         la, lb = basis.like_for_like
-        fields.append(("Like for like", f"`compare a:{la} b:{lb}` compares {basis.like_for_like_basis} with {basis.like_for_like_basis}."))
+        fields.append(
+            (
+                "Like for like",
+                f"`compare a:{la} b:{lb}` compares {basis.like_for_like_basis} with {basis.like_for_like_basis}.",
+            )
+        )
     if window.notes:
         fields.append(("Dates", " ".join(window.notes)))
     return Answer(
@@ -196,7 +206,11 @@ def _data(result: Comparison, prices: Prices, basis: BasisNote) -> dict:
         "correlation_63d": result.correlation_63d,
         "beta_63d": result.beta_63d,
         # Sessions running that one side beat the other on the day: positive when a did, negative when b did.
-        "streak": {"sessions": result.streak, "leader": _streak_leader(result), "sign": "positive: a beat b; negative: b beat a"},
+        "streak": {
+            "sessions": result.streak,
+            "leader": _streak_leader(result),
+            "sign": "positive: a beat b; negative: b beat a",
+        },
         "basis_note": basis.sentence,
         "like_for_like": {"a": basis.like_for_like[0], "b": basis.like_for_like[1]} if basis.like_for_like else None,
     }

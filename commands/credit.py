@@ -94,18 +94,28 @@ def _answer(
         data={
             "command": "credit",
             **provenance_data(prices.provenance, session),
-            "fred": {"source": fred.provenance.source, "last_date": fred.provenance.last_session.date().isoformat(),
-                     "stale": fred.provenance.stale, "note": fred.provenance.note},
+            "fred": {
+                "source": fred.provenance.source,
+                "last_date": fred.provenance.last_session.date().isoformat(),
+                "stale": fred.provenance.stale,
+                "note": fred.provenance.note,
+            },
             "method": cr.METHOD,
             "thresholds": {"min_r2": cr.MIN_R2, "min_abs_t": cr.MIN_T, "trailing_sessions": cr.TRAILING},
             "now": split_data(report.now),
             "episodes": [split_data(s) for s in report.episodes],
             "missing": [oas_note] if oas_note else [],
             "basis_note": {s: LATER_BASIS_NOTE for s in later} if not prices.provenance.live else {},
-        },  # fmt: skip
-        chart=credit_chart(prices.closes, fred.closes, min(CHART_START, session - CHART_SPAN), session, cr.EPISODES,
-                           caption=footer(prices.provenance, [cr.KRE, cr.HYG, cr.IEF], now, as_of=session)
-                           + f" · Yields: {fred.provenance.describe(now)}"),
+        },
+        chart=credit_chart(
+            prices.closes,
+            fred.closes,
+            min(CHART_START, session - CHART_SPAN),
+            session,
+            cr.EPISODES,
+            caption=footer(prices.provenance, [cr.KRE, cr.HYG, cr.IEF], now, as_of=session)
+            + f" · Yields: {fred.provenance.describe(now)}",
+        ),
         chart_name="credit.png",
     )
 
@@ -176,12 +186,20 @@ def split_data(s: cr.Split) -> dict:
         "split_log_pct": None if s.parts is None else {k: v * 100 for k, v in s.parts.items()},
         "refused": f.refusal or None,
         "fit": {
-            "start": f.start.date().isoformat(), "end": f.end.date().isoformat(), "sessions": f.sessions,
-            "r2": f.r2, "alpha": f.alpha, "alpha_se": f.alpha_se,
-            "beta_rates_per_bp": f.beta["rates"], "se_rates": f.se["rates"], "t_rates": f.t["rates"],
-            "beta_credit": f.beta["credit"], "se_credit": f.se["credit"], "t_credit": f.t["credit"],
+            "start": f.start.date().isoformat(),
+            "end": f.end.date().isoformat(),
+            "sessions": f.sessions,
+            "r2": f.r2,
+            "alpha": f.alpha,
+            "alpha_se": f.alpha_se,
+            "beta_rates_per_bp": f.beta["rates"],
+            "se_rates": f.se["rates"],
+            "t_rates": f.t["rates"],
+            "beta_credit": f.beta["credit"],
+            "se_credit": f.se["credit"],
+            "t_credit": f.t["credit"],
         },
-    }  # fmt: skip
+    }
 
 
 # -- the one field /banks shows: the split of its session's move -------------------------------------
@@ -217,8 +235,10 @@ COMMANDS = (
         description="Credit or rates? KRE's move split into credit (HYG/IEF) and the 2-year yield, vs 2023 and Oct 2025",
         options=CreditOptions,
         answer=answer,
-        ask=AskHint(r"\b(?:credit|spreads?|high yield|junk|hyg|leveraged loans?|bdcs?|defaults?|borrowers?)\b",
-                    "is it credit or rates"),
+        ask=AskHint(
+            r"\b(?:credit|spreads?|high yield|junk|hyg|leveraged loans?|bdcs?|defaults?|borrowers?)\b",
+            "is it credit or rates",
+        ),
         chart=True,
     ),
 )

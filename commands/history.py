@@ -43,7 +43,10 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
         (f"Calendar years, {A} vs {B}", "\n".join(lines)),
         (
             "Rolling windows (252 sessions a year)",
-            "\n".join(f"{r.years}y: {A} ahead in {r.a_beat_b:,} of {r.windows:,} ({r.share * 100:.1f}%)" for r in result.rolling),
+            "\n".join(
+                f"{r.years}y: {A} ahead in {r.a_beat_b:,} of {r.windows:,} ({r.share * 100:.1f}%)"
+                for r in result.rolling
+            ),
         ),
     )
     data = {
@@ -54,15 +57,20 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
         "a": A,
         "b": B,
         "years": [
-            {"year": y.year, "partial": y.partial, "a_return_pct": y.return_a * 100, "b_return_pct": y.return_b * 100,
-             "spread_pp": y.spread * 100}
+            {
+                "year": y.year,
+                "partial": y.partial,
+                "a_return_pct": y.return_a * 100,
+                "b_return_pct": y.return_b * 100,
+                "spread_pp": y.spread * 100,
+            }
             for y in result.years
         ],
         "rolling": [
             {"years": r.years, "windows": r.windows, "a_beat_b": r.a_beat_b, "share_pct": r.share * 100}
             for r in result.rolling
         ],
-    }  # fmt: skip
+    }
     return Answer(
         command="history",
         title="Small caps vs large caps, the long run",
@@ -81,8 +89,10 @@ COMMANDS = (
         rank=40,
         description="Russell 2000 vs S&P 500 by calendar year, and how often small caps won over 1/3/5 years",
         answer=answer,
-        ask=AskHint(r"\b(?:long (?:run|term)|histor\w*|by year|calendar years?|annual\w*|decades|how often|rolling)\b",
-                    "long run small vs large"),
+        ask=AskHint(
+            r"\b(?:long (?:run|term)|histor\w*|by year|calendar years?|annual\w*|decades|how often|rolling)\b",
+            "long run small vs large",
+        ),
         chart=True,
     ),
 )

@@ -65,7 +65,8 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
     fields = [
         (
             f"{i}. {display_name(row.symbol)} ({row.symbol}{BASIS_MARK.get(price_basis(row.symbol), '')})",
-            f"{fmt.pct(row.return_)} · {fmt.price(row.start_close)} → {fmt.price(row.end_close)} · max drawdown {fmt.pct(row.max_drawdown)}",
+            f"{fmt.pct(row.return_)} · {fmt.price(row.start_close)} → {fmt.price(row.end_close)} · "
+            f"max drawdown {fmt.pct(row.max_drawdown)}",
         )
         for i, row in enumerate(rows, 1)
     ]

@@ -39,7 +39,10 @@ async def answer(services: Services, o: QuoteOptions) -> Answer:
         for q in quotes
     ]
     lead = quotes[0]
-    summary = f"{display_name(lead.symbol)} closed at {fmt.price(lead.close)} ({fmt.pct(lead.day_change)}) on {fmt.day(lead.as_of)}."
+    summary = (
+        f"{display_name(lead.symbol)} closed at {fmt.price(lead.close)} ({fmt.pct(lead.day_change)}) "
+        f"on {fmt.day(lead.as_of)}."
+    )
     if prices.missing:
         summary += f" Not shown: {', '.join(prices.missing)}."
         fields.append(("Not shown", fmt.not_shown(prices.missing)))

@@ -92,17 +92,27 @@ def _answer(
         "command": "rates",
         **provenance_data(prices.provenance, result.as_of),
         "yields": {
-            y.symbol: {"session": y.session.date().isoformat(), "level_pct": y.level,
-                       "change_1m_bp": y.change_bp["1m"], "change_3m_bp": y.change_bp["3m"]}
+            y.symbol: {
+                "session": y.session.date().isoformat(),
+                "level_pct": y.level,
+                "change_1m_bp": y.change_bp["1m"],
+                "change_3m_bp": y.change_bp["3m"],
+            }
             for y in (result.bill, result.ten_year)
         },
         "curve_10y_3m_bp": result.curve_bp,
         "bill_25bp_steps_3m": steps,
-    }  # fmt: skip
+    }
     path = None
     if fred is not None:
-        path = r.rate_path(fred.closes, session, bills=prices.closes[r.BILL], future=future,
-                           fred_source=fred.provenance.source, bill_source=prices.provenance.source)  # fmt: skip
+        path = r.rate_path(
+            fred.closes,
+            session,
+            bills=prices.closes[r.BILL],
+            future=future,
+            fred_source=fred.provenance.source,
+            bill_source=prices.provenance.source,
+        )
         fields += _path_fields(path) + ((("Fed funds future", future_note),) if future_note else ())
         summary += f" {_cuts_sentence(path)}"
     else:
@@ -133,32 +143,45 @@ def _path_fields(p: r.RatePath) -> tuple[tuple[str, str], ...]:
 
     fields = [("Policy rate (effective fed funds)", level(p.policy))]  # the bill has its field above
     fields.append(("2-year Treasury", level(p.two_year)))
-    fields.append(("Cuts priced (approximation)", f"(2-year − policy)/0.25 = {p.steps_priced:+.2f} steps of 25 bp ({_bp(p.gap_bp)}); {r.CUTS_ASSUMPTION}."))
+    fields.append(
+        (
+            "Cuts priced (approximation)",
+            f"(2-year − policy)/0.25 = {p.steps_priced:+.2f} steps of 25 bp ({_bp(p.gap_bp)}); {r.CUTS_ASSUMPTION}.",
+        )
+    )
     meeting = f"FOMC decision {fmt.day(p.next_meeting)}" if p.next_meeting is not None else "none in the calendar"
     if p.odds is None:
         fields.append(("Next meeting", f"{meeting}; no odds without a fed funds future price."))
     else:
         o = p.odds
         word = "cut" if o.cut_probability >= 0 else "hike"
-        fields.append((
-            "Next meeting (CME FedWatch method)",
-            f"{meeting}: ZQ=F {o.future_price:.4f} on {fmt.day(o.future_session)} (Yahoo Finance) → implied {o.implied:.3f}%, "
-            f"N {o.days_in_month}, M {o.days_before}, rate after {o.r_end:.3f}% → {abs(o.cut_probability) * 100:.0f}% odds of a 25 bp {word}. "
-            f"{r.FUTURE_ASSUMPTION}.",
-        ))  # fmt: skip
+        fields.append(
+            (
+                "Next meeting (CME FedWatch method)",
+                f"{meeting}: ZQ=F {o.future_price:.4f} on {fmt.day(o.future_session)} (Yahoo Finance) → implied {o.implied:.3f}%, "
+                f"N {o.days_in_month}, M {o.days_before}, rate after {o.r_end:.3f}% → {abs(o.cut_probability) * 100:.0f}% odds of a 25 bp {word}. "
+                f"{r.FUTURE_ASSUMPTION}.",
+            )
+        )
     fields.append(("Not in the data", "; ".join(p.missing) + "."))
     if p.policy_later is not None:
-        fields.append((
-            "What happened afterwards",
-            f"effective fed funds {p.policy_later.value:.2f}% on {fmt.day(p.policy_later.date)} "
-            f"({_bp((p.policy_later.value - p.policy.value) * 100)} since {fmt.day(p.policy.date)}): realised, not what was priced.",
-        ))  # fmt: skip
+        fields.append(
+            (
+                "What happened afterwards",
+                f"effective fed funds {p.policy_later.value:.2f}% on {fmt.day(p.policy_later.date)} "
+                f"({_bp((p.policy_later.value - p.policy.value) * 100)} since {fmt.day(p.policy.date)}): realised, not what was priced.",
+            )
+        )
     return tuple(fields)
 
 
 def _path_data(p: r.RatePath, fred: Prices, future_note: str) -> dict:
     def level(x: r.Level | None) -> dict | None:
-        return None if x is None else {"symbol": x.symbol, "date": x.date.date().isoformat(), "level_pct": x.value, "source": x.source}
+        return (
+            None
+            if x is None
+            else {"symbol": x.symbol, "date": x.date.date().isoformat(), "level_pct": x.value, "source": x.source}
+        )
 
     o = p.odds
     return {
@@ -173,15 +196,24 @@ def _path_data(p: r.RatePath, fred: Prices, future_note: str) -> dict:
         "cuts_priced_25bp_steps": p.steps_priced,
         "cuts_priced_assumption": r.CUTS_ASSUMPTION,
         "next_meeting": p.next_meeting.date().isoformat() if p.next_meeting is not None else None,
-        "fedwatch": None if o is None else {
-            "future": r.FED_FUNDS_FUTURE, "price": o.future_price, "session": o.future_session.date().isoformat(),
-            "implied_pct": o.implied, "r_start_pct": o.r_start, "days_in_month": o.days_in_month,
-            "days_before_meeting": o.days_before, "r_end_pct": o.r_end, "cut_probability": o.cut_probability,
-            "method": r.FUTURE_ASSUMPTION, "source": "Yahoo Finance",
+        "fedwatch": None
+        if o is None
+        else {
+            "future": r.FED_FUNDS_FUTURE,
+            "price": o.future_price,
+            "session": o.future_session.date().isoformat(),
+            "implied_pct": o.implied,
+            "r_start_pct": o.r_start,
+            "days_in_month": o.days_in_month,
+            "days_before_meeting": o.days_before,
+            "r_end_pct": o.r_end,
+            "cut_probability": o.cut_probability,
+            "method": r.FUTURE_ASSUMPTION,
+            "source": "Yahoo Finance",
         },
         "missing": list(p.missing) + ([future_note] if future_note else []),
         "policy_rate_afterwards": level(p.policy_later),
-    }  # fmt: skip
+    }
 
 
 COMMANDS = (
@@ -192,7 +224,9 @@ COMMANDS = (
         options=RatesOptions,
         answer=answer,
         cooldown=LIGHT,
-        ask=AskHint(r"\b(?:rates?|yields?|treasur(?:y|ies)|bills?|curve|inver\w*|fed|fomc|cuts?|hikes?|interest)\b",
-                    "what are rates doing"),
+        ask=AskHint(
+            r"\b(?:rates?|yields?|treasur(?:y|ies)|bills?|curve|inver\w*|fed|fomc|cuts?|hikes?|interest)\b",
+            "what are rates doing",
+        ),
     ),
 )

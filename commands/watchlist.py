@@ -15,12 +15,12 @@ from analytics.charts import performance_chart
 from analytics.errors import MarketbotError
 from analytics.performance import PerformanceRow
 from analytics.sources.base import Prices
-from analytics.symbols import parse_symbol_list, price_basis
+from analytics.symbols import price_basis
 from analytics.watchlist import MAX_SYMBOLS, WatchChange, WatchRow, watch_rows
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
 from commands.kit.command import LIGHT, Command, Context, Group, Where
-from commands.kit.fields import chunk_lines, numbered, require_manager
+from commands.kit.fields import chunk_lines, require_manager
 from commands.kit.footer import footer, provenance_data
 from commands.kit.limits import FIELD_VALUE_MAX
 from commands.kit.options import NoOptions, Options, symbols_option
@@ -31,13 +31,19 @@ from commands.kit.store import StoreUnavailable
 # read must leave room in Discord's 3 seconds for the reply.
 READ_TIMEOUT = 2.0
 UNAVAILABLE = "The watchlist cannot be read or changed right now; nothing was changed. Try again in a minute."
-HINT = "This server has no watchlist yet. Someone with Manage Server or Manage Channels can start one: `/watchlist add symbols:KRE ^RUT`."
+HINT = (
+    "This server has no watchlist yet. Someone with Manage Server or Manage Channels can start one: "
+    "`/watchlist add symbols:KRE ^RUT`."
+)
 
 
 def can_manage_watchlist(interaction: Any) -> None:
-    require_manager(interaction, "Changing the watchlist",
-                    "Watchlists belong to a server: use /watchlist in a server channel, not in direct messages.",
-                    also="`/watchlist show` is open to all")  # fmt: skip
+    require_manager(
+        interaction,
+        "Changing the watchlist",
+        "Watchlists belong to a server: use /watchlist in a server channel, not in direct messages.",
+        also="`/watchlist show` is open to all",
+    )
 
 
 # -- the answer: the listed symbols' returns (asked by /watchlist show with the server's list) ----------------
@@ -84,8 +90,11 @@ def _show_answer(prices: Prices, wanted: list[str], now: pd.Timestamp) -> Answer
     charted = sorted((r for r in rows if not math.isnan(r.ytd_return)), key=lambda r: r.ytd_return, reverse=True)
     caption = footer(prices.provenance, shown, now, as_of=as_of)
     chart = (
-        performance_chart([PerformanceRow(r.symbol, math.nan, r.close, r.ytd_return, math.nan) for r in charted],
-                          f"year to date, to {fmt.day(as_of)}", caption=caption)  # fmt: skip
+        performance_chart(
+            [PerformanceRow(r.symbol, math.nan, r.close, r.ytd_return, math.nan) for r in charted],
+            f"year to date, to {fmt.day(as_of)}",
+            caption=caption,
+        )
         if charted
         else None
     )
@@ -108,8 +117,10 @@ def _show_answer(prices: Prices, wanted: list[str], now: pd.Timestamp) -> Answer
 
 def _line(row: WatchRow, as_of: pd.Timestamp) -> str:
     stale = f" ({fmt.day(row.as_of)})" if row.as_of != as_of else ""  # a symbol whose last close is older
-    return (f"{row.symbol:<10}{fmt.price(row.close):>11}{fmt.pct(row.day_change):>8}{fmt.pct(row.month_return):>8}"
-            f"{fmt.pct(row.ytd_return):>8}{stale}")  # fmt: skip
+    return (
+        f"{row.symbol:<10}{fmt.price(row.close):>11}{fmt.pct(row.day_change):>8}{fmt.pct(row.month_return):>8}"
+        f"{fmt.pct(row.ytd_return):>8}{stale}"
+    )
 
 
 def _returns_note(rows: list[WatchRow]) -> str:
@@ -145,19 +156,23 @@ def change_text(change: WatchChange, unknown: dict[str, str], size: int) -> str:
     if change.already:
         lines.append(f"Already on the list: {', '.join(change.already)}.")
     if change.refused:
-        lines.append(f"Not added, the list is full ({MAX_SYMBOLS} symbols): {', '.join(change.refused)}. "
-                     "`/watchlist remove` makes room.")  # fmt: skip
+        lines.append(
+            f"Not added, the list is full ({MAX_SYMBOLS} symbols): {', '.join(change.refused)}. "
+            "`/watchlist remove` makes room."
+        )
     lines += [f"Not added: {reason}" for reason in unknown.values()]
     lines.append(f"The watchlist has {size} of {MAX_SYMBOLS} symbols; `/watchlist show` shows it.")
     return "\n".join(lines)
+
 
 # -- the Discord side: add, remove (managers), show (anyone) --------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChangeOptions(Options):
-    symbols: tuple[str, ...] = symbols_option("Symbols separated by spaces, e.g. KRE ^RUT NVDA (aliases like SPX work)",
-                                              None, MAX_SYMBOLS, max_length=200)  # fmt: skip
+    symbols: tuple[str, ...] = symbols_option(
+        "Symbols separated by spaces, e.g. KRE ^RUT NVDA (aliases like SPX work)", None, MAX_SYMBOLS, max_length=200
+    )
 
 
 async def add(interaction: Any, o: ChangeOptions, context: Context) -> None:
@@ -166,7 +181,9 @@ async def add(interaction: Any, o: ChangeOptions, context: Context) -> None:
     prices = await context.responder.services.market.closes(list(o.symbols), partial=True)
     unknown = {s: str(error) for s, error in prices.missing.items()}
     async with _stored():
-        change = await context.store.watch(interaction.guild_id, [s for s in o.symbols if s not in unknown], interaction.user.id)
+        change = await context.store.watch(
+            interaction.guild_id, [s for s in o.symbols if s not in unknown], interaction.user.id
+        )
         size = len(await context.store.watchlist(interaction.guild_id))
     await interaction.followup.send(change_text(change, unknown, size), ephemeral=True)
 

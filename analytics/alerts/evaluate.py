@@ -97,7 +97,7 @@ def replay(
         panel = _panel(frame, watched, judge)
         _require_history(panel, watched, np.flatnonzero(rows))
         for i in np.flatnonzero(rows & _may_fire(panel, judge, thresholds)):
-            if event := _event_at(panel, i, judge, watched, preset, thresholds):
+            if event := _event_at(panel, int(i), judge, watched, preset, thresholds):
                 events.append(event)
     return sorted(events, key=lambda e: e.session)
 

@@ -58,9 +58,10 @@ class Rule(Protocol):
 
 
 class KreRule:
-    name = "kre"
-    symbols = ("KRE", "SPY")
-    context = Watched("KRE", "SPY")
+    name: str = "kre"
+    symbols: tuple[str, ...] = ("KRE", "SPY")
+    KRE_SPY = Watched("KRE", "SPY")
+    context: Watched | None = KRE_SPY
     DRAWDOWN_SESSIONS, DRAWDOWN_LIMIT = 30, -0.20
     WATCHED = Watched("KRE")
 
@@ -73,7 +74,7 @@ class KreRule:
         return {
             "move_30": move_30,
             "drawdown_crossed": down & ~down.shift(1, fill_value=False),
-            "context_move": watched_values(frame, self.context).pct_change(fill_method=None),
+            "context_move": watched_values(frame, self.KRE_SPY).pct_change(fill_method=None),
         }
 
     def fires(self, panel: pd.DataFrame) -> np.ndarray:
@@ -84,15 +85,24 @@ class KreRule:
             return []
         then = i - self.DRAWDOWN_SESSIONS
         values = panel["value"]
-        return [DrawdownTrigger("sharp", float(panel["move_30"].iat[i]), self.DRAWDOWN_SESSIONS, self.DRAWDOWN_LIMIT,
-                                float(values.iat[i]), float(values.iat[then]), panel.index[then])]  # fmt: skip
+        return [
+            DrawdownTrigger(
+                "sharp",
+                float(panel["move_30"].iat[i]),
+                self.DRAWDOWN_SESSIONS,
+                self.DRAWDOWN_LIMIT,
+                float(values.iat[i]),
+                float(values.iat[then]),
+                panel.index[then],
+            )
+        ]
 
 
 class RatioRule:
-    name = "ratio"
-    context = None
+    name: str = "ratio"
+    context: Watched | None = None
     INDEXES, STAND_INS = ("^RUT", "^GSPC"), ("IWM", "SPY")
-    symbols = (*INDEXES, *STAND_INS)
+    symbols: tuple[str, ...] = (*INDEXES, *STAND_INS)
     BREAK_MEMORY = 20  # a 52-week break counts only if the previous 20 sessions had none in its direction
 
     def watch_plan(self, frame: pd.DataFrame, started: dict[str, np.ndarray]) -> Iterator[tuple[Watched, np.ndarray]]:
@@ -124,8 +134,17 @@ class RatioRule:
                 session, value = panel.index[i], panel["value"].iat[i]
                 year = panel["value"].iloc[:i].loc[session - YEAR :]
                 record_day = year.idxmax() if up else year.idxmin()
-                found.append(BreakTrigger("notable", float(panel["move_1"].iat[i]), up, float(value),
-                                          float(year.loc[record_day]), record_day, self.BREAK_MEMORY))  # fmt: skip
+                found.append(
+                    BreakTrigger(
+                        "notable",
+                        float(panel["move_1"].iat[i]),
+                        up,
+                        float(value),
+                        float(year.loc[record_day]),
+                        record_day,
+                        self.BREAK_MEMORY,
+                    )
+                )
         return found
 
 

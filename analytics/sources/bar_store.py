@@ -45,7 +45,8 @@ class BarStore:
             with os.fdopen(fd, "w", newline="") as fh:
                 fh.write("date,close\n")
                 # repr(): the shortest text that reads back as the same float.
-                fh.writelines(f"{day},{value!r}\n" for day, value in zip(dates, closes.to_numpy(dtype=float).tolist()))
+                values = closes.to_numpy(dtype=float).tolist()
+                fh.writelines(f"{day},{value!r}\n" for day, value in zip(dates, values, strict=True))
             os.replace(tmp, self._path(symbol))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -93,10 +93,7 @@ class Provenance:
     def describe(self, now: pd.Timestamp | None = None) -> str:
         """E.g. ``snapshot, last session 2026-02-20, 9 months old (Yahoo Finance cannot be reached right now)``."""
         day = self.last_session.date().isoformat()
-        if self.replay:
-            text = f"{self.source}, replay as of {day}"
-        else:
-            text = f"{self.source}, last session {day}"
+        text = f"{self.source}, replay as of {day}" if self.replay else f"{self.source}, last session {day}"
         if self.stale:
             text += f", {self.age} old"
         if self.note:

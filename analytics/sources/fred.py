@@ -17,7 +17,7 @@ import logging
 import pandas as pd
 import requests
 
-from analytics.errors import MarketbotError, RateLimited, Unreachable, UnknownSymbol, UpstreamError
+from analytics.errors import MarketbotError, RateLimited, UnknownSymbol, Unreachable, UpstreamError
 from analytics.sessions import last_settled_session, nyse
 from analytics.sources.base import Fetched
 
@@ -35,6 +35,7 @@ SERIES_NAMES = {
 class FredSource:
     name = "FRED"
     live = True
+    replay = False
 
     def __init__(self, session: requests.Session | None = None, timeout: tuple[float, float] = TIMEOUT) -> None:
         self._session = session if session is not None else _new_session()
@@ -76,7 +77,9 @@ class FredSource:
             raise UnknownSymbol(series, "FRED has no such series.")
         if response.status_code != 200:
             log.warning("FRED answered %s for %s", response.status_code, series)
-            raise UpstreamError(f"FRED returned an error ({response.status_code}) for {series}; try again shortly.", series)
+            raise UpstreamError(
+                f"FRED returned an error ({response.status_code}) for {series}; try again shortly.", series
+            )
         return parse_csv(response.text, series)
 
 

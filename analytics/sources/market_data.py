@@ -202,7 +202,8 @@ class MarketData:
         now = self.clock()
         text = f"{self.source.name}, last session {self.last_session().date().isoformat()}"
         if not self.breaker.allows(now):
-            text += f"; unavailable ({_reason(self.breaker.last_error)}), retrying after {self.breaker.open_until:%H:%M} UTC"
+            why = _reason(self.breaker.last_error)
+            text += f"; unavailable ({why}), retrying after {self.breaker.open_until:%H:%M} UTC"
         return text
 
     def close(self) -> None:
@@ -327,14 +328,15 @@ class MarketData:
         elif isinstance(error, UpstreamError):
             # A failure while Yahoo answered others during this fetch is this symbol's, not an outage.
             answered_others = self._last_success is not None and self._last_success >= outcome.started
-            if isinstance(error, RateLimited) or not answered_others:
-                if self.breaker.record_failure(outcome.started, ended, error):
-                    log.warning(
-                        "%s failing, backing off until %s: %s",
-                        self.source.name,
-                        f"{self.breaker.open_until:%Y-%m-%d %H:%M:%S} UTC",
-                        error,
-                    )
+            if (isinstance(error, RateLimited) or not answered_others) and self.breaker.record_failure(
+                outcome.started, ended, error
+            ):
+                log.warning(
+                    "%s failing, backing off until %s: %s",
+                    self.source.name,
+                    f"{self.breaker.open_until:%Y-%m-%d %H:%M:%S} UTC",
+                    error,
+                )
 
     # -- unknown symbol or failed fetch ----------------------------------------
 

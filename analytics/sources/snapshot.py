@@ -15,7 +15,7 @@ from importlib import resources
 import pandas as pd
 
 from analytics import frames
-from analytics.errors import InvalidInput, NotInSnapshot
+from analytics.errors import InvalidInput, MarketbotError, NotInSnapshot
 from analytics.sessions import snap_to_session
 from analytics.sources.base import Fetched
 from analytics.symbols import closest_symbols
@@ -25,10 +25,36 @@ CREDIT_FILE = "data/credit_daily.csv.gz"
 FRED_FILE = "data/fred_daily.csv.gz"
 # Closes on Yahoo's adjustment basis of 2026-08-03, not re-anchored to 2026-02-20:
 # returns are exact, levels are a few percent low (distributions ex-dated after 2026-02-20).
-LATER_BASIS = frozenset({
-    "ZION", "WAL", "PNFP", "EWBC", "FHN", "WBS", "OZK", "VLY", "BPOP", "UMBF", "WTFC", "ONB", "FNB",
-    "SSB", "GBCI", "BOKF", "FLG", "BANC", "HOMB", "BKU", "TSLA", "AVGO", "JNK", "BKLN", "SRLN", "BIZD",
-})  # fmt: skip
+LATER_BASIS = frozenset(
+    {
+        "ZION",
+        "WAL",
+        "PNFP",
+        "EWBC",
+        "FHN",
+        "WBS",
+        "OZK",
+        "VLY",
+        "BPOP",
+        "UMBF",
+        "WTFC",
+        "ONB",
+        "FNB",
+        "SSB",
+        "GBCI",
+        "BOKF",
+        "FLG",
+        "BANC",
+        "HOMB",
+        "BKU",
+        "TSLA",
+        "AVGO",
+        "JNK",
+        "BKLN",
+        "SRLN",
+        "BIZD",
+    }
+)
 LATER_BASIS_NOTE = "adjusted on Yahoo's 2026-08-03 basis: returns exact, levels a few % low"
 
 
@@ -98,7 +124,8 @@ class SnapshotSource:
         return self._closes.index[-1]
 
     def fetch(self, symbols: list[str], start: pd.Timestamp | None, now: pd.Timestamp) -> Fetched:
-        closes, errors = {}, {}
+        closes: dict[str, pd.Series] = {}
+        errors: dict[str, MarketbotError] = {}
         for symbol in symbols:
             if symbol not in self._closes.columns:
                 errors[symbol] = NotInSnapshot(symbol, suggestions=closest_symbols(symbol, self._closes.columns))

@@ -27,6 +27,7 @@ import logging
 import threading
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yfinance as yf
@@ -64,7 +65,7 @@ class YahooSource:
     live = True
     replay = False
 
-    def __init__(self, cache_dir: Path, session: object | None = None, timeout: float = REQUEST_TIMEOUT) -> None:
+    def __init__(self, cache_dir: Path, session: Any = None, timeout: float = REQUEST_TIMEOUT) -> None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         # Before the first request: yfinance silently runs without caches it cannot write.
         yf.set_tz_cache_location(str(cache_dir))
@@ -132,7 +133,7 @@ class _SeededTzCache:
     cache only, not around the fetch.
     """
 
-    def __init__(self, inner: object) -> None:
+    def __init__(self, inner: Any) -> None:
         self.inner = inner
         self._lock = threading.Lock()
 
@@ -160,7 +161,7 @@ def _install_tz_cache() -> None:
     manager._tz_cache = _SeededTzCache(current.inner if isinstance(current, _SeededTzCache) else current)
 
 
-def _cap_timeouts(session: object, cap: float) -> None:
+def _cap_timeouts(session: Any, cap: float) -> None:
     """Cap every request's timeout: yfinance asks for its cookie and crumb with 30 s, whatever ours is."""
     request = session.request
 
@@ -181,7 +182,7 @@ def _forget_memoised_responses() -> None:
     YfData.cache_get.cache_clear()
 
 
-def _new_session() -> object:
+def _new_session() -> Any:
     """yfinance's preferred client: curl_cffi impersonating a browser."""
     from curl_cffi import requests as curl_requests
 

@@ -214,7 +214,9 @@ class AlertCycle:
             report.skipped.append(f"{rule} rule not judged: {reason}")
         return by_rule, latest
 
-    async def _digests(self, session: pd.Timestamp, prices: Prices, readers: list[Subscription], report: CycleReport) -> None:
+    async def _digests(
+        self, session: pd.Timestamp, prices: Prices, readers: list[Subscription], report: CycleReport
+    ) -> None:
         """The settled session's digest, once per sensitivity in use; missing parts are said, not fatal.
 
         A server with a watchlist gets the digest with its list's moves: one more rendering per such
@@ -233,7 +235,9 @@ class AlertCycle:
         lists = await self._watchlists(session, {sub.guild_id for sub in readers})
         for preset, digest in composed.items():
             if digest.empty:
-                report.skipped.append(f"digest of {session.date()}: " + "; ".join(f"{part}: {why}" for part, why in digest.missing))
+                report.skipped.append(
+                    f"digest of {session.date()}: " + "; ".join(f"{part}: {why}" for part, why in digest.missing)
+                )
                 continue
             report.digests += 1
             by_guild: dict[int | None, list[Subscription]] = {}

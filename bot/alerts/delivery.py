@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 import aiohttp
 import discord
@@ -102,7 +103,8 @@ class AlertDelivery:
             await self._post(channel_id, role_id, answer, nonce=None)
         except discord.Forbidden:
             raise MarketbotError(
-                f"I cannot post in <#{channel_id}>: give me View Channel, Send Messages, Embed Links and Attach Files there."
+                f"I cannot post in <#{channel_id}>: "
+                "give me View Channel, Send Messages, Embed Links and Attach Files there."
             ) from None
         except discord.NotFound:
             raise MarketbotError(f"<#{channel_id}> does not exist any more, or I cannot see it.") from None
@@ -111,8 +113,12 @@ class AlertDelivery:
         try:
             await self._send_with_retries(answer, due)
         except StoreUnavailable as exc:  # an expected event (the store logged what the database said)
-            log.warning("Alert %s to channel %d: its outcome could not be recorded (%s); a restart settles it",
-                        due.key, due.subscription.channel_id, exc.detail)  # fmt: skip
+            log.warning(
+                "Alert %s to channel %d: its outcome could not be recorded (%s); a restart settles it",
+                due.key,
+                due.subscription.channel_id,
+                exc.detail,
+            )
         except Exception as exc:  # a task of its own: nobody else would see it
             log.exception("Alert %s to channel %d failed unexpectedly", due.key, due.subscription.channel_id)
             with contextlib.suppress(Exception):  # record it, so it does not stay claimed (in flight) for good
@@ -128,7 +134,9 @@ class AlertDelivery:
                     # Recorded before the request goes out: after a crash, an alert never attempted is
                     # sent whatever the delay; one attempted is resent only while its nonce protects it.
                     if not await self.storage.attempt(due.key):
-                        log.warning("Alert %s was taken over by another evaluator before it went out; not sent here", due.key)
+                        log.warning(
+                            "Alert %s was taken over by another evaluator before it went out; not sent here", due.key
+                        )
                         return
                     message = await self._post(sub.channel_id, sub.role_id, answer, due.nonce)
             except StoreUnavailable as exc:  # the attempt could not be recorded, so nothing went out: try again later
@@ -163,14 +171,12 @@ class AlertDelivery:
             mentions = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)])
         else:
             content, mentions = None, discord.AllowedMentions.none()
-        file = to_file(answer)
-        return await channel.send(
-            content=content,
-            embed=to_embed(answer),
-            allowed_mentions=mentions,
-            **({"file": file} if file else {}),
-            **({"nonce": nonce} if nonce else {}),
-        )
+        extra: dict[str, Any] = {}
+        if file := to_file(answer):
+            extra["file"] = file
+        if nonce:
+            extra["nonce"] = nonce
+        return await channel.send(content=content, embed=to_embed(answer), allowed_mentions=mentions, **extra)
 
 
 def credit_part(event: AlertEvent, prices: Prices) -> Prices | None:
@@ -178,4 +184,6 @@ def credit_part(event: AlertEvent, prices: Prices) -> Prices | None:
     if event.rule != "kre":
         return None
     have = [s for s in CREDIT_SYMBOLS if s in prices.closes.columns]
-    return Prices(prices.closes[have], prices.provenance, {s: e for s, e in prices.missing.items() if s in CREDIT_SYMBOLS})
+    return Prices(
+        prices.closes[have], prices.provenance, {s: e for s, e in prices.missing.items() if s in CREDIT_SYMBOLS}
+    )

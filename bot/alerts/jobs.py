@@ -28,7 +28,9 @@ class AlertJobs:
         """After login (the bot's setup_hook): the posts go out through ``client``."""
         self.delivery = AlertDelivery(client, self.storage, self.services)
         self.cycle = AlertCycle(self.services.market, self.storage, self.delivery.deliver)
-        self.scheduler = AlertScheduler(self.cycle, self.storage, self.services.market, self.interval, self.services.clock)
+        self.scheduler = AlertScheduler(
+            self.cycle, self.storage, self.services.market, self.interval, self.services.clock
+        )
 
     async def post_sample(self, channel_id: int, role_id: int | None) -> None:
         assert self.delivery is not None, "bind() first"

@@ -88,9 +88,14 @@ class AlertScheduler:
             if mode == "settled" and report.session is not None and not report.skipped:
                 await self.storage.set_meta(SETTLED_KEY, report.session.date().isoformat())
             if report.events or report.skipped:
-                log.info("Alert cycle (%s, %s): %d events, %d alerts claimed, skipped: %s", mode,
-                         report.session.date() if report.session is not None else "-", len(report.events),
-                         report.claimed, report.skipped or "none")  # fmt: skip
+                log.info(
+                    "Alert cycle (%s, %s): %d events, %d alerts claimed, skipped: %s",
+                    mode,
+                    report.session.date() if report.session is not None else "-",
+                    len(report.events),
+                    report.claimed,
+                    report.skipped or "none",
+                )
             return report
         except StoreUnavailable as exc:  # an expected event (the store logged what the database said)
             log.warning("Alert cycle put off until the next tick: the database is unavailable (%s)", exc.detail)

@@ -25,7 +25,8 @@ async def open_store(db: str | Path) -> Store:
     if "://" in db:
         scheme = db.split("://", 1)[0]
         raise MarketbotError(
-            f"MARKETBOT_DB: `{scheme}://` databases are not supported; give a file path (SQLite) or a postgresql:// URL."
+            f"MARKETBOT_DB: `{scheme}://` databases are not supported; "
+            "give a file path (SQLite) or a postgresql:// URL."
         )
     from bot.storage.sqlite import SqliteStore
 

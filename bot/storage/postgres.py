@@ -12,11 +12,12 @@ each cycle: a dropped connection frees the lock, and a standby process takes it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import psycopg
@@ -42,7 +43,7 @@ POOL_WAIT = 30.0
 SESSION_OPTIONS = "-c lock_timeout=2000 -c statement_timeout=60000 -c idle_in_transaction_session_timeout=60000"
 # The evaluator's connection: the server notices a vanished client within about 25 s
 # (a process killed outright closes its socket at once), which frees the lock for a standby.
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
 SERVER_KEEPALIVES = "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3"
 # The advisory locks' keys (two int4: "mktb", then which lock).
 LOCK_SPACE, EVALUATOR, MIGRATING = 0x6D6B7462, 1, 2
@@ -107,7 +108,8 @@ _INPUT = """
     FROM unnest(%(ids)s::bigint[]) AS t (subscription_id)
     WHERE NOT (%(level)s::text = 'notable' AND EXISTS (
         SELECT 1 FROM deliveries s
-        WHERE s.subscription_id = t.subscription_id AND s.rule = %(rule)s AND s.session = %(session)s AND s.level = 'sharp'))
+        WHERE s.subscription_id = t.subscription_id AND s.rule = %(rule)s
+          AND s.session = %(session)s AND s.level = 'sharp'))
 """
 _CLAIM_NEW = f"""
     INSERT INTO deliveries (subscription_id, rule, session, level, state, headline, claimed_at, claimed_by)
@@ -129,7 +131,8 @@ _CLAIM_STALE = f"""
         finished_at = CASE WHEN stale.resend THEN NULL ELSE now() END,
         error       = CASE WHEN stale.resend THEN NULL ELSE %(interrupted)s END
     FROM stale
-    WHERE d.subscription_id = stale.subscription_id AND d.rule = %(rule)s AND d.session = %(session)s AND d.level = %(level)s
+    WHERE d.subscription_id = stale.subscription_id
+      AND d.rule = %(rule)s AND d.session = %(session)s AND d.level = %(level)s
     RETURNING d.subscription_id, stale.resend
 """
 _KEY_MATCH = "subscription_id = %s AND rule = %s AND session = %s AND level = %s"
@@ -139,8 +142,8 @@ SUBSCRIPTION_COLUMNS = (
     f"id, guild_id, channel_id, rule, preset, role_id, created_by, {_ISO.format('created_at')}, paused_reason"
 )
 DELIVERY_COLUMNS = (
-    f"subscription_id, rule, session, level, state, headline, {_ISO.format('claimed_at')}, {_ISO.format('finished_at')}, "
-    "message_id, error"
+    f"subscription_id, rule, session, level, state, headline, {_ISO.format('claimed_at')}, "
+    f"{_ISO.format('finished_at')}, message_id, error"
 )
 
 # What a database can be expected to say (down, restarting, full, read-only, locked, slow); not bugs.
@@ -149,7 +152,7 @@ _UNAVAILABLE = (psycopg.OperationalError, psycopg.InternalError, psycopg.errors.
 
 def _translated(
     method: Callable[Concatenate[PostgresStore, P], Awaitable[T]],
-) -> Callable[Concatenate[PostgresStore, P], Awaitable[T]]:
+) -> Callable[Concatenate[PostgresStore, P], Coroutine[Any, Any, T]]:
     @functools.wraps(method)
     async def call(self: PostgresStore, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
@@ -159,6 +162,12 @@ def _translated(
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
 
     return call
+
+
+def _first(row: tuple[Any, ...] | None) -> Any:
+    """The first column of a row a query always returns (an aggregate, a lock function)."""
+    assert row is not None
+    return row[0]
 
 
 class PostgresStore:
@@ -195,7 +204,9 @@ class PostgresStore:
             await pool.open(wait=True, timeout=CONNECT_TIMEOUT * 2)
         except PoolTimeout:
             await pool.close()
-            raise MarketbotError(f"Cannot use the database {where}: no connection within {CONNECT_TIMEOUT * 2} s.") from None
+            raise MarketbotError(
+                f"Cannot use the database {where}: no connection within {CONNECT_TIMEOUT * 2} s."
+            ) from None
         return cls(url, pool)
 
     async def close(self) -> None:
@@ -217,7 +228,9 @@ class PostgresStore:
             if self._evaluator is not None:
                 if await self._still_held(self._evaluator):
                     return True
-                log.warning("Lost the alert evaluator lock on %s (the connection dropped); taking it again", self.description)
+                log.warning(
+                    "Lost the alert evaluator lock on %s (the connection dropped); taking it again", self.description
+                )
                 await self._drop_evaluator()
             try:
                 conn = await psycopg.AsyncConnection.connect(
@@ -226,11 +239,13 @@ class PostgresStore:
             except psycopg.Error as exc:
                 raise StoreUnavailable(f"cannot connect for the evaluator lock: {exc}") from None
             try:
-                row = await (await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_SPACE, EVALUATOR))).fetchone()
+                row = await (
+                    await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_SPACE, EVALUATOR))
+                ).fetchone()
             except psycopg.Error as exc:
                 await conn.close()
                 raise StoreUnavailable(f"cannot take the evaluator lock: {exc}") from None
-            if not row[0]:
+            if not _first(row):
                 await conn.close()  # a standby holds no connection: it asks again next cycle
                 return False
             self._evaluator = conn
@@ -256,15 +271,13 @@ class PostgresStore:
                 (LOCK_SPACE, EVALUATOR),
             )
         ).fetchone()
-        return bool(row[0])
+        return bool(_first(row))
 
     async def _drop_evaluator(self) -> None:
         if self._evaluator is not None:
             conn, self._evaluator = self._evaluator, None
-            try:
+            with contextlib.suppress(psycopg.Error):
                 await conn.close()  # closing the session releases the lock
-            except psycopg.Error:
-                pass
 
     # -- meta ------------------------------------------------------------------------
 
@@ -288,7 +301,7 @@ class PostgresStore:
             for sub in subs:
                 row = await (
                     await conn.execute(
-                    f"""
+                        f"""
                     INSERT INTO subscriptions (guild_id, channel_id, rule, preset, role_id, created_by)
                     VALUES (%s, %s, %s, %s, %s, %s)
                     ON CONFLICT (channel_id, rule) DO UPDATE SET
@@ -298,6 +311,7 @@ class PostgresStore:
                         (sub.guild_id, sub.channel_id, sub.rule, sub.preset, sub.role_id, sub.created_by),
                     )
                 ).fetchone()
+                assert row is not None  # INSERT ... RETURNING gives the row
                 saved.append((Subscription(*row[:-1]), row[-1]))
         return saved
 
@@ -344,8 +358,16 @@ class PostgresStore:
         async with self._pool.connection() as conn, conn.transaction():
             cursor = conn.cursor()
             for (rule, session, level, headline), ids in events.items():
-                args = {"run": self.run_id, "window": resend_within, "interrupted": INTERRUPTED, "rule": rule,
-                        "session": session, "level": level, "headline": headline, "ids": ids}  # fmt: skip
+                args = {
+                    "run": self.run_id,
+                    "window": resend_within,
+                    "interrupted": INTERRUPTED,
+                    "rule": rule,
+                    "session": session,
+                    "level": level,
+                    "headline": headline,
+                    "ids": ids,
+                }
                 await cursor.execute(_CLAIM_NEW, args)
                 new = {row[0] for row in await cursor.fetchall()}
                 rest = [i for i in ids if i not in new]
@@ -398,7 +420,10 @@ class PostgresStore:
 
     @_translated
     async def watchlist(self, guild_id: int) -> list[str]:
-        return [row[0] for row in await self._all("SELECT symbol FROM watchlist WHERE guild_id = %s ORDER BY id", (guild_id,))]
+        return [
+            row[0]
+            for row in await self._all("SELECT symbol FROM watchlist WHERE guild_id = %s ORDER BY id", (guild_id,))
+        ]
 
     @_translated
     async def watch(self, guild_id: int, symbols: Sequence[str], added_by: int) -> WatchChange:
@@ -407,7 +432,9 @@ class PostgresStore:
             # One add per server at a time, so the count below stays true until commit (a transaction lock
             # on the one-bigint key space, apart from the evaluator's two-int4 keys).
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (guild_id,))
-            rows = await (await conn.execute("SELECT symbol FROM watchlist WHERE guild_id = %s", (guild_id,))).fetchall()
+            rows = await (
+                await conn.execute("SELECT symbol FROM watchlist WHERE guild_id = %s", (guild_id,))
+            ).fetchall()
             have = {row[0] for row in rows}
             for symbol in dict.fromkeys(symbols):
                 if symbol in have:
@@ -416,7 +443,8 @@ class PostgresStore:
                     change.refused.append(symbol)
                 else:
                     await conn.execute(
-                        "INSERT INTO watchlist (guild_id, symbol, added_by) VALUES (%s, %s, %s)", (guild_id, symbol, added_by)
+                        "INSERT INTO watchlist (guild_id, symbol, added_by) VALUES (%s, %s, %s)",
+                        (guild_id, symbol, added_by),
                     )
                     have.add(symbol)
                     change.added.append(symbol)
@@ -457,10 +485,17 @@ async def migrate(conn: psycopg.AsyncConnection) -> None:
     """Run the migrations not yet run, each in a transaction; processes starting together take turns."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, MIGRATING))
-        await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
-        version = (await (await conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")).fetchone())[0]
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        version = _first(
+            await (await conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")).fetchone()
+        )
         if version > len(MIGRATIONS):
-            raise MarketbotError(f"The database was written by a newer marketbot (schema {version}); upgrade marketbot.")
+            raise MarketbotError(
+                f"The database was written by a newer marketbot (schema {version}); upgrade marketbot."
+            )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await conn.execute(script)
             await conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (number,))

@@ -17,9 +17,9 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from filelock import FileLock, Timeout
 
@@ -93,7 +93,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-def _in_thread(method: Callable[Concatenate[SqliteStore, P], T]) -> Callable[Concatenate[SqliteStore, P], Awaitable[T]]:
+def _in_thread(
+    method: Callable[Concatenate[SqliteStore, P], T],
+) -> Callable[Concatenate[SqliteStore, P], Coroutine[Any, Any, T]]:
     """Run a blocking method off the event loop; the database's expected failures become StoreUnavailable."""
 
     @functools.wraps(method)
@@ -158,7 +160,9 @@ class SqliteStore:
         except FileNotFoundError:
             same = False
         if not same:
-            raise sqlite3.OperationalError(f"the database file {self.path} was deleted or replaced while the bot ran; restart it")
+            raise sqlite3.OperationalError(
+                f"the database file {self.path} was deleted or replaced while the bot ran; restart it"
+            )
 
     def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock:
@@ -255,10 +259,12 @@ class SqliteStore:
         rules = list(rules)
         marks = ",".join("?" * len(rules))
         return self._transaction(
-            lambda db: db.execute(
-                f"DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ? AND rule IN ({marks})",
-                (guild_id, channel_id, *rules),
-            ).rowcount
+            lambda db: (
+                db.execute(
+                    f"DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ? AND rule IN ({marks})",
+                    (guild_id, channel_id, *rules),
+                ).rowcount
+            )
         )
 
     @_in_thread
@@ -293,10 +299,14 @@ class SqliteStore:
             stamp = now.isoformat(timespec="milliseconds")
             for claim in claims:
                 key = claim.key
-                if key.level == "notable" and db.execute(
-                    "SELECT 1 FROM deliveries WHERE subscription_id = ? AND rule = ? AND session = ? AND level = 'sharp'",
-                    key[:3],
-                ).fetchone():
+                if (
+                    key.level == "notable"
+                    and db.execute(
+                        "SELECT 1 FROM deliveries"
+                        " WHERE subscription_id = ? AND rule = ? AND session = ? AND level = 'sharp'",
+                        key[:3],
+                    ).fetchone()
+                ):
                     continue
                 inserted = db.execute(
                     """
@@ -330,12 +340,14 @@ class SqliteStore:
     def attempt(self, key: AlertKey) -> bool:
         # The first attempt's time: Discord's nonce window runs from the first post.
         return self._transaction(
-            lambda db: db.execute(
-                f"""UPDATE deliveries SET attempted_at = COALESCE(attempted_at, ?)
+            lambda db: (
+                db.execute(
+                    f"""UPDATE deliveries SET attempted_at = COALESCE(attempted_at, ?)
                     WHERE {_KEY_MATCH} AND state = 'claimed' AND claimed_by = ?""",
-                (_now(), *key, self.run_id),
-            ).rowcount
-            == 1
+                    (_now(), *key, self.run_id),
+                ).rowcount
+                == 1
+            )
         )
 
     @_in_thread
@@ -377,7 +389,9 @@ class SqliteStore:
 
     @_in_thread
     def watchlist(self, guild_id: int) -> list[str]:
-        return [row[0] for row in self._read("SELECT symbol FROM watchlist WHERE guild_id = ? ORDER BY id", (guild_id,))]
+        return [
+            row[0] for row in self._read("SELECT symbol FROM watchlist WHERE guild_id = ? ORDER BY id", (guild_id,))
+        ]
 
     @_in_thread
     def watch(self, guild_id: int, symbols: Sequence[str], added_by: int) -> WatchChange:
@@ -407,7 +421,8 @@ class SqliteStore:
         marks = ",".join("?" * len(wanted))
         removed = self._transaction(
             lambda db: db.execute(
-                f"DELETE FROM watchlist WHERE guild_id = ? AND symbol IN ({marks}) RETURNING symbol", (guild_id, *wanted)
+                f"DELETE FROM watchlist WHERE guild_id = ? AND symbol IN ({marks}) RETURNING symbol",
+                (guild_id, *wanted),
             ).fetchall()
         )
         found = {row[0] for row in removed}

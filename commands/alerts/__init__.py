@@ -49,7 +49,10 @@ COMMANDS = (
         options=replay.ReplayOptions,
         answer=replay.answer,
         cooldown=LIGHT,
-        ask=AskHint(r"\b(?:alerts?|alarms?|notify|notification|ping me|tell me when|warn me)\b",
-                    "what would the KRE alert have done in 2023", fill=("rule", "start")),
+        ask=AskHint(
+            r"\b(?:alerts?|alarms?|notify|notification|ping me|tell me when|warn me)\b",
+            "what would the KRE alert have done in 2023",
+            fill=("rule", "start"),
+        ),
     ),
 )

@@ -73,17 +73,24 @@ def reason(event: AlertEvent, trigger: Trigger) -> str:
         verb = WORDING[event.rule].rises if trigger.move > 0 else "fell"
         span = f"on {day}" if trigger.sessions == 1 else f"over the {trigger.sessions} sessions to {day}"
         first = "" if trigger.sessions == 1 else f", the first session past {trigger.limit:g}σ"
-        return (f"{name} {verb} {_size(trigger.move)} {span}, a {abs(trigger.zscore):.1f}σ move{first} "
-                f"({trigger.level}: {threshold(event, trigger, with_preset=False)})")  # fmt: skip
+        return (
+            f"{name} {verb} {_size(trigger.move)} {span}, a {abs(trigger.zscore):.1f}σ move{first} "
+            f"({trigger.level}: {threshold(event, trigger, with_preset=False)})"
+        )
     if isinstance(trigger, DrawdownTrigger):
         limit = f"{-trigger.limit:.0%}"
-        return (f"{name} is down {_size(trigger.move)} over the {trigger.sessions} sessions to {day} "
-                f"({trigger.close:,.2f} against {trigger.base_close:,.2f} on {fmt.day(trigger.base_session)}), "
-                f"the first session past {limit} down ({trigger.level}: {threshold(event, trigger)})")  # fmt: skip
+        return (
+            f"{name} is down {_size(trigger.move)} over the {trigger.sessions} sessions to {day} "
+            f"({trigger.close:,.2f} against {trigger.base_close:,.2f} on {fmt.day(trigger.base_session)}), "
+            f"the first session past {limit} down ({trigger.level}: {threshold(event, trigger)})"
+        )
     side = "high" if trigger.up else "low"
-    return (f"{name} closed at {trigger.value:.4f} on {day}, {'above' if trigger.up else 'below'} its 52-week {side} "
-            f"of {trigger.record:.4f} ({fmt.day(trigger.record_session)}), the first {'upward' if trigger.up else 'downward'} "
-            f"break in {trigger.memory} sessions ({trigger.level}: {threshold(event, trigger)})")  # fmt: skip
+    return (
+        f"{name} closed at {trigger.value:.4f} on {day}, {'above' if trigger.up else 'below'} its 52-week {side} "
+        f"of {trigger.record:.4f} ({fmt.day(trigger.record_session)}), "
+        f"the first {'upward' if trigger.up else 'downward'} "
+        f"break in {trigger.memory} sessions ({trigger.level}: {threshold(event, trigger)})"
+    )
 
 
 def threshold(event: AlertEvent, trigger: Trigger | None = None, *, with_preset: bool = True) -> str:
@@ -113,8 +120,9 @@ def event_data(event: AlertEvent) -> dict[str, Any]:
     }
 
 
-def alert_answer(event: AlertEvent, values: pd.Series, provenance: Provenance, now: pd.Timestamp,
-                 credit: Prices | None = None) -> Answer:  # fmt: skip
+def alert_answer(
+    event: AlertEvent, values: pd.Series, provenance: Provenance, now: pd.Timestamp, credit: Prices | None = None
+) -> Answer:
     """The embed for one alert: the move, z-score, threshold, why, context and a small chart.
 
     ``credit``: for a KRE alert, the closes of the credit line's symbols (``credit_part``)."""
@@ -131,7 +139,8 @@ def alert_answer(event: AlertEvent, values: pd.Series, provenance: Provenance, n
         ("Why", "\n".join(reasons(event))),
         (
             "Context",
-            f"The day's move ({fmt.pct(ctx.day_move_pct / 100)}) is at the {ctx.percentile:.1f} percentile of daily moves "
+            f"The day's move ({fmt.pct(ctx.day_move_pct / 100)}) is at the {ctx.percentile:.1f} percentile "
+            "of daily moves "
             f"since {fmt.day(ctx.percentile_since)}; the last day at least as unusual: {comparable}.",
         ),
     ]
@@ -173,7 +182,9 @@ def credit_text(session: pd.Timestamp, credit: Prices | None) -> tuple[str, Cred
 
 
 def credit_data(move: CreditMove | None) -> dict[str, Any] | None:
-    return move and {"kre_z": move.kre_z, "hyg_ief_z": move.hyg_ief_z, "bkln_z": move.bkln_z, "moved_with": move.moved_with}
+    if move is None:
+        return None
+    return {"kre_z": move.kre_z, "hyg_ief_z": move.hyg_ief_z, "bkln_z": move.bkln_z, "moved_with": move.moved_with}
 
 
 # -- the daily digest -----------------------------------------------------------------------------
@@ -199,19 +210,26 @@ def digest_answer(digest: Digest, provenance: Provenance, now: pd.Timestamp) -> 
         r = digest.ratio
         verdict.append(f"{r.watched.name} {fmt.pct(r.move_pct / 100)} ({_z(r.zscore)})")
         legs = " · ".join(f"{s} {fmt.pct(m / 100)}" for s, m in zip(r.watched.symbols, r.part_moves_pct, strict=True))
-        fields.append(("Small vs large caps", f"{series(r.watched)} {fmt.pct(r.move_pct / 100)}, {_z(r.zscore)} · {legs}"))
+        fields.append(
+            ("Small vs large caps", f"{series(r.watched)} {fmt.pct(r.move_pct / 100)}, {_z(r.zscore)} · {legs}")
+        )
     if digest.kre:
         k = digest.kre
         verdict.append(f"KRE {fmt.pct(k.move_pct / 100)} ({_z(k.zscore)})")
-        fields.append(("KRE", f"{fmt.pct(k.move_pct / 100)}, {_z(k.zscore)} · KRE/SPY {fmt.pct(_fraction(k.context_move_pct))}"))
+        fields.append(
+            ("KRE", f"{fmt.pct(k.move_pct / 100)}, {_z(k.zscore)} · KRE/SPY {fmt.pct(_fraction(k.context_move_pct))}")
+        )
     if digest.stress:
         s, b = digest.stress, digest.stress.breadth
         verdict.append(f"bank stress {s.level}")
-        fields.append((
-            f"Bank stress: {s.level} ({s.points} points)",
-            f"KRE {fmt.pct(s.kre_drawdown_52w)} from its 52-week high · KRE/SPY 20d {fmt.pct(s.vs_spy.change_20d)} · "
-            f"{b.down_2pct}/{b.banks} banks down over 2% · {b.at_52w_low}/{b.banks} at 52-week lows",
-        ))  # fmt: skip
+        fields.append(
+            (
+                f"Bank stress: {s.level} ({s.points} points)",
+                f"KRE {fmt.pct(s.kre_drawdown_52w)} from its 52-week high · "
+                f"KRE/SPY 20d {fmt.pct(s.vs_spy.change_20d)} · "
+                f"{b.down_2pct}/{b.banks} banks down over 2% · {b.at_52w_low}/{b.banks} at 52-week lows",
+            )
+        )
     if digest.rates:
         fields.append(("Rates", _rates_line(digest.rates, digest.session)))
     events = "\n".join(headline(e) for e in digest.events)  # each names its level
@@ -222,9 +240,19 @@ def digest_answer(digest: Digest, provenance: Provenance, now: pd.Timestamp) -> 
         fields += _watchlist_fields(digest.watchlist)
     if digest.missing:
         fields.append(("Left out", "\n".join(f"{_part(name)}: {why}" for name, why in digest.missing)))
-    symbols = list(dict.fromkeys([*(digest.ratio.watched.symbols if digest.ratio else ("^RUT", "^GSPC")), "KRE", "SPY", "XLF",
-                                  *RATE_SYMBOLS, *(CREDIT_SYMBOLS if digest.credit else ()),
-                                  *(s for s, _ in (digest.watchlist.moves if digest.watchlist else ()))]))  # fmt: skip
+    symbols = list(
+        dict.fromkeys(
+            [
+                *(digest.ratio.watched.symbols if digest.ratio else ("^RUT", "^GSPC")),
+                "KRE",
+                "SPY",
+                "XLF",
+                *RATE_SYMBOLS,
+                *(CREDIT_SYMBOLS if digest.credit else ()),
+                *(s for s, _ in (digest.watchlist.moves if digest.watchlist else ())),
+            ]
+        )
+    )
     return Answer(
         command="digest",
         title=f"Daily digest · {day}",
@@ -238,8 +266,17 @@ def digest_answer(digest: Digest, provenance: Provenance, now: pd.Timestamp) -> 
 
 def digest_data(digest: Digest) -> dict[str, Any]:
     def move(m: DayMove | None) -> dict[str, Any] | None:
-        return m and {"series": series(m.watched), "move_pct": m.move_pct, "zscore": m.zscore,
-                      "parts": dict(zip(m.watched.symbols, m.part_moves_pct, strict=True)), "context_move_pct": m.context_move_pct}  # fmt: skip
+        return (
+            None
+            if m is None
+            else {
+                "series": series(m.watched),
+                "move_pct": m.move_pct,
+                "zscore": m.zscore,
+                "parts": dict(zip(m.watched.symbols, m.part_moves_pct, strict=True)),
+                "context_move_pct": m.context_move_pct,
+            }
+        )
 
     stress, yields = digest.stress, digest.rates
     return {
@@ -248,18 +285,21 @@ def digest_data(digest: Digest) -> dict[str, Any]:
         "ratio": move(digest.ratio),
         "kre": move(digest.kre),
         "bank_stress": stress and {"level": stress.level, "points": stress.points},
-        "rates": yields and {
+        "rates": yields
+        and {
             y.symbol: {"session": y.session.date().isoformat(), "level_pct": y.level, "change_1d_bp": y.change_1d_bp}
             for y in (yields.bill, yields.ten_year)
-        } | {"curve_10y_3m_bp": yields.curve_bp},
+        }
+        | {"curve_10y_3m_bp": yields.curve_bp},
         "alerts": [event_data(e) for e in digest.events],
         "credit": credit_data(digest.credit),
-        "watchlist": digest.watchlist and {
+        "watchlist": digest.watchlist
+        and {
             "moves_pct": {symbol: move * 100 for symbol, move in digest.watchlist.moves},
             "missing": list(digest.watchlist.missing),
         },
         "missing": [f"{_part(name)}: {why}" for name, why in digest.missing],
-    }  # fmt: skip
+    }
 
 
 def _part(name: str) -> str:
@@ -269,8 +309,10 @@ def _part(name: str) -> str:
 
 def _watchlist_fields(day: WatchDay) -> list[tuple[str, str]]:
     """The server's symbols' moves that session, best first, over as many fields as they need."""
-    lines = [" · ".join(f"{symbol} {fmt.pct(move)}" for symbol, move in day.moves[i : i + 5])
-             for i in range(0, len(day.moves), 5)]  # fmt: skip
+    lines = [
+        " · ".join(f"{symbol} {fmt.pct(move)}" for symbol, move in day.moves[i : i + 5])
+        for i in range(0, len(day.moves), 5)
+    ]
     lines += [f"Not shown: {reason}" for reason in day.missing]
     return numbered(f"Watchlist on {fmt.day(day.session)}", chunk_lines(lines))
 

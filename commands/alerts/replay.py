@@ -29,16 +29,24 @@ def rule_choices() -> list[tuple[str, str]]:
 
 
 def sensitivity_choices() -> list[tuple[str, str]]:
-    return [(f"{name}: notable at |z| ≥ {t.notable:g}, sharp at |z| ≥ {t.sharp:g}", name) for name, t in PRESETS.items()]
+    return [
+        (f"{name}: notable at |z| ≥ {t.notable:g}, sharp at |z| ≥ {t.sharp:g}", name) for name, t in PRESETS.items()
+    ]
 
 
 @dataclass(frozen=True)
 class ReplayOptions(Options):
-    rule: str = option("ratio or kre", "kre", parse=one_of(lambda: RULES, "Replay works for the rules"), choices=rule_choices)
+    rule: str = option(
+        "ratio or kre", "kre", parse=one_of(lambda: RULES, "Replay works for the rules"), choices=rule_choices
+    )
     start: str = start_option("A date or an anchor (default 1y)")
     end: str = end_option()
-    sensitivity: str = option("How unusual a move must be (default standard)", "standard",
-                              parse=one_of(lambda: PRESETS, "Sensitivity"), choices=sensitivity_choices)  # fmt: skip
+    sensitivity: str = option(
+        "How unusual a move must be (default standard)",
+        "standard",
+        parse=one_of(lambda: PRESETS, "Sensitivity"),
+        choices=sensitivity_choices,
+    )
 
     def check(self, today: pd.Timestamp) -> None:
         check_window(self.start, self.end, today)

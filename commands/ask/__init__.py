@@ -21,8 +21,11 @@ from commands.kit.options import Options, option, plain
 
 @dataclass(frozen=True)
 class AskOptions(Options):
-    question: str = option('In plain English, e.g. "small caps vs large caps since the October 2022 low"',
-                           parse=plain, max_length=MAX_QUESTION)  # fmt: skip
+    question: str = option(
+        'In plain English, e.g. "small caps vs large caps since the October 2022 low"',
+        parse=plain,
+        max_length=MAX_QUESTION,
+    )
 
 
 def route(o: AskOptions, today: pd.Timestamp, catalog: Catalog) -> Question:

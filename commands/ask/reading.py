@@ -38,8 +38,15 @@ class Unread(InvalidInput):
     """A question that cannot be read: ``lead`` says why. With ``suggest``, the closest commands follow,
     filled in with what was recognised (commands.ask.routing words them)."""
 
-    def __init__(self, lead: str, *, suggest: bool = False, subjects: list[Subject] | None = None, text: str = "",
-                 reading: Reading | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        lead: str,
+        *,
+        suggest: bool = False,
+        subjects: list[Subject] | None = None,
+        text: str = "",
+        reading: Reading | None = None,
+    ) -> None:
         super().__init__(lead)
         self.lead, self.suggest, self.subjects, self.text, self.reading = lead, suggest, subjects or [], text, reading
 
@@ -48,7 +55,10 @@ _TOKEN = re.compile(
     r"\$\^?[A-Za-z0-9][A-Za-z0-9.=\-]*|\^[A-Za-z0-9]+|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}"
     r"|[A-Za-z0-9]+(?:[&.'][A-Za-z0-9]+)*"
 )
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _ORD = r"(?:st|nd|rd|th)?"
 _DATE = (
     rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|{_MONTH} \d{{1,2}}{_ORD} \d{{4}}"
@@ -216,6 +226,7 @@ def read_window(r: Reading) -> None:
     def start(value: str):
         def apply(_m):
             r.start = r.start or value
+
         return apply
 
     r.take(
@@ -235,7 +246,8 @@ def read_window(r: Reading) -> None:
         start(ANCHOR_DAYS["covid-low"]),
     )
     r.take(
-        rf"\b{_SINCE} (?:the )?(?:gfc|financial crisis|great recession|march 2009|2009)(?: crash)? (?:low|lows|bottom)\b",
+        rf"\b{_SINCE} (?:the )?(?:gfc|financial crisis|great recession|march 2009|2009)(?: crash)? "
+        r"(?:low|lows|bottom)\b",
         start(ANCHOR_DAYS["gfc-low"]),
     )
     r.take(
@@ -248,13 +260,17 @@ def read_window(r: Reading) -> None:
         r"|since the (?:beginning|start)(?! of)|since (?:records|data) (?:began|started))\b",
         start("max"),
     )
-    r.take(r"\b(?:this month|month to date|mtd)\b", start(_iso(dt.date(today.year, today.month, 1) - dt.timedelta(days=1))))
+    r.take(
+        r"\b(?:this month|month to date|mtd)\b", start(_iso(dt.date(today.year, today.month, 1) - dt.timedelta(days=1)))
+    )
 
     def range_(m):
         r.start = r.start or _iso(_period(m["a"])[0])
         r.end = r.end or _iso(_period(m["b"])[1])
 
-    r.take(rf"\b(?:(?:from|between|starting) )?(?P<a>{_DATE}) (?:to|and|until|till|thru|through) (?P<b>{_DATE})\b", range_)
+    r.take(
+        rf"\b(?:(?:from|between|starting) )?(?P<a>{_DATE}) (?:to|and|until|till|thru|through) (?P<b>{_DATE})\b", range_
+    )
 
     def since(m):
         r.start = r.start or _iso(_period(m["a"])[0])
@@ -287,10 +303,12 @@ def read_window(r: Reading) -> None:
         if last < today:
             r.end = r.end or _iso(last)
 
-    r.take(rf"\b(?:in|during|for|over|throughout|of|across) (?:all of |calendar |the year )?(?P<a>{_DATE})\b", in_period)
+    r.take(
+        rf"\b(?:in|during|for|over|throughout|of|across) (?:all of |calendar |the year )?(?P<a>{_DATE})\b", in_period
+    )
 
     def on_day(m):
-        first, last, _ = _period(m["a"])
+        _, last, _ = _period(m["a"])
         r.as_of = r.as_of or _iso(last)
 
     r.take(rf"\b(?:on|as of|at|as at|for) (?:the )?(?:end of )?(?P<a>{_DATE})\b", on_day)
@@ -304,7 +322,10 @@ def read_window(r: Reading) -> None:
             r.start = r.start or _iso(last.replace(day=1))
             r.end = r.end or _iso(last)
 
-    r.take(r"(?<!since )(?<!the )(?<!over )(?<!in )(?<!for )(?<!during )(?<!within )\blast (?P<unit>year|month)\b", calendar_last)
+    r.take(
+        r"(?<!since )(?<!the )(?<!over )(?<!in )(?<!for )(?<!during )(?<!within )\blast (?P<unit>year|month)\b",
+        calendar_last,
+    )
 
     def relative(m):
         months, days = _months_of(m["unit"])
@@ -320,17 +341,20 @@ def read_window(r: Reading) -> None:
         else:
             r.start = _iso(today - dt.timedelta(days=n * days))
 
-    r.take(rf"\b(?:half (?:a )?year|(?:6|six) months)\b", start("6m"))
+    r.take(r"\b(?:half (?:a )?year|(?:6|six) months)\b", start("6m"))
     r.take(
-        rf"\b(?:(?:over|in|for|during|across|within) )?(?:the )?(?:last|past|previous|prior|trailing) (?:(?P<n>{_NUM}) ?)?(?P<unit>{_UNIT})\b",
+        rf"\b(?:(?:over|in|for|during|across|within) )?(?:the )?(?:last|past|previous|prior|trailing) "
+        rf"(?:(?P<n>{_NUM}) ?)?(?P<unit>{_UNIT})\b",
         relative,
     )
     r.take(
-        rf"\b(?:(?:over|in|for|during|across|within) )?(?:the )?(?P<n>\d{{1,3}}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)"
-        rf" ?(?P<unit>{_UNIT})\b(?! (?:yield|treasury|note|bond|bill|periods?|windows?|stretch(?:es)?|rolling|spans?|range|high|low))",
+        r"\b(?:(?:over|in|for|during|across|within) )?(?:the )?"
+        r"(?P<n>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)"
+        rf" ?(?P<unit>{_UNIT})\b"
+        r"(?! (?:yield|treasury|note|bond|bill|periods?|windows?|stretch(?:es)?|rolling|spans?|range|high|low))",
         relative,
     )
-    r.take(rf"\b(?:over|in|for|within) (?:a|an|one) (?P<unit>year|month|quarter|decade|week)\b", relative)
+    r.take(r"\b(?:over|in|for|within) (?:a|an|one) (?P<unit>year|month|quarter|decade|week)\b", relative)
 
     def bare(m):
         day = _iso(_period(m["a"])[0])
@@ -359,7 +383,9 @@ class Subject:
 
 def read_subjects(r: Reading) -> list[Subject]:
     tickers = {s.lower(): s for s in known_symbols()}
-    shouting = sum(w.isupper() for w in r.original if w.isalpha()) > max(2, len([w for w in r.original if w.isalpha()]) // 2)
+    shouting = sum(w.isupper() for w in r.original if w.isalpha()) > max(
+        2, len([w for w in r.original if w.isalpha()]) // 2
+    )
     found: list[Subject] = []
     i = 0
     while i < len(r.words):
@@ -420,8 +446,6 @@ def _ticker(original: str, word: str, tickers: dict[str, str], shouting: bool) -
     return ""
 
 
-
-
 def check_unknown(r: Reading, subjects: list[Subject]) -> None:
     """A short unknown word beside a symbol or "vs" is probably a ticker we do not know: say so."""
     keep, _ = vocabulary()
@@ -432,6 +456,10 @@ def check_unknown(r: Reading, subjects: list[Subject]) -> None:
         neighbours = {r.words[j] for j in (i - 1, i + 1) if 0 <= j < len(r.words)}
         beside = (i - 1 in placed or i + 1 in placed) or neighbours & {"vs", "versus", "against", "and"}
         if beside and (placed or neighbours & {"vs", "versus", "against"}):
-            raise Unread(f"I do not know `{word[:12]}`. If it is a ticker, write it as ${word.upper()[:12]}. ",
-                         suggest=True, subjects=subjects, text=" ".join(r.words), reading=r)  # fmt: skip
-
+            raise Unread(
+                f"I do not know `{word[:12]}`. If it is a ticker, write it as ${word.upper()[:12]}. ",
+                suggest=True,
+                subjects=subjects,
+                text=" ".join(r.words),
+                reading=r,
+            )

@@ -113,10 +113,23 @@ def _interpret(question: str, today: dt.date) -> Interpretation:
         return _rates(r)
     bank_talk = has(BANK) or bool(set(symbols) & BANK_SYMBOLS)
     comparing = has(COMPARE) and len(symbols) >= 2
-    if bank_talk and has(STRESS) and set(symbols) <= BANK_SYMBOLS and not comparing and not (r.start and not (r.as_of or r.period_end)):
+    if (
+        bank_talk
+        and has(STRESS)
+        and set(symbols) <= BANK_SYMBOLS
+        and not comparing
+        and not (r.start and not (r.as_of or r.period_end))
+    ):
         return _banks(r)
     named_banks = bool(subjects) and all(s.members and s.symbols[0] == "KRE" for s in subjects)
-    if bank_talk and (not symbols or named_banks) and not r.start and not has(QUOTE) and not has(COMPARE) and not has(RANK):
+    if (
+        bank_talk
+        and (not symbols or named_banks)
+        and not r.start
+        and not has(QUOTE)
+        and not has(COMPARE)
+        and not has(RANK)
+    ):
         return _banks(r)
     if has(QUOTE) and symbols and not r.start and not has(RANK) and not has(PERFORMANCE) and not comparing:
         return Interpretation("quote", {"symbols": " ".join(symbols)})
@@ -129,10 +142,21 @@ def _interpret(question: str, today: dt.date) -> Interpretation:
     if len(symbols) == 2:
         return _compare(r, symbols[0], symbols[1])
     if len(subjects) == 1 and len(symbols) == 1 and has(r"\b(?:vs|versus|against)\b"):
-        raise Unread(f"I could not tell what to compare {symbols[0]} with. ", suggest=True, subjects=subjects, text=text, reading=r)
+        raise Unread(
+            f"I could not tell what to compare {symbols[0]} with. ",
+            suggest=True,
+            subjects=subjects,
+            text=text,
+            reading=r,
+        )
     if len(symbols) == 1 and len(subjects) > 1 and has(COMPARE):
-        raise Unread(f"Those all name {symbols[0]}: compare two different symbols. ", suggest=True, subjects=subjects,
-                     text=text, reading=r)  # fmt: skip
+        raise Unread(
+            f"Those all name {symbols[0]}: compare two different symbols. ",
+            suggest=True,
+            subjects=subjects,
+            text=text,
+            reading=r,
+        )
     if len(symbols) == 1:
         (symbol,) = symbols
         if has(COMPARE) or (subjects[0].phrase == "smallcaps" and not has(QUOTE)):
@@ -194,7 +218,8 @@ def _replay(r: Reading, text: str, symbols: list[str]) -> Interpretation:
     if not re.search(REPLAY, text) and not r.start:
         raise NotUnderstood(
             "Alerts are set up with `/alerts subscribe rule:ratio` or `rule:kre` (Manage Server or Manage Channels); "
-            "/ask can show what an alert would have done, e.g. `/ask question:what would the KRE alert have done in 2023`."
+            "/ask can show what an alert would have done, "
+            "e.g. `/ask question:what would the KRE alert have done in 2023`."
         )
     kre = bool(re.search(r"\b(?:kre|banks?|regional\w*)\b", text)) or "KRE" in symbols
     ratio = bool(re.search(r"\b(?:ratio|smallcaps|russell|rut)\b", text)) or "^RUT" in symbols
@@ -210,8 +235,6 @@ def _replay(r: Reading, text: str, symbols: list[str]) -> Interpretation:
     return Interpretation("alerts replay", options)
 
 
-
-
 # -- when the question cannot be read ------------------------------------------------------
 
 
@@ -220,12 +243,16 @@ def suggestions(catalog: Catalog, subjects: list[Subject], text: str, r: Reading
     (symbols, a start), each with its example question; then the other commands."""
     symbols = _unique(s for subject in subjects for s in subject.symbols)
     hinted = [c for c in catalog.terminal if c.ask is not None]
-    scores = {c.name: len(re.findall(c.ask.words, text)) + (1 if symbols and _takes_symbols(c) else 0)  # type: ignore[union-attr]
-              for c in hinted}  # fmt: skip
+    scores = {
+        c.name: len(re.findall(c.ask.words, text)) + (1 if symbols and _takes_symbols(c) else 0)  # type: ignore[union-attr]
+        for c in hinted
+    }
     ranked = sorted(hinted, key=lambda c: -scores[c.name])[:3]  # stable: the catalog's order breaks ties
-    lines = [f"• {_filled(c, symbols, r)} (or ask: \"{c.ask.example}\")" for c in ranked]  # type: ignore[union-attr]
+    lines = [f'• {_filled(c, symbols, r)} (or ask: "{c.ask.example}")' for c in ranked]  # type: ignore[union-attr]
     others = [f"/{c.name}" for c in catalog.terminal if c not in ranked and c.route is None]
-    return "I could not read that question. The closest commands:\n" + "\n".join(lines) + f"\nAlso: {', '.join(others)}."
+    return (
+        "I could not read that question. The closest commands:\n" + "\n".join(lines) + f"\nAlso: {', '.join(others)}."
+    )
 
 
 def _takes_symbols(command: Command) -> bool:

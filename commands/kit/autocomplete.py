@@ -35,7 +35,9 @@ def symbol_suggestions(current: str) -> list[tuple[str, str]]:
 
 def one_symbol_suggestions(current: str) -> list[tuple[str, str]]:
     """(label, value) pairs for an option that takes a single symbol."""
-    return [(f"{k.symbol} — {k.name}"[:MAX_CHOICE_TEXT], k.symbol) for k in search_symbols(current.strip(), MAX_CHOICES)]
+    return [
+        (f"{k.symbol} — {k.name}"[:MAX_CHOICE_TEXT], k.symbol) for k in search_symbols(current.strip(), MAX_CHOICES)
+    ]
 
 
 def anchor_suggestions(current: str, *, for_end: bool = False) -> list[tuple[str, str]]:

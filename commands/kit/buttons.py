@@ -71,7 +71,7 @@ def view_for(question: Question, catalog: Catalog, today: pd.Timestamp) -> disco
             items.append(_action_button(spec))
     view = discord.ui.View(timeout=None)
     for item in items:
-        if len(item.custom_id) <= CUSTOM_ID_MAX:  # type: ignore[attr-defined]  # a question too long to encode gets no button
+        if len(getattr(item, "custom_id", "")) <= CUSTOM_ID_MAX:  # a question too long to encode gets no button
             view.add_item(item)
     # Clicks are dispatched by the registered Click item, not by this object. Stopped, the view
     # is sent as plain components and never stored: discord.py times out stored ephemeral views
@@ -80,11 +80,18 @@ def view_for(question: Question, catalog: Catalog, today: pd.Timestamp) -> disco
     return view
 
 
-def _ask_button(command: Command, raw: dict[str, str], spec: Ask, catalog: Catalog, today: pd.Timestamp) -> discord.ui.Button[Any]:
+def _ask_button(
+    command: Command, raw: dict[str, str], spec: Ask, catalog: Catalog, today: pd.Timestamp
+) -> discord.ui.Button[Any]:
     style = discord.ButtonStyle.primary if spec.current else discord.ButtonStyle.secondary
     answerable = _answerable(command, raw, catalog, today)
-    return discord.ui.Button(label=spec.label, style=style, custom_id=custom_id(command.name, list(raw.values())),
-                             row=spec.row, disabled=spec.current or not answerable)  # fmt: skip
+    return discord.ui.Button(
+        label=spec.label,
+        style=style,
+        custom_id=custom_id(command.name, list(raw.values())),
+        row=spec.row,
+        disabled=spec.current or not answerable,
+    )
 
 
 def _answerable(command: Command, raw: Mapping[str, str], catalog: Catalog, today: pd.Timestamp) -> bool:
@@ -97,13 +104,19 @@ def _answerable(command: Command, raw: Mapping[str, str], catalog: Catalog, toda
 
 def _menu(command: Command, shown: dict[str, str], spec: Pick) -> discord.ui.Select[Any]:
     kept = [value for name, value in shown.items() if name not in command.picks[spec.name]]
-    options = [discord.SelectOption(label=label, value=PICKED.join(values), default=values == spec.current)
-               for label, values in spec.choices]  # fmt: skip
-    return discord.ui.Select(custom_id=custom_id(spec.name, kept), options=options, placeholder=spec.placeholder, row=spec.row)
+    options = [
+        discord.SelectOption(label=label, value=PICKED.join(values), default=values == spec.current)
+        for label, values in spec.choices
+    ]
+    return discord.ui.Select(
+        custom_id=custom_id(spec.name, kept), options=options, placeholder=spec.placeholder, row=spec.row
+    )
 
 
 def _action_button(spec: Act) -> discord.ui.Button[Any]:
-    return discord.ui.Button(label=spec.label, emoji=spec.emoji or None, custom_id=f"{VERSION}:{spec.action}:{spec.argument}", row=spec.row)
+    return discord.ui.Button(
+        label=spec.label, emoji=spec.emoji or None, custom_id=f"{VERSION}:{spec.action}:{spec.argument}", row=spec.row
+    )
 
 
 # -- reading a click ----------------------------------------------------------------------------
@@ -114,7 +127,7 @@ def read_click(custom_id: str, values: list[str], catalog: Catalog, today: pd.Ti
     version, name, *parts = custom_id.split(":")
     if version != VERSION:
         raise Unreadable(_outdated(catalog, name))
-    if (action := catalog.action(name)) is not None and len(parts) == 1:
+    if catalog.action(name) is not None and len(parts) == 1:
         return name, parts[0]
     command = catalog.get(name)
     fields = list(command.options.declared()) if command is not None and command.buttons is not None else None
@@ -141,15 +154,19 @@ class Click(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mb.*"):
     """Every marketbot button and menu: read from its custom_id (restarts included) and answered."""
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /) -> Click:  # type: ignore[override]
-        return cls(item)  # type: ignore[arg-type]
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Click:
+        return cls(item)  # type: ignore[arg-type]  # a select menu too: the id is what is read
 
     async def callback(self, interaction: discord.Interaction) -> None:
         context = interaction.client.context  # type: ignore[attr-defined]  # the bot's (bot.app.MarketBot)
         catalog = context.responder.services.catalog
         try:
-            values = (interaction.data or {}).get("values", [])
-            asked = read_click(self.custom_id, list(values), catalog, context.responder.services.clock())  # type: ignore[arg-type]
+            data: dict[str, Any] = dict(interaction.data or {})
+            asked = read_click(
+                self.custom_id, list(data.get("values", [])), catalog, context.responder.services.clock()
+            )
             if isinstance(asked, Question):
                 await spend_cooldown(interaction, asked.command.name)
                 await context.responder.click(interaction, asked)

@@ -8,7 +8,7 @@ command would then be missing. Each problem is said as the user would fix it:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from commands.kit.limits import (
@@ -26,7 +26,7 @@ _NAME = re.compile(rf"[-_'\w]{{1,{NAME_MAX}}}")
 _KIND = {1: "subcommand", 2: "subcommand group"}
 
 
-def command_problems(payload: list[Mapping[str, Any]]) -> list[str]:
+def command_problems(payload: Sequence[Mapping[str, Any]]) -> list[str]:
     """Everything Discord would refuse in a registration of ``payload`` (``Command.to_dict`` of each)."""
     problems = []
     if len(payload) > GLOBAL_COMMANDS_MAX:
@@ -37,8 +37,9 @@ def command_problems(payload: list[Mapping[str, Any]]) -> list[str]:
         problems += _problems(command, what)
         size = _size(command)
         if size > COMMAND_TOTAL_MAX:
-            problems.append(f"{what} has {size} characters in its names, descriptions and values; "
-                            f"the limit is {COMMAND_TOTAL_MAX}")  # fmt: skip
+            problems.append(
+                f"{what} has {size} characters in its names, descriptions and values; the limit is {COMMAND_TOTAL_MAX}"
+            )
     return problems
 
 
@@ -60,7 +61,10 @@ def _problems(item: Mapping[str, Any], what: str) -> Iterator[str]:
         for key in ("name", "value"):
             text = str(choice.get(key, ""))
             if not 1 <= len(text) <= CHOICE_TEXT_MAX:
-                yield f"choice `{text[:20]}` of {what}: its {key} is {len(text)} characters, the limit is {CHOICE_TEXT_MAX}"
+                yield (
+                    f"choice `{text[:20]}` of {what}: its {key} is {len(text)} characters, "
+                    f"the limit is {CHOICE_TEXT_MAX}"
+                )
 
 
 def _size(item: Mapping[str, Any]) -> int:

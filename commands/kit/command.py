@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from commands.kit.services import Services
     from commands.kit.store import CommandStore
 
+
 class Unreadable(MarketbotError):
     """A button's custom_id this version of marketbot cannot read: its message says what to type instead."""
 
@@ -107,6 +108,7 @@ WINDOWS = (("1m", "1m"), ("YTD", "ytd"), ("1y", "1y"), ("since Oct-2022 low", "o
 def window_buttons(start: str) -> list[Button]:
     """A button per window, the one shown pressed."""
     return [Ask(label, {"start": value}, current=value == start) for label, value in WINDOWS]
+
 
 Answerer = Callable[["Services", Any], Awaitable[Answer]]
 # (the Discord interaction, the options, the bot's Context): acts and replies itself.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -97,10 +98,10 @@ def _name(interaction: discord.Interaction) -> str:
     return interaction.command.qualified_name if interaction.command else "?"
 
 
-def _options(interaction: discord.Interaction) -> dict:
+def _options(interaction: discord.Interaction) -> dict[str, Any]:
     """The options as submitted, for the log (values are the user's text, never secrets)."""
-    data = interaction.data or {}
-    flat: dict = {}
+    data: dict[str, Any] = dict(interaction.data or {})
+    flat: dict[str, Any] = {}
     pending = list(data.get("options", []))
     while pending:
         option = pending.pop(0)

@@ -43,4 +43,6 @@ def require_manager(interaction: Any, what: str, elsewhere: str, also: str = "")
         raise NotAllowed(elsewhere)
     perms = interaction.permissions
     if not (perms.manage_guild or perms.manage_channels):
-        raise NotAllowed(f"{what} needs the Manage Server or Manage Channels permission" + (f"; {also}." if also else "."))
+        raise NotAllowed(
+            f"{what} needs the Manage Server or Manage Channels permission" + (f"; {also}." if also else ".")
+        )

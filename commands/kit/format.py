@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 
-def pct(value: float, decimals: int = 1) -> str:
+def pct(value: float | None, decimals: int = 1) -> str:
     """A signed percentage from a fraction: 0.474 -> '+47.4%'."""
     if value is None or not math.isfinite(value):
         return "n/a"
@@ -15,14 +15,14 @@ def pct(value: float, decimals: int = 1) -> str:
     return f"{scaled:+,.{decimals}f}%"
 
 
-def pp(value: float, decimals: int = 1) -> str:
+def pp(value: float | None, decimals: int = 1) -> str:
     """A signed difference of percentages, in percentage points."""
     if value is None or not math.isfinite(value):
         return "n/a"
     return f"{value * 100:+,.{decimals}f} pp"
 
 
-def price(value: float) -> str:
+def price(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     return f"{value:,.2f}" if abs(value) >= 1 else f"{value:,.4f}"

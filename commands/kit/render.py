@@ -21,7 +21,6 @@ COLOUR = discord.Colour(0x5865F2)
 CAUTION = discord.Colour(0xF0B232)  # snapshot or stale data
 
 
-
 def data_notice(answer: Answer) -> str:
     """A plain sentence when the figures are not today's live Yahoo data, else ''."""
     data = answer.data

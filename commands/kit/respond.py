@@ -67,7 +67,9 @@ class WorkLimiter:
 
 
 class Responder:
-    def __init__(self, services: Services, cache: AnswerCache | None = None, limiter: WorkLimiter | None = None) -> None:
+    def __init__(
+        self, services: Services, cache: AnswerCache | None = None, limiter: WorkLimiter | None = None
+    ) -> None:
         self.services = services
         self.cache = cache or AnswerCache()
         self.limiter = limiter or WorkLimiter()
@@ -89,7 +91,8 @@ class Responder:
         command, options = question.command, question.options
         assert command.answer is not None, f"/{command.name} does not answer"
         answer = await self.cache.get(
-            (*question.key, *data), lambda: self.limiter.run(lambda: command.answer(self.services, options))  # type: ignore[misc]
+            (*question.key, *data),
+            lambda: self.limiter.run(lambda: command.answer(self.services, options)),  # type: ignore[misc]
         )
         return question.reading.apply(answer) if question.reading else answer
 
@@ -168,7 +171,9 @@ class Responder:
         try:
             return await asyncio.wait_for(self.compute(question), ANSWER_TIMEOUT)
         except TimeoutError:
-            raise DataUnavailable("That took too long to answer; the data source may be slow. Try again in a minute.") from None
+            raise DataUnavailable(
+                "That took too long to answer; the data source may be slow. Try again in a minute."
+            ) from None
 
     def _message(self, answer: Answer, question: Question) -> dict[str, Any]:
         message: dict[str, Any] = {"embed": to_embed(answer)}

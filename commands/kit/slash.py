@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Coroutine
-from typing import Any, Optional
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -21,12 +21,19 @@ from commands.kit.autocomplete import anchor_choices, end_anchor_choices, one_sy
 from commands.kit.command import Catalog, Command, Context, Cooldown, Where
 from commands.kit.errors import Refused
 
-COMPLETIONS = {"symbol": one_symbol_choices, "symbols": symbol_choices, "start": anchor_choices, "end": end_anchor_choices}
+COMPLETIONS = {
+    "symbol": one_symbol_choices,
+    "symbols": symbol_choices,
+    "start": anchor_choices,
+    "end": end_anchor_choices,
+}
 KINDS: dict[str, Any] = {"channel": discord.TextChannel, "role": discord.Role}
 Callback = Callable[..., Coroutine[Any, Any, None]]
 
 
-def slash_commands(catalog: Catalog, context: Context) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
+def slash_commands(
+    catalog: Catalog, context: Context
+) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:
     """Every command and group of ``catalog``, ready for ``CommandTree.add_command``."""
     built: list[app_commands.Command[Any, ..., None] | app_commands.Group] = []
     groups: dict[str, app_commands.Group] = {}
@@ -37,7 +44,9 @@ def slash_commands(catalog: Catalog, context: Context) -> list[app_commands.Comm
         if command.group not in groups:
             group = catalog.group(command.group)
             assert group is not None  # the catalog checks every command's group is declared
-            groups[group.name] = app_commands.Group(name=group.name, description=group.description, **_where(group.where))
+            groups[group.name] = app_commands.Group(
+                name=group.name, description=group.description, **_where(group.where)
+            )
             built.append(groups[group.name])
         groups[command.group].add_command(_command(command, context, Where.ANYWHERE))  # the group says where
     return built
@@ -50,8 +59,9 @@ def _command(command: Command, context: Context, where: Where) -> app_commands.C
     if command.cooldown is not None:
         callback = _cooldown(command.cooldown)(callback)
     name = command.name.split(" ")[-1]
-    return app_commands.Command(name=name, description=command.description, callback=callback,
-                                **(_where(where) if not command.group else {}))  # fmt: skip
+    return app_commands.Command(
+        name=name, description=command.description, callback=callback, **(_where(where) if not command.group else {})
+    )
 
 
 def _callback(command: Command, context: Context) -> Callback:
@@ -66,18 +76,31 @@ def _callback(command: Command, context: Context) -> Callback:
         else:
             await context.responder.answer(interaction, command, given)
 
-    parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
+    parameters = [
+        inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)
+    ]
     for name, option in declared.items():
-        annotation: Any = KINDS.get(option.kind, str if option.choices else app_commands.Range[str, 1, option.max_length])
+        annotation: Any = KINDS.get(
+            option.kind, str if option.choices else app_commands.Range[str, 1, option.max_length]
+        )
         required = option.default is None and option.kind not in KINDS
-        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation if required else Optional[annotation],
-                                            **({} if required else {"default": None})))  # fmt: skip
+        parameters.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=annotation if required else annotation | None,
+                **({} if required else {"default": None}),
+            )
+        )
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = command.name.replace(" ", "_")
     if declared:
         callback = app_commands.describe(**{name: option.description for name, option in declared.items()})(callback)
-    if choices := {name: [app_commands.Choice(name=label, value=value) for label, value in option.choice_list()]
-                   for name, option in declared.items() if option.choices}:  # fmt: skip
+    if choices := {
+        name: [app_commands.Choice(name=label, value=value) for label, value in option.choice_list()]
+        for name, option in declared.items()
+        if option.choices
+    }:
         callback = app_commands.choices(**choices)(callback)
     if completions := {name: COMPLETIONS[option.complete] for name, option in declared.items() if option.complete}:
         callback = app_commands.autocomplete(**completions)(callback)

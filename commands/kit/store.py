@@ -21,7 +21,9 @@ class StoreUnavailable(MarketbotError):
     """
 
     def __init__(self, detail: str) -> None:
-        super().__init__("Alert settings cannot be saved or read right now; nothing was changed. Try again in a minute.")
+        super().__init__(
+            "Alert settings cannot be saved or read right now; nothing was changed. Try again in a minute."
+        )
         self.detail = detail  # for the log: what the database said
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.alert_cycle import STANDBY
-from bot.store import open_store
-from commands.subscriptions import NewSubscription
+from bot.alerts.cycle import STANDBY
+from bot.storage.open import open_store
+from commands.kit.store import NewSubscription
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_server import FakeDiscord
 from tests.pg_server import postgres_server  # noqa: F401  (a fixture)

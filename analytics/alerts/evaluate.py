@@ -197,8 +197,10 @@ def _require_history(panel: pd.DataFrame, watched: Watched, rows: np.ndarray) ->
     short = np.flatnonzero(prior < MIN_HISTORY)
     if short.size:
         i = rows[short[0]]
+        stands_in = f" (stand-in: {' and '.join(watched.stands_in_for)} missing)" if watched.stands_in_for else ""
         raise InsufficientHistory(
-            f"{watched.name} has {prior[short[0]]} sessions before {_day(panel.index[i])}; alerts need {MIN_HISTORY}."
+            f"{watched.name}{stands_in} has {prior[short[0]]} sessions before {_day(panel.index[i])}; "
+            f"alerts need {MIN_HISTORY}."
         )
 
 

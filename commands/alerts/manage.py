@@ -46,14 +46,14 @@ def _rules(rule: str) -> list[str]:
 class SubscribeOptions(Options):
     rule: str = option(
         "What to watch (all: ratio, kre and the daily digest)",
-        parse=one_of(lambda: (*choices(), "all"), "The rule"),
+        parse=one_of(lambda: (*choices(), "all"), "The rule is one of {allowed}"),
         choices=lambda: rule_choices(with_all=True),
     )
     channel: Any = option("Where to post (default: this channel)", parse=discord_object, kind="channel")
     sensitivity: str = option(
         "How unusual a move must be (default standard; for digest, the alerts it lists)",
         "standard",
-        parse=one_of(lambda: PRESETS, "Sensitivity"),
+        parse=one_of(lambda: PRESETS, "Sensitivity is one of {allowed}"),
         choices=sensitivity_choices,
     )
     role: Any = option("A role to mention with each alert (default: none)", parse=discord_object, kind="role")
@@ -88,7 +88,7 @@ async def subscribe(interaction: Any, o: SubscribeOptions, context: Context) -> 
 class UnsubscribeOptions(Options):
     rule: str = option(
         "Which rule to stop (all: every rule)",
-        parse=one_of(lambda: (*choices(), "all"), "The rule"),
+        parse=one_of(lambda: (*choices(), "all"), "The rule is one of {allowed}"),
         choices=lambda: rule_choices(with_all=True),
     )
     channel: Any = option("Which channel (default: this one)", parse=discord_object, kind="channel")

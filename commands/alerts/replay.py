@@ -37,14 +37,17 @@ def sensitivity_choices() -> list[tuple[str, str]]:
 @dataclass(frozen=True)
 class ReplayOptions(Options):
     rule: str = option(
-        "ratio or kre", "kre", parse=one_of(lambda: RULES, "Replay works for the rules"), choices=rule_choices
+        "The rule to replay (default kre)",
+        "kre",
+        parse=one_of(lambda: RULES, "Replay works for the rules {allowed}"),
+        choices=rule_choices,
     )
     start: str = start_option("A date or an anchor (default 1y)")
     end: str = end_option()
     sensitivity: str = option(
         "How unusual a move must be (default standard)",
         "standard",
-        parse=one_of(lambda: PRESETS, "Sensitivity"),
+        parse=one_of(lambda: PRESETS, "Sensitivity is one of {allowed}"),
         choices=sensitivity_choices,
     )
 

@@ -123,30 +123,35 @@ def _action_button(spec: Act) -> discord.ui.Button[Any]:
 
 
 def read_click(custom_id: str, values: list[str], catalog: Catalog, today: pd.Timestamp) -> Question | tuple[str, str]:
-    """What a click asks: a question, or (action, argument) for an action button; else ``Unreadable``."""
-    version, name, *parts = custom_id.split(":")
+    """What a click asks: a question, or (action, argument) for an action button; else ``Unreadable``.
+
+    An id of another version, or that names nothing with buttons, says to ask "the command" again;
+    a garbled id of a command with buttons names it."""
+    version, _, rest = custom_id.partition(":")
+    name, *parts = rest.split(":")
     if version != VERSION:
-        raise Unreadable(_outdated(catalog, name))
+        raise Unreadable(_outdated())
     if catalog.action(name) is not None and len(parts) == 1:
         return name, parts[0]
     command = catalog.get(name)
-    fields = list(command.options.declared()) if command is not None and command.buttons is not None else None
-    if command is not None and fields is not None and len(parts) == len(fields):
+    if command is not None and command.buttons is not None:
+        fields = list(command.options.declared())
+        if len(parts) != len(fields):
+            raise Unreadable(_outdated(command.name))
         return catalog.question(command, dict(zip(fields, map(unquote, parts), strict=True)), today)
     if (menu := catalog.pick(name)) is not None:
         command, picked = menu
         kept = [f for f in command.options.declared() if f not in picked]
         chosen = values[0].split(PICKED) if len(values) == 1 else []
-        if len(parts) == len(kept) and len(chosen) == len(picked):
-            raw = {**dict(zip(kept, map(unquote, parts), strict=True)), **dict(zip(picked, chosen, strict=True))}
-            return catalog.question(command, {f: raw[f] for f in command.options.declared()}, today)
-        raise Unreadable(_outdated(catalog, command.name))
-    raise Unreadable(_outdated(catalog, name))
+        if len(parts) != len(kept) or len(chosen) != len(picked):
+            raise Unreadable(_outdated(command.name))
+        raw = {**dict(zip(kept, map(unquote, parts), strict=True)), **dict(zip(picked, chosen, strict=True))}
+        return catalog.question(command, {f: raw[f] for f in command.options.declared()}, today)
+    raise Unreadable(_outdated())
 
 
-def _outdated(catalog: Catalog, name: str = "") -> str:
-    command = catalog.get(name) or (menu[0] if (menu := catalog.pick(name)) else None)
-    ask = f"/{command.name}" if command is not None else "the command"
+def _outdated(command: str = "") -> str:
+    ask = f"/{command}" if command else "the command"
     return f"This button is from an older marketbot and can no longer be read; ask {ask} again for fresh buttons."
 
 

@@ -27,6 +27,8 @@ from analytics.windows import (
 
 # (text as typed, today, the option's name) -> the parsed value; raises the user's error.
 Parser = Callable[[Any, pd.Timestamp, str], Any]
+# Option kinds that are Discord's objects (resolved by Discord, Discord only).
+DISCORD_OBJECTS = ("channel", "role")
 # Fixed choices as (label, value) pairs, or a function giving them when the commands are built.
 Choices = Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]]
 
@@ -43,6 +45,11 @@ class Option:
     max_length: int = 20
     complete: str = ""  # autocomplete: symbol, symbols, start, end
     choices: Choices = ()
+
+    @property
+    def required(self) -> bool:
+        """No default: it must be given (a channel or role left out is None: "this channel", "no role")."""
+        return self.default is None and self.kind not in DISCORD_OBJECTS
 
     def choice_list(self) -> list[tuple[str, str]]:
         return list(self.choices() if callable(self.choices) else self.choices)
@@ -70,9 +77,9 @@ class Options:
         values = {}
         for name, spec in declared.items():
             text = raw.get(name, spec.default)
-            if text is None:
+            if text is None and spec.required:
                 raise InvalidInput(f"`{name}` is required.")
-            values[name] = spec.parse(text, today, name)
+            values[name] = None if text is None else spec.parse(text, today, name)
         parsed = cls(**values)
         parsed.check(today)
         return parsed
@@ -152,14 +159,17 @@ def day(text: Any, today: pd.Timestamp, name: str) -> str:
     return typed.lower() if typed.lower() in ANCHOR_DATES else typed
 
 
-def one_of(values: Callable[[], Iterable[str]], what: str) -> Parser:
-    """One of ``values()`` (read when parsing: alert rules are declared elsewhere), in lower case."""
+def one_of(values: Callable[[], Iterable[str]], said: str) -> Parser:
+    """One of ``values()`` (read when parsing: alert rules are declared elsewhere), in lower case.
+
+    ``said`` words the list for a mistake: "Sensitivity is one of {allowed}"."""
 
     def parse(text: Any, today: pd.Timestamp, name: str) -> str:
         chosen = str(text).strip().lower()
         allowed = list(values())
         if chosen not in allowed:
-            raise InvalidInput(f"{what} is one of {', '.join(allowed)}; `{echo_text(str(text).strip())}` is not one.")
+            listed = said.format(allowed=", ".join(allowed))
+            raise InvalidInput(f"{listed}; `{echo_text(str(text).strip())}` is not one.")
         return chosen
 
     return parse
@@ -176,8 +186,8 @@ def whole_number(low: int, high: int, what: str) -> Parser:
 
 
 def discord_object(value: Any, today: pd.Timestamp, name: str) -> Any:
-    """A channel or role Discord resolved (or None): passed through as it is."""
-    return value
+    """A channel or role Discord resolved, passed through as it is; left out ('' as text): None."""
+    return value or None
 
 
 # -- the options most commands share ------------------------------------------------------------

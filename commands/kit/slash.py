@@ -83,7 +83,7 @@ def _callback(command: Command, context: Context) -> Callback:
         annotation: Any = KINDS.get(
             option.kind, str if option.choices else app_commands.Range[str, 1, option.max_length]
         )
-        required = option.default is None and option.kind not in KINDS
+        required = option.required
         parameters.append(
             inspect.Parameter(
                 name,

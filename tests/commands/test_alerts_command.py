@@ -13,19 +13,30 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import alerts as rules
+from analytics.alerts.evaluate import evaluate
+from analytics.alerts.events import DrawdownTrigger
+from analytics.alerts.rules import RULES, watched_values
 from analytics.errors import InvalidInput
 from bot.console import ask
-from commands.alerts import (MAX_PAGES, SYMBOLS, alert_answer, can_manage_alerts, replay, role_warning,
-                             subscription_pages, watched_values)
-from commands.errors import Refused
-from commands.render import to_embed, to_file
-from commands.subscriptions import Delivery, Subscription
+from commands.alerts.manage import MAX_PAGES, can_manage_alerts, role_warning, subscription_pages
+from commands.alerts.messages import alert_answer, headline, reasons, threshold
+from commands.kit.command import answer as answer_question
+from commands.kit.fields import NotAllowed
+from commands.kit.render import to_embed, to_file
+from commands.kit.store import Delivery, Subscription
 
 from .conftest import NOW
 
 T = pd.Timestamp
 EVENT_KEYS = {"date", "rule", "level", "move_pct", "zscore"}
+SYMBOLS = tuple(dict.fromkeys(s for rule in RULES.values() for s in rule.symbols))  # everything the rules read
+
+
+async def replay(services, **options: str):
+    """/alerts replay with these options as typed: parsed (the user's errors raised), then answered."""
+    catalog = services.catalog
+    question = catalog.question(catalog.get("alerts replay"), options, services.clock())
+    return await answer_question(services, question)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -125,22 +136,23 @@ async def test_replay_through_the_terminal_subcommand(services, kre_2023):
 @pytest.fixture
 async def march_13(services):
     prices = await services.market.closes(list(SYMBOLS))
-    (event,) = rules.evaluate(prices.closes, "kre", T("2023-03-13")).events
+    (event,) = evaluate(prices.closes, "kre", T("2023-03-13")).events
     return event, prices
 
 
 async def test_the_alert_for_2023_03_13(march_13):
     event, prices = march_13
-    values = watched_values(prices.closes, event)
+    values = watched_values(prices.closes, event.watched)
     assert values.name == "KRE" and values.loc["2023-03-13"] == prices.closes.loc["2023-03-13", "KRE"]
-    answer = alert_answer(event, "standard", values, prices.provenance, NOW)
+    assert event.preset == "standard"
+    answer = alert_answer(event, values, prices.provenance, NOW)
 
     assert answer.command == "alert" and answer.title == "Sharp move: KRE"
-    assert answer.summary == event.headline
+    assert answer.summary == headline(event)
     fields = dict(answer.fields)
     assert list(fields)[:4] == ["Move", "Threshold crossed", "Why", "Context"]
-    assert fields["Threshold crossed"] == f"{event.threshold} · preset standard"
-    assert fields["Why"] == "\n".join(event.reasons)
+    assert fields["Threshold crossed"] == f"{threshold(event)} · preset standard"
+    assert fields["Why"] == "\n".join(reasons(event))
     assert f"{event.zscore:+.1f}σ" in fields["Move"]
     assert "percentile" in fields["Context"] and "2023-03-09" in fields["Context"]  # the last day as unusual
     assert "KRE/SPY" in fields
@@ -157,8 +169,11 @@ async def test_the_alert_for_2023_03_13(march_13):
 
 async def test_a_backstop_alert_says_so_instead_of_a_z_score(march_13):
     event, prices = march_13
-    backstop = dataclasses.replace(event, zscore=None)
-    answer = alert_answer(backstop, "quiet", watched_values(prices.closes, event), prices.provenance, NOW)
+    # The event with only its backstop (the 30-session drawdown): no z-score, judged at the quiet preset.
+    drawdown = tuple(t for t in event.triggers if isinstance(t, DrawdownTrigger))
+    backstop = dataclasses.replace(event, preset="quiet", triggers=drawdown)
+    assert drawdown and backstop.zscore is None
+    answer = alert_answer(backstop, watched_values(prices.closes, event.watched), prices.provenance, NOW)
     assert "backstop" in dict(answer.fields)["Move"] and answer.data["zscore"] is None
 
 
@@ -218,18 +233,18 @@ def interaction(guild_id: int | None, **permissions: bool) -> SimpleNamespace:
 
 
 def test_alerts_are_not_set_up_in_direct_messages():
-    with pytest.raises(Refused, match="server channel"):
+    with pytest.raises(NotAllowed, match="server channel"):
         can_manage_alerts(interaction(None, manage_guild=True))
 
 
 @pytest.mark.parametrize("permission", ["manage_guild", "manage_channels"])
 def test_manage_server_or_manage_channels_may_change_alerts(permission):
-    assert can_manage_alerts(interaction(1, **{permission: True})) is True
+    assert can_manage_alerts(interaction(1, **{permission: True})) is None  # allowed: nothing raised
 
 
 @pytest.mark.parametrize("permissions", [{}, {"send_messages": True, "manage_messages": True, "manage_roles": True}])
 def test_others_are_refused_with_the_permission_they_need(permissions):
-    with pytest.raises(Refused) as info:
+    with pytest.raises(NotAllowed) as info:
         can_manage_alerts(interaction(1, **permissions))
     assert "Manage Server" in str(info.value) and "Manage Channels" in str(info.value)
 

@@ -6,8 +6,10 @@ import asyncio
 
 import pytest
 
-from commands.answer import Answer
-from commands.answer_cache import AnswerCache
+from commands.kit.answer import Answer
+from commands.kit.buttons import read_click
+from commands.kit.cache import AnswerCache
+from commands.kit.respond import Responder
 
 
 class FakeClock:
@@ -170,3 +172,32 @@ async def test_an_abandoned_computation_still_fills_the_cache():
     assert not compute.cancelled and cache.computed == 1
     answer = await cache.get("key", compute)
     assert answer.title == "answer #1" and compute.calls == 1
+
+
+# -- the Responder's key: the parsed question
+# (issue 18: any spelling, /ask, a button and the slash command share an answer)
+
+
+async def test_every_spelling_of_a_question_is_computed_once(services):
+    responder = Responder(services)
+    catalog, today = services.catalog, services.clock()
+    compare = catalog.get("compare")
+    questions = [
+        catalog.question(compare, {"a": "^rut", "b": "spx", "start": "YTD"}, today),  # a slash command as typed
+        catalog.question(compare, {"a": "RUT", "b": "^GSPC", "start": "ytd", "end": ""}, today),
+        catalog.question(catalog.get("ask"), {"question": "small caps vs large caps ytd"}, today),  # /ask
+        read_click("mb1:compare:^RUT:^GSPC:ytd:", [], catalog, today),  # a button
+    ]
+    answers = []
+    for question in questions:  # as Responder.answer and .click do: the symbols looked up, then the answer
+        await responder.refuse_unavailable(question)
+        answers.append(await responder.compute(question))
+    assert responder.cache.computed == 1 and responder.cache.asked == 4
+    assert answers[0] is answers[1] is answers[3]
+    # /ask's reading, said first on the shared answer
+    assert answers[2].summary == f"Read as /compare a:^RUT b:^GSPC start:ytd\n{answers[0].summary}"
+    assert answers[2].fields == answers[0].fields
+    another = catalog.question(compare, {"start": "1y"}, today)  # another question: its own answer
+    await responder.refuse_unavailable(another)
+    other = await responder.compute(another)
+    assert responder.cache.computed == 2 and other is not answers[0]

@@ -1,10 +1,9 @@
-"""/ask: the corpus hit rates, the echo is what runs, the options work on the real handlers, refusals."""
+"""/ask: the corpus hit rates, the echo is what runs, the options work on the real commands, refusals."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import inspect
 import shlex
 
 import pytest
@@ -14,16 +13,30 @@ from analytics.symbols import parse_symbol_list
 from analytics.windows import ANCHORS, parse_date
 from bot.console import ask as console_ask
 from bot.console import parse_options
+from bot.discovery import discover
 from commands import ask as ask_command
-from commands.ask import Interpretation, NotUnderstood, interpret
-from commands.errors import explain
-from commands.registry import HANDLERS
+from commands.ask.routing import Interpretation, NotUnderstood
+from commands.ask.routing import interpret as interpret_with
+from commands.kit.command import Context
+from commands.kit.errors import explain
+from commands.kit.slash import slash_commands
 from tests.commands import ask_corpus, ask_corpus_heldout
 
 TODAY = dt.date(2026, 11, 24)  # the services fixture's clock, in New York
 # Measured once on the held-out set: 51 of 52 (98.1%); the miss is "zion wal key tfc" (a lowercase
 # "key" is read as the word, not KeyCorp). Never tuned on.
 HELD_OUT_FLOOR = 51 / 52
+CATALOG = discover()
+
+
+def interpret(question: str, today: dt.date) -> Interpretation:
+    """The reading of ``question`` with the bot's commands (the suggestions come from their declarations)."""
+    return interpret_with(question, today, CATALOG)
+
+
+async def ask_question(services, question: str):
+    """/ask as the terminal asks it: ``marketbot ask ask question:...``."""
+    return await console_ask(services, "ask", [f"question:{question}"])
 
 
 def read(question: str) -> Interpretation | None:
@@ -75,16 +88,16 @@ def test_the_echo_is_exactly_what_runs():
     for question, reading in readings():
         assert reading.echo.startswith("Read as /"), question
         words = shlex.split(reading.echo.removeprefix("Read as /"))
-        command = " ".join(words[:2]) if " ".join(words[:2]) in HANDLERS else words[0]
+        command = " ".join(words[:2]) if CATALOG.get(" ".join(words[:2])) is not None else words[0]
         pairs = words[len(command.split()) :]
         assert command == reading.command, question
         assert parse_options(command, pairs) == reading.options, question
 
 
-def test_every_option_is_one_the_handler_takes():
-    """Names the handler has; windows that resolve_window parses; symbol lists the handlers accept."""
+def test_every_option_is_one_the_command_takes():
+    """Names the command declares; windows that resolve_window parses; symbol lists the commands accept."""
     for question, reading in readings():
-        accepted = set(inspect.signature(HANDLERS[reading.command]).parameters) - {"services"}
+        accepted = set(CATALOG.get(reading.command).options.declared())
         assert set(reading.options) <= accepted, question
         for name in ("start", "end", "as_of"):
             if value := reading.options.get(name):
@@ -96,7 +109,7 @@ def test_every_option_is_one_the_handler_takes():
                 parse_symbol_list(value, 10)
 
 
-# Questions on the snapshot's symbols, one or more per command, run through the real handlers.
+# Questions on the snapshot's symbols, one or more per command, run through the real commands.
 SAMPLE = [
     "small caps vs large caps since the october 2022 low",
     "KRE vs XLF since SVB",
@@ -116,17 +129,17 @@ SAMPLE = [
 @pytest.mark.parametrize("question", SAMPLE)
 async def test_sample_answers_are_the_commands_answers_with_the_reading_first(services, question):
     reading = interpret(question, TODAY)
-    direct = await HANDLERS[reading.command](services, **reading.options)
-    answer = await ask_command.handle(services, question=question)
+    direct = await console_ask(services, reading.command, [f"{k}:{v}" for k, v in reading.options.items()])
+    answer = await ask_question(services, question)
     assert answer.summary == f"{reading.echo}\n{direct.summary}"
     assert answer.data == {**direct.data, "interpreted_as": {"command": reading.command, "options": reading.options}}
-    unchanged = ("command", "title", "fields", "footer", "chart", "chart_name", "private")
+    unchanged = ("command", "title", "fields", "footer", "chart", "chart_name")  # (Answer.private is gone)
     assert all(getattr(answer, f) == getattr(direct, f) for f in unchanged), question
     answer.to_json()
 
 
 async def test_small_caps_since_the_low_has_the_right_figures(services, raw_closes):
-    answer = await ask_command.handle(services, question="How are small caps doing vs large caps since the Oct 2022 low?")
+    answer = await ask_question(services, "How are small caps doing vs large caps since the Oct 2022 low?")
     assert answer.summary.splitlines()[0] == "Read as /compare a:^RUT b:^GSPC start:oct-2022-low"
     rut, spx = raw_closes["^RUT"].dropna(), raw_closes["^GSPC"].dropna()
     assert answer.data["a"]["return_pct"] == pytest.approx((rut.iloc[-1] / rut.loc["2022-10-12"] - 1) * 100, rel=1e-12)
@@ -137,13 +150,13 @@ async def test_small_caps_since_the_low_has_the_right_figures(services, raw_clos
 
 
 async def test_since_a_month_snaps_like_the_handlers(services):
-    answer = await ask_command.handle(services, question="regional banks vs spy since march 2023")
+    answer = await ask_question(services, "regional banks vs spy since march 2023")
     assert answer.data["start"] == "2023-03-01"  # a session: used as it is
-    answer = await ask_command.handle(services, question="small caps vs large caps since 2020")
+    answer = await ask_question(services, "small caps vs large caps since 2020")
     assert answer.data["start"] == "2019-12-31" and "not a trading day" in " ".join(answer.data["date_notes"])
 
 
-async def test_the_terminal_asks_through_the_same_handler(services):
+async def test_the_terminal_asks_through_the_same_command(services):
     answer = await console_ask(services, "ask", ["question:rates"])
     assert answer.summary.startswith("Read as /rates\n")
     assert answer.data["interpreted_as"] == {"command": "rates", "options": {}}
@@ -152,7 +165,7 @@ async def test_the_terminal_asks_through_the_same_handler(services):
 @pytest.mark.parametrize("question", ["lorem ipsum dolor", "hello", "", "tell me something nice"])
 async def test_an_unreadable_question_gets_the_closest_commands(services, question):
     with pytest.raises(NotUnderstood) as caught:
-        await ask_command.handle(services, question=question)
+        await ask_question(services, question)
     text = str(caught.value)
     assert isinstance(caught.value, InvalidInput)  # so the error pipeline answers privately, as it is
     assert text.startswith("I could not read that question. The closest commands:\n• /")
@@ -186,9 +199,14 @@ def test_windows_are_read_against_today():
 
 
 def test_the_slash_command_takes_a_required_short_question():
-    [param] = ask_command.Ask.ask.parameters
+    declared = ask_command.AskOptions.declared()
+    assert list(declared) == ["question"]
+    assert (declared["question"].default, declared["question"].max_length) == (None, 200)
+    context = Context(responder=None, store=None, post_sample=None)
+    [slash] = [c for c in slash_commands(CATALOG, context) if c.name == "ask"]
+    [param] = slash.parameters
     assert (param.name, param.required, param.max_value) == ("question", True, 200)
-    assert HANDLERS["ask"] is ask_command.handle
+    assert CATALOG.get("ask") is ask_command.COMMANDS[0] and CATALOG.get("ask").route is ask_command.route
 
 
 def test_interpretation_is_frozen():

@@ -6,7 +6,7 @@ import pytest
 from discord import app_commands
 
 from analytics.windows import ANCHORS
-from commands.autocomplete import anchor_choices, anchor_suggestions, symbol_choices, symbol_suggestions
+from commands.kit.autocomplete import anchor_choices, anchor_suggestions, symbol_choices, symbol_suggestions
 
 ODD_INPUTS = [
     "",
@@ -117,6 +117,6 @@ async def test_anchor_choices_are_discord_choices():
 
 def test_anchor_suggestions_are_capped_at_25(monkeypatch):
     many = {f"{n}d": f"{n} days before the end" for n in range(1, 31)}
-    monkeypatch.setattr("commands.autocomplete.ANCHORS", many)
+    monkeypatch.setattr("commands.kit.autocomplete.ANCHORS", many)
     assert [value for _, value in anchor_suggestions("")] == list(many)[:25]
     assert [value for _, value in anchor_suggestions("days")] == list(many)[:25]

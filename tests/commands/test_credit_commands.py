@@ -21,7 +21,8 @@ from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot, load_snapshot
 from analytics.sources.yahoo import YahooSource
 from bot.console import ask
-from commands.services import Services
+from bot.discovery import discover
+from commands.kit.services import Services
 from tests.fakes.fred_replay import ReplayFredSession, synthetic_oas
 from tests.fakes.yahoo_replay import ReplayYahooSession, reset_yfinance_state
 
@@ -96,7 +97,7 @@ async def test_credit_bad_input_is_a_short_error(services, options, error, fragm
 
 
 async def test_credit_without_fred_says_so(services):
-    bare = Services(market=services.market, clock=services.clock)
+    bare = Services(market=services.market, clock=services.clock, catalog=discover())
     with pytest.raises(DataUnavailable) as err:
         await ask(bare, "credit", [])
     assert "2-year yield" in str(err.value)
@@ -110,7 +111,7 @@ async def test_credit_with_live_fred_adds_the_hy_oas(services):
     """Live FRED (replayed): the OAS change appears; here it is the replay's SYNTHETIC series."""
     clock = lambda: T("2026-02-20 22:00Z")  # noqa: E731
     fred = MarketData(FredSource(session=ReplayFredSession(load_fred_snapshot().closes)), clock=clock)
-    live = Services(market=services.market, clock=clock, fred=fred)
+    live = Services(market=services.market, clock=clock, fred=fred, catalog=discover())
     answer = await ask(live, "credit", ["as_of:2025-10-21"])
     oas = synthetic_oas()
     assert answer.data["missing"] == []
@@ -173,7 +174,8 @@ async def test_rates_live_reads_zq_over_replayed_yahoo(yf_cache):
     yahoo = ReplayYahooSession(closes, now=now)
     clock = lambda: now  # noqa: E731
     fred = MarketData(FredSource(session=ReplayFredSession(load_fred_snapshot().closes.loc[:cut], synthetic=False)), clock=clock)
-    services = Services(market=MarketData(YahooSource(yf_cache, session=yahoo), clock=clock), clock=clock, fred=fred)
+    services = Services(market=MarketData(YahooSource(yf_cache, session=yahoo), clock=clock), clock=clock, fred=fred,
+                        catalog=discover())
     answer = await ask(services, "rates", [])
     w = answer.data["rate_path"]["fedwatch"]
     assert (w["price"], w["session"], w["days_in_month"], w["days_before_meeting"]) == (95.95, "2025-10-21", 31, 28)
@@ -186,7 +188,7 @@ async def test_rates_live_reads_zq_over_replayed_yahoo(yf_cache):
 
 
 async def test_rates_without_fred_keeps_the_old_answer(services):
-    bare = Services(market=services.market, clock=lambda: NOW)
+    bare = Services(market=services.market, clock=lambda: NOW, catalog=discover())
     answer = await ask(bare, "rates", [])
     assert answer.data["curve_10y_3m_bp"] == pytest.approx((4.086 - 3.595) * 100)
     assert answer.data["rate_path"] == {"error": "FRED data is not configured here"}

@@ -10,28 +10,32 @@ from importlib import resources
 import pandas as pd
 import pytest
 
+from analytics import banks, rates
 from analytics import digest as digests
+from analytics.alerts.rules import RULES
 from analytics.digest import daily_digest
 from analytics.watchlist import watch_day
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
-from commands.answer import JSON_DIGITS
-from commands.alerts import digest_answer
-from commands.render import (
+from commands.alerts.messages import digest_answer, headline
+from commands.kit.answer import JSON_DIGITS
+from commands.kit.limits import (
     DESCRIPTION_MAX,
+    EMBED_TOTAL_MAX,
     FIELD_NAME_MAX,
     FIELD_VALUE_MAX,
     FIELDS_MAX,
     FOOTER_MAX,
     TITLE_MAX,
-    TOTAL_MAX,
-    to_embed,
 )
+from commands.kit.render import to_embed
 
 from .conftest import NOW
 
 T = pd.Timestamp
 MARCH_13 = T("2023-03-13")
+# What the digest reads (the ratio rule's series and stand-ins, the banks, the rates; the old digest.SYMBOLS).
+DIGEST_SYMBOLS = (*RULES["ratio"].symbols, *banks.SYMBOLS, *rates.SYMBOLS)
 FULL_FIELDS = ["Small vs large caps", "KRE", "Bank stress: severe (8 points)", "Rates", "Alerts today (standard)", "Credit"]
 BASIS = "Basis: price (^RUT, ^GSPC); total return (KRE, SPY, XLF, HYG, IEF, BKLN); yield (^IRX, ^TNX)"
 
@@ -40,7 +44,7 @@ BASIS = "Basis: price (^RUT, ^GSPC); total return (KRE, SPY, XLF, HYG, IEF, BKLN
 def prices():
     """Closes and provenance as the bot gets them: from MarketData over the snapshot (the credit part included)."""
     market = MarketData(SnapshotSource(), clock=lambda: NOW)
-    return asyncio.run(market.closes(list(dict.fromkeys([*digests.SYMBOLS, *digests.CREDIT_SYMBOLS]))))
+    return asyncio.run(market.closes(list(dict.fromkeys([*DIGEST_SYMBOLS, *digests.CREDIT_SYMBOLS]))))
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +62,7 @@ def embed_within_limits(answer) -> None:
     assert len(embed.title) <= TITLE_MAX and len(embed.description) <= DESCRIPTION_MAX
     assert len(embed.fields) <= FIELDS_MAX and len(embed.footer.text) <= FOOTER_MAX
     assert all(len(f.name) <= FIELD_NAME_MAX and len(f.value) <= FIELD_VALUE_MAX for f in embed.fields)
-    assert len(embed) <= TOTAL_MAX
+    assert len(embed) <= EMBED_TOTAL_MAX
     return embed
 
 
@@ -89,7 +93,7 @@ def test_fields_in_order_with_their_figures(answer, digest, raw_closes):
 
 def test_the_alerts_field_lists_the_event_headlines(answer, digest):
     value = dict(answer.fields)["Alerts today (standard)"]
-    assert value == "\n".join(e.headline for e in digest.events)
+    assert value == "\n".join(headline(e) for e in digest.events)
     assert value.split("\n") == [
         "^RUT/^GSPC fell 1.5% on 2023-03-13, a 2.1σ move (notable: |z| ≥ 2)",
         "KRE fell 12.3% on 2023-03-13, a 4.9σ move (sharp: |z| ≥ 3)",
@@ -111,7 +115,9 @@ def test_embed_stays_within_discord_limits(answer, digest, prices):
     assert embed.title == answer.title and [f.name for f in embed.fields] == FULL_FIELDS
     assert embed.footer.text == answer.footer and answer.summary in embed.description
     # Even with many alerts and long reasons for left-out parts, the embed is cut to fit.
-    crowded = dataclasses.replace(digest, events=digest.events * 40, missing=tuple(f"Part {i}: " + "x" * 900 for i in range(8)))
+    crowded = dataclasses.replace(
+        digest, events=digest.events * 40, missing=tuple((f"Part {i}", "x" * 900) for i in range(8))
+    )
     embed = embed_within_limits(digest_answer(crowded, prices.provenance, NOW))
     assert embed.fields[0].name == "Small vs large caps"
 
@@ -147,15 +153,18 @@ def test_json_has_the_digests_numbers(answer, digest):
 
 
 def test_without_rates_and_stress_those_fields_are_left_out(digest, prices):
-    note = "Bank stress and rates: Yahoo Finance is unreachable (timed out)."
-    partial = dataclasses.replace(digest, stress=None, rates=None, missing=(note,))
+    # Each part left out is a (part, reason) pair; its line names the part as said in the message.
+    why = "Yahoo Finance is unreachable (timed out)."
+    notes = [f"Bank stress: {why}", f"Rates: {why}"]
+    note = "\n".join(notes)
+    partial = dataclasses.replace(digest, stress=None, rates=None, missing=(("banks", why), ("rates", why)))
     answer = digest_answer(partial, prices.provenance, NOW)
     names = [name for name, _ in answer.fields]
     assert names == ["Small vs large caps", "KRE", "Alerts today (standard)", "Credit", "Left out"]
     assert dict(answer.fields)["Left out"] == note
     assert answer.summary == "2023-03-13: ^RUT/^GSPC -1.5% (z -2.1), KRE -12.3% (z -4.9); 2 alerts."
     data = json.loads(answer.to_json())
-    assert data["bank_stress"] is None and data["rates"] is None and data["missing"] == [note]
+    assert data["bank_stress"] is None and data["rates"] is None and data["missing"] == notes
     embed_within_limits(answer)
 
 
@@ -181,7 +190,7 @@ def test_a_yield_from_an_earlier_session_says_which(prices, raw_closes):
 
 def test_stand_in_footer_names_each_symbol_once(prices):
     digest = daily_digest(prices.closes.drop(columns=["^RUT"]), MARCH_13)
-    assert digest.ratio.symbols == ("IWM", "SPY")
+    assert digest.ratio.watched.symbols == ("IWM", "SPY")
     answer = digest_answer(digest, prices.provenance, NOW)
     assert "total return (IWM, SPY, KRE, XLF, HYG, IEF, BKLN)" in answer.footer
 

@@ -11,9 +11,11 @@ import pytest
 from discord import app_commands
 
 from analytics.errors import DataUnavailable, InsufficientHistory, InvalidInput, InvalidSymbol, RateLimited, UnknownSymbol
-from commands.compare import Compare
-from commands.errors import explain, on_error
-from commands.limits import Busy
+from bot.discovery import discover
+from commands.kit.command import Context
+from commands.kit.errors import explain, on_error
+from commands.kit.respond import Busy
+from commands.kit.slash import slash_commands
 
 REFERENCE = re.compile(r"^Something went wrong on our side \(reference `([0-9a-f]{8})`\)\. "
                        r"It has been logged; please try again later\.$")
@@ -32,7 +34,12 @@ def fake_interaction(options=None, command="compare", guild_id=42, channel_id=7,
 
 def invoke_error(exc: Exception) -> app_commands.CommandInvokeError:
     """How discord.py wraps an exception raised by a command's callback."""
-    return app_commands.CommandInvokeError(Compare.compare, exc)
+    return app_commands.CommandInvokeError(COMPARE, exc)
+
+
+# The /compare slash command, as the bot builds it from the declaration.
+CONTEXT = Context(responder=None, store=None, post_sample=None)
+COMPARE = next(c for c in slash_commands(discover(), CONTEXT) if c.name == "compare")
 
 
 DOMAIN_ERRORS = [
@@ -49,7 +56,7 @@ DOMAIN_ERRORS = [
 
 @pytest.mark.parametrize(("error", "message"), DOMAIN_ERRORS)
 def test_domain_errors_give_their_own_message(error, message, caplog):
-    with caplog.at_level(logging.DEBUG, logger="commands.errors"):
+    with caplog.at_level(logging.DEBUG, logger="commands.kit.errors"):
         assert explain(fake_interaction(), error) == message
     assert caplog.records == []  # expected errors are not logged as failures
 
@@ -108,7 +115,7 @@ def test_unexpected_error_gets_a_reference_and_is_logged_with_context(wrap, capl
     except ValueError:
         pass
     error = invoke_error(original) if wrap else original
-    with caplog.at_level(logging.ERROR, logger="commands.errors"):
+    with caplog.at_level(logging.ERROR, logger="commands.kit.errors"):
         message = explain(fake_interaction(guild_id=42, channel_id=7, user_id=99), error)
 
     match = REFERENCE.match(message)
@@ -118,7 +125,7 @@ def test_unexpected_error_gets_a_reference_and_is_logged_with_context(wrap, capl
         assert leak not in message
 
     [record] = caplog.records
-    assert record.levelno == logging.ERROR and record.name == "commands.errors"
+    assert record.levelno == logging.ERROR and record.name == "commands.kit.errors"
     assert record.getMessage() == (
         f"Unexpected error ref={reference} command=/compare options={{'a': 'ZZZZ'}} guild=42 channel=7 user=99"
     )
@@ -128,7 +135,7 @@ def test_unexpected_error_gets_a_reference_and_is_logged_with_context(wrap, capl
 
 
 def test_each_unexpected_error_gets_its_own_reference(caplog):
-    with caplog.at_level(logging.ERROR, logger="commands.errors"):
+    with caplog.at_level(logging.ERROR, logger="commands.kit.errors"):
         first = REFERENCE.match(explain(fake_interaction(), RuntimeError("x"))).group(1)
         second = REFERENCE.match(explain(fake_interaction(), RuntimeError("x"))).group(1)
     assert first != second
@@ -138,7 +145,7 @@ def test_each_unexpected_error_gets_its_own_reference(caplog):
 
 def test_log_flattens_subcommand_options_and_survives_missing_parts(caplog):
     options = [{"name": "alerts", "type": 1, "options": [{"name": "symbol", "value": "KRE"}, {"name": "pct", "value": 5}]}]
-    with caplog.at_level(logging.ERROR, logger="commands.errors"):
+    with caplog.at_level(logging.ERROR, logger="commands.kit.errors"):
         explain(fake_interaction(options=options), RuntimeError("x"))
         dm = fake_interaction(command=None, guild_id=None)
         dm.data = None
@@ -206,7 +213,7 @@ async def test_on_error_after_a_public_deferral_removes_the_placeholder_before_t
 
 async def test_on_error_in_autocomplete_only_logs(caplog):
     interaction, calls = replying_interaction(done=False, kind=discord.InteractionType.autocomplete)
-    with caplog.at_level(logging.ERROR, logger="commands.errors"):
+    with caplog.at_level(logging.ERROR, logger="commands.kit.errors"):
         await on_error(interaction, invoke_error(RuntimeError("x")))
     assert calls == []
     assert [r.getMessage() for r in caplog.records] == ["Autocomplete for /compare failed"]

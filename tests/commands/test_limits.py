@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from analytics.errors import MarketbotError
-from commands.limits import Busy, WorkLimiter
+from commands.kit.respond import Busy, WorkLimiter
 
 BUSY_MESSAGE = "marketbot is answering a lot of questions right now; try again in a few seconds."
 

@@ -9,7 +9,8 @@ import pytest
 from analytics.errors import MarketbotError
 from analytics.sources.market_data import MarketData
 from bot.console import ask
-from commands.services import Services
+from bot.discovery import discover
+from commands.kit.services import Services
 from tests.sources.conftest import AFTER_CLOSE, Clock, data_requests, replay, snapshot, yahoo, yf_cache  # noqa: F401
 
 
@@ -53,7 +54,7 @@ async def test_compare_says_which_side_failed(services, options, side):
 @pytest.fixture
 def live(yahoo) -> Services:
     clock = Clock(AFTER_CLOSE)
-    return Services(market=MarketData(yahoo, clock=clock), clock=clock)
+    return Services(market=MarketData(yahoo, clock=clock), clock=clock, catalog=discover())
 
 
 async def test_performance_over_yahoo_answers_the_rest(live, replay, raw_closes):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-
-import commands.about
-import commands.compare
-from commands.answer import Answer
-from commands.render import CAUTION, COLOUR, data_notice, to_embed, to_file
+from bot.console import ask
+from commands.kit.answer import Answer
+from commands.kit.render import CAUTION, COLOUR, data_notice, to_embed, to_file
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SNAPSHOT_NOTICE = "⚠️ Offline snapshot data, last session 2026-02-20, 9 months old: not today's market."
@@ -44,11 +42,11 @@ def read_file(file) -> bytes:
     return file.fp.read()
 
 
-# -- real answers from the handlers on the snapshot --
+# -- real answers from the commands on the snapshot --
 
 
 async def test_compare_answer_as_an_embed(services):
-    answer = await commands.compare.handle(services, start="oct-2022-low", end="2025-10-21")
+    answer = await ask(services, "compare", ["start:oct-2022-low", "end:2025-10-21"])
     embed = to_embed(answer)
     file = to_file(answer)
     as_dict = embed.to_dict()
@@ -77,7 +75,7 @@ async def test_compare_answer_as_an_embed(services):
 
 
 async def test_answer_without_chart_has_no_image_and_no_file(services):
-    answer = await commands.about.handle(services)
+    answer = await ask(services, "about", [])
     assert answer.chart is None
     as_dict = to_embed(answer).to_dict()
     assert "image" not in as_dict

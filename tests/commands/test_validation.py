@@ -1,4 +1,4 @@
-"""Options judged before any data is fetched: each command's ``validate``, run by the Responder before deferring."""
+"""Options judged before any data is fetched: each command's options parsed (``catalog.question``), before deferring."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from analytics.errors import InvalidInput, InvalidSymbol
-from commands.answer import check_options
-from commands.registry import HANDLERS
+from bot.console import ask
+from bot.discovery import discover
 
 NOW = pd.Timestamp("2026-11-24 15:00Z")
 
@@ -40,7 +40,7 @@ NOW = pd.Timestamp("2026-11-24 15:00Z")
 )  # fmt: skip
 def test_bad_options_are_refused_without_data(command, options, error, message):
     with pytest.raises(error) as info:
-        check_options(HANDLERS[command], NOW, options)
+        discover().question(discover().get(command), options, NOW)
     assert message in str(info.value)
 
 
@@ -62,17 +62,9 @@ def test_bad_options_are_refused_without_data(command, options, error, message):
     ],
 )
 def test_good_options_pass(command, options):
-    check_options(HANDLERS[command], NOW, options)
+    discover().question(discover().get(command), options, NOW)
 
 
-def test_every_command_with_options_has_a_check():
-    import inspect
-
-    for name, handler in HANDLERS.items():
-        has_options = len(inspect.signature(handler).parameters) > 1
-        assert hasattr(handler, "validate") == has_options, name
-
-
-async def test_the_handler_runs_the_same_check(services):
+async def test_the_terminal_runs_the_same_check(services):
     with pytest.raises(InvalidInput, match="must be before end 2022-12-31"):
-        await HANDLERS["compare"](services, start="2023-12-31", end="2022-12-31")
+        await ask(services, "compare", ["start:2023-12-31", "end:2022-12-31"])

@@ -13,12 +13,21 @@ import pytest
 
 from analytics.errors import InvalidInput, InvalidSymbol
 from analytics.watchlist import MAX_SYMBOLS, WatchChange, calc_month_return, watch_day
-from commands.errors import Refused
-from commands.respond import Responder
-from commands.watchlist import HINT, Watchlist, can_manage_watchlist, change_text, show
+from bot.discovery import discover
+from commands.kit.command import Context, answer
+from commands.kit.errors import Refused
+from commands.kit.fields import NotAllowed
+from commands.kit.slash import slash_commands
+from commands.watchlist import HINT, LISTED, ListedOptions, can_manage_watchlist, change_text
+from tests.commands.conftest import NOW
 from tests.commands.test_handlers import png_size
 
 LAST = pd.Timestamp("2026-02-20")  # the snapshot's last session
+
+
+async def show(services, *, symbols: str):
+    """The answer /watchlist show gives for a list: the ``watchlist show`` answer command, its options parsed."""
+    return await answer(services, services.catalog.question(LISTED, {"symbols": symbols}, services.clock()))
 
 
 def independent(raw: pd.Series) -> tuple[float, float, float]:
@@ -78,9 +87,9 @@ async def test_a_symbol_without_data_is_named_and_the_rest_answered(services):
 
 def test_show_validates_before_any_data():
     with pytest.raises(InvalidSymbol):
-        show.validate(None, symbols="KRE; DROP")
+        ListedOptions.parse({"symbols": "KRE; DROP"}, NOW)
     with pytest.raises(InvalidInput):
-        show.validate(None, symbols=" ".join(f"S{i}" for i in range(MAX_SYMBOLS + 1)))
+        ListedOptions.parse({"symbols": " ".join(f"S{i}" for i in range(MAX_SYMBOLS + 1))}, NOW)
 
 
 def test_month_return_from_the_last_close_a_calendar_month_before(raw_closes):
@@ -108,13 +117,27 @@ def interaction(*, guild: int | None = 1, manage_guild: bool = False, manage_cha
     return SimpleNamespace(guild_id=guild, permissions=discord.Permissions(manage_guild=manage_guild, manage_channels=manage_channels))
 
 
+def slash_group(name: str):
+    """A slash command group as the bot builds it from the declarations."""
+    context = Context(responder=None, store=None, post_sample=None)
+    return next(c for c in slash_commands(discover(), context) if c.name == name)
+
+
 def test_changes_need_manage_server_or_manage_channels_in_a_server():
-    assert can_manage_watchlist(interaction(manage_guild=True))
-    assert can_manage_watchlist(interaction(manage_channels=True))
-    with pytest.raises(Refused, match="Manage Server or Manage Channels"):
+    # The declared check raises the reason (NotAllowed); the slash commands' check turns it into Refused.
+    for allowed in (interaction(manage_guild=True), interaction(manage_channels=True)):
+        can_manage_watchlist(allowed)
+    with pytest.raises(NotAllowed, match="Manage Server or Manage Channels"):
         can_manage_watchlist(interaction())
-    with pytest.raises(Refused, match="direct messages"):
+    with pytest.raises(NotAllowed, match="direct messages"):
         can_manage_watchlist(interaction(guild=None, manage_guild=True))
+    for name in ("add", "remove"):
+        [check] = slash_group("watchlist").get_command(name).checks
+        assert check(interaction(manage_guild=True)) and check(interaction(manage_channels=True))
+        with pytest.raises(Refused, match="Manage Server or Manage Channels"):
+            check(interaction())
+        with pytest.raises(Refused, match="direct messages"):
+            check(interaction(guild=None, manage_guild=True))
 
 
 def test_the_add_reply_says_what_happened_to_each_symbol():
@@ -128,8 +151,8 @@ def test_the_add_reply_says_what_happened_to_each_symbol():
     ]
 
 
-def test_the_cog_is_a_group_with_add_remove_and_show(services):
-    cog = Watchlist(Responder(services), store=None)
-    assert cog.__cog_group_name__ == "watchlist"
-    assert sorted(c.name for c in cog.__cog_app_commands__) == ["add", "remove", "show"]
+def test_the_slash_command_is_a_group_with_add_remove_and_show():
+    group = slash_group("watchlist")
+    assert isinstance(group, discord.app_commands.Group) and group.name == "watchlist"
+    assert sorted(c.name for c in group.commands) == ["add", "remove", "show"]
     assert "/watchlist add" in HINT

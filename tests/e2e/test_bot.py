@@ -181,12 +181,25 @@ async def test_bad_input_is_answered_privately_at_once_and_nothing_is_public(fak
     assert not [r for r in fake.requests if interaction.token in r.path and r.method in ("PATCH", "DELETE")]
 
 
+async def test_an_unknown_symbol_is_refused_privately_before_anything_is_public(fake, bot):
+    """In snapshot mode the symbols are known before deferring: no public "thinking" message at all."""
+    interaction = await fake.inject_command("compare", [option("b", "ZZZZQQ")], user_id=next(_users))
+    callback = await interaction.deferred(TIMEOUT)
+    assert interaction.callback_type == 4 and callback.json["data"]["flags"] & EPHEMERAL
+    message = await interaction.answered(TIMEOUT)
+    assert message.ephemeral and message.content.startswith("b: `ZZZZQQ` is not in the offline snapshot")
+    await asyncio.sleep(0.2)  # anything else the bot might still send
+    assert [m for m in interaction.messages if not m.ephemeral] == []
+    assert not [r for r in fake.requests if interaction.token in r.path and r.method in ("PATCH", "DELETE")]
+
+
 async def test_an_error_found_after_fetching_is_private_and_its_placeholder_removed(fake, bot):
-    interaction = await fake.inject_command("compare", [option("b", "ZZZZ")], user_id=next(_users))
+    interaction = await fake.inject_command("compare", [option("a", "KRE"), option("start", "1990-01-02")],
+                                            user_id=next(_users))  # fmt: skip
     await interaction.deferred(TIMEOUT)
-    assert interaction.callback_type == 5  # the symbol is well-formed: only the data can tell
+    assert interaction.callback_type == 5  # the date is well-formed: only the data can tell it is before KRE's history
     private = await _private_reply(fake, interaction)
-    assert private.content.startswith("b: ") and "ZZZZ" in private.content
+    assert private.content.startswith("Start 1990-01-02 is before KRE's history starts"), private.content
     assert "Traceback" not in private.content
     await _original_deleted(fake, interaction)  # times out (fails) if the placeholder stays
     # Public, briefly: the "thinking" message, settled with a neutral line and deleted before the reason was sent.

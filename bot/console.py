@@ -18,8 +18,7 @@ from analytics.errors import InvalidInput, MarketbotError
 from bot.discovery import discover
 from commands.kit import command as kit
 from commands.kit.answer import Answer
-from commands.kit.command import Catalog
-from commands.kit.services import Services
+from commands.kit.command import Catalog, Services
 
 CHART_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 

@@ -21,9 +21,8 @@ from bot.storage.open import open_store
 from bot.storage.protocol import Store
 from bot.wiring import open_services
 from bot.workers import Workers
-from commands.kit.command import Catalog, Context
+from commands.kit.command import Catalog, Context, Services, in_thread
 from commands.kit.respond import Responder
-from commands.kit.services import Services, in_thread
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,7 @@ from analytics.sources.fred import FredSource
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot
 from bot.settings import Settings
-from commands.kit.command import Catalog
-from commands.kit.services import Offload, Services, in_thread
+from commands.kit.command import Catalog, Offload, Services, in_thread
 
 
 def build_market_data(

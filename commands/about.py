@@ -6,11 +6,10 @@ from analytics.errors import MarketbotError
 from analytics.sources.snapshot import load_snapshot
 from analytics.symbols import known_symbols
 from commands.kit.answer import Answer
-from commands.kit.command import LIGHT, Catalog, Command
+from commands.kit.command import LIGHT, Catalog, Command, Services
 from commands.kit.fields import chunk_lines, numbered
 from commands.kit.footer import footer, provenance_data
 from commands.kit.options import NoOptions
-from commands.kit.services import Services
 from commands.kit.version import package_version
 
 PROBE = "^GSPC"  # any always-present symbol tells how fresh the data is

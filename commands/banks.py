@@ -13,10 +13,9 @@ from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
 from commands import credit as credit_split
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
-from commands.kit.command import Act, Ask, AskHint, Button, Command
+from commands.kit.command import Act, Ask, AskHint, Button, Command, Services
 from commands.kit.footer import footer, provenance_data
 from commands.kit.options import Options, day_option
-from commands.kit.services import Services
 
 CHART_SPAN = pd.DateOffset(years=1)
 # The day judged, as buttons: the last close, KRE's worst day of March 2023, the eve of SVB's failure, the Oct-2022 low.

@@ -15,10 +15,9 @@ from analytics.symbols import display_name, price_basis
 from analytics.windows import check_window, resolve_window
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
-from commands.kit.command import Act, Ask, AskHint, Button, Command, Pick, window_buttons
+from commands.kit.command import Act, Ask, AskHint, Button, Command, Pick, Services, window_buttons
 from commands.kit.footer import footer, provenance_data
 from commands.kit.options import Options, end_option, start_option, symbol_option
-from commands.kit.services import Services
 
 # The ETF that tracks each price index: the index's like-for-like stand-in, total return like any ETF.
 TRACKERS = {"^GSPC": "SPY", "^RUT": "IWM", "^NDX": "QQQ", "^DJI": "DIA"}

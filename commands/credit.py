@@ -14,10 +14,9 @@ from analytics.sources.snapshot import LATER_BASIS, LATER_BASIS_NOTE
 from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
-from commands.kit.command import AskHint, Command
+from commands.kit.command import AskHint, Command, Services
 from commands.kit.footer import footer, provenance_data
 from commands.kit.options import Options, day_option, option, whole_number
-from commands.kit.services import Services
 
 CHART_START = pd.Timestamp("2022-09-01")  # the chart spans both episodes
 CHART_SPAN = pd.DateOffset(years=1)  # at least this much before an earlier as-of

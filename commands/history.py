@@ -10,10 +10,9 @@ from analytics.history import long_run
 from analytics.sources.base import Prices
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
-from commands.kit.command import AskHint, Command
+from commands.kit.command import AskHint, Command, Services
 from commands.kit.footer import footer, provenance_data
 from commands.kit.options import NoOptions
-from commands.kit.services import Services
 
 A, B = "^RUT", "^GSPC"
 RECENT_YEARS = 10  # calendar years listed in Discord (JSON has all)

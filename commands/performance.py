@@ -14,10 +14,9 @@ from analytics.symbols import display_name, price_basis
 from analytics.windows import check_window, resolve_window
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
-from commands.kit.command import AskHint, Button, Command, window_buttons
+from commands.kit.command import AskHint, Button, Command, Services, window_buttons
 from commands.kit.footer import footer, provenance_data
 from commands.kit.options import Options, end_option, start_option, symbols_option
-from commands.kit.services import Services
 
 MAX_SYMBOLS = 10
 DEFAULT_SYMBOLS = "NVDA META GOOGL MSFT ^GSPC ^RUT"

@@ -8,10 +8,9 @@ from analytics.quote import quote
 from analytics.symbols import display_name, price_basis
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
-from commands.kit.command import LIGHT, AskHint, Command
+from commands.kit.command import LIGHT, AskHint, Command, Services
 from commands.kit.footer import footer, provenance_data
 from commands.kit.options import Options, symbols_option
-from commands.kit.services import Services
 
 MAX_SYMBOLS = 10
 

@@ -13,10 +13,9 @@ from analytics.sources.base import Prices
 from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
-from commands.kit.command import LIGHT, AskHint, Command
+from commands.kit.command import LIGHT, AskHint, Command, Services
 from commands.kit.footer import footer, provenance_data
 from commands.kit.options import Options, day_option
-from commands.kit.services import Services
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,11 @@ from analytics.symbols import price_basis
 from analytics.watchlist import MAX_SYMBOLS, WatchChange, WatchRow, watch_rows
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
-from commands.kit.command import LIGHT, Command, Context, Group, Where
+from commands.kit.command import LIGHT, Command, Context, Group, Services, Where
 from commands.kit.fields import chunk_lines, require_manager
 from commands.kit.footer import footer, provenance_data
 from commands.kit.limits import FIELD_VALUE_MAX
 from commands.kit.options import NoOptions, Options, symbols_option
-from commands.kit.services import Services
 from commands.kit.store import StoreUnavailable
 
 # The list is read before /watchlist show answers (public, or a private hint when empty): the

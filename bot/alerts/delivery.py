@@ -28,8 +28,8 @@ from bot.alerts.cycle import Due, Post, post_key
 from bot.storage.protocol import Store
 from commands.alerts.messages import alert_answer, digest_answer
 from commands.kit.answer import Answer
+from commands.kit.command import Services
 from commands.kit.render import to_embed, to_file
-from commands.kit.services import Services
 from commands.kit.store import StoreUnavailable
 
 log = logging.getLogger(__name__)

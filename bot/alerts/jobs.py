@@ -9,7 +9,7 @@ from bot.alerts.cycle import AlertCycle, CycleReport
 from bot.alerts.delivery import AlertDelivery
 from bot.alerts.schedule import AlertScheduler
 from bot.storage.protocol import Store
-from commands.kit.services import Services
+from commands.kit.command import Services
 
 
 class AlertJobs:

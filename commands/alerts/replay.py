@@ -14,11 +14,11 @@ from analytics.windows import check_window, resolve_window
 from commands.alerts.messages import WORDING, event_data, headline
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
+from commands.kit.command import Services
 from commands.kit.fields import chunk_lines, numbered
 from commands.kit.footer import footer, provenance_data
 from commands.kit.limits import FIELD_VALUE_MAX
 from commands.kit.options import Options, end_option, one_of, option, start_option
-from commands.kit.services import Services
 
 MAX_LISTED = 25  # events listed in Discord (JSON has all)
 EVENT_BUDGET = 4000  # characters of events in one answer: with the rest, inside Discord's 6000 per embed

@@ -14,6 +14,7 @@ Nothing here imports Discord: worker processes that compute answers import comma
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,11 +24,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analytics.errors import MarketbotError
+from analytics.sources.market_data import MarketData
 from commands.kit.answer import Answer
 from commands.kit.options import NoOptions, Options
 
 if TYPE_CHECKING:
-    from commands.kit.services import Services
     from commands.kit.store import CommandStore
 
 
@@ -234,6 +235,28 @@ class Catalog:
         if command.route is not None:
             return command.route(options, today, self)
         return Question(command, options)
+
+
+# Runs a blocking, picklable ``fn(*args)`` off the event loop: in a thread by
+# default; the Discord bot uses worker processes (see bot/workers.py).
+Offload = Callable[..., Awaitable[Any]]
+
+
+async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.to_thread(fn, *args)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What an answer may use, handed in by the bot (never imported globals)."""
+
+    market: MarketData
+    clock: Callable[[], pd.Timestamp]
+    offload: Offload = in_thread
+    # FRED series (DFF, DGS2, live: the HY OAS); None where a caller needs no rates data.
+    fred: MarketData | None = None
+    # Every command the bot serves (/about lists them, /ask reads questions onto them).
+    catalog: Catalog = Catalog()
 
 
 @dataclass(frozen=True)

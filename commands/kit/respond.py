@@ -20,9 +20,8 @@ from analytics.errors import DataUnavailable, MarketbotError, UnknownSymbol
 from commands.kit.answer import Answer
 from commands.kit.buttons import view_for
 from commands.kit.cache import AnswerCache
-from commands.kit.command import Command, Question
+from commands.kit.command import Command, Question, Services
 from commands.kit.render import to_embed, to_file
-from commands.kit.services import Services
 
 T = TypeVar("T")
 

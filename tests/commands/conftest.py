@@ -6,7 +6,7 @@ import pytest
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot
 from bot.discovery import discover
-from commands.kit.services import Services
+from commands.kit.command import Services
 
 NOW = pd.Timestamp("2026-11-24 15:00Z")
 

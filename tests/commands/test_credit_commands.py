@@ -18,11 +18,11 @@ from analytics import credit
 from analytics.errors import DataUnavailable, InsufficientHistory, InvalidInput
 from analytics.sources.fred import FredSource
 from analytics.sources.market_data import MarketData
-from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot, load_snapshot
+from analytics.sources.snapshot import load_fred_snapshot, load_snapshot
 from analytics.sources.yahoo import YahooSource
 from bot.console import ask
 from bot.discovery import discover
-from commands.kit.services import Services
+from commands.kit.command import Services
 from tests.fakes.fred_replay import ReplayFredSession, synthetic_oas
 from tests.fakes.yahoo_replay import ReplayYahooSession, reset_yfinance_state
 

@@ -14,9 +14,9 @@ from analytics import banks, rates
 from analytics import digest as digests
 from analytics.alerts.rules import RULES
 from analytics.digest import daily_digest
-from analytics.watchlist import watch_day
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
+from analytics.watchlist import watch_day
 from commands.alerts.messages import digest_answer, headline
 from commands.kit.answer import JSON_DIGITS
 from commands.kit.limits import (

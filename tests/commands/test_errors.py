@@ -10,7 +10,14 @@ import discord
 import pytest
 from discord import app_commands
 
-from analytics.errors import DataUnavailable, InsufficientHistory, InvalidInput, InvalidSymbol, RateLimited, UnknownSymbol
+from analytics.errors import (
+    DataUnavailable,
+    InsufficientHistory,
+    InvalidInput,
+    InvalidSymbol,
+    RateLimited,
+    UnknownSymbol,
+)
 from bot.discovery import discover
 from commands.kit.command import Context
 from commands.kit.errors import explain, on_error

@@ -8,7 +8,7 @@ import struct
 import pandas as pd
 import pytest
 
-from analytics.errors import InsufficientHistory, InvalidInput, InvalidSymbol, MarketbotError, UnknownSymbol
+from analytics.errors import InsufficientHistory, InvalidInput, InvalidSymbol, MarketbotError
 from bot.console import ask, parse_options
 from bot.discovery import discover
 

@@ -10,7 +10,7 @@ from analytics.errors import MarketbotError
 from analytics.sources.market_data import MarketData
 from bot.console import ask
 from bot.discovery import discover
-from commands.kit.services import Services
+from commands.kit.command import Services
 from tests.sources.conftest import AFTER_CLOSE, Clock, data_requests, replay, snapshot, yahoo, yf_cache  # noqa: F401
 
 

@@ -30,12 +30,13 @@ import threading
 import zlib  # the CRC of each PNG chunk
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis, YAxis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
@@ -43,8 +44,17 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from matplotlib.textpath import TextToPath
-from matplotlib.ticker import (FixedFormatter, FixedLocator, Formatter, FuncFormatter, Locator, LogLocator, MaxNLocator,
-                               NullFormatter, NullLocator)  # fmt: skip
+from matplotlib.ticker import (
+    FixedFormatter,
+    FixedLocator,
+    Formatter,
+    FuncFormatter,
+    Locator,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+    NullLocator,
+)
 from matplotlib.transforms import blended_transform_factory
 from PIL import Image
 from zlib_ng import zlib_ng
@@ -84,6 +94,8 @@ DATE_LABEL_PT = 3.4 * TICK_PT  # the width of a session tick's label ('Oct 20'),
 BAR_HEIGHT = 0.7  # of a bar's slot
 BAR_SLOTS = 4  # a bar chart of fewer bars keeps the room of this many: one bar is a bar, not the frame
 BAR_LABEL_PAD, BAR_MARGIN = 4, 8  # points: from a bar's end to its label, and from a label or bar to the frame
+# The anchors (of analytics.windows.ANCHOR_DATES) marked on time axes, and their names there. Only these: the
+# bank episodes' days (march-2023, oct-2025) are the /credit chart's shaded spans, not more lines.
 ANCHOR_LABELS = {"oct-2022-low": "Oct 2022 low", "svb": "SVB"}
 # Anchor labels: SMALL_PT text in a box (padded by ANCHOR_PAD) beside the anchor's line, in rows from the top of
 # the first panel; all in points.
@@ -112,7 +124,8 @@ def _new_figure(layout: _Layout) -> tuple[Figure, list[Axes]]:
     fig = Figure(figsize=SIZE, dpi=DPI, facecolor=BACKGROUND)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=layout.left, right=layout.right, top=layout.top, bottom=layout.bottom, hspace=0.1)
-    grid = fig.subplots(layout.rows, 1, sharex=layout.rows > 1, gridspec_kw={"height_ratios": layout.heights}, squeeze=False)
+    grid = fig.subplots(layout.rows, 1, sharex=layout.rows > 1, gridspec_kw={"height_ratios": layout.heights},
+                        squeeze=False)  # fmt: skip
     axes = list(grid[:, 0])
     for ax in axes:
         ax.set_axisbelow(True)
@@ -281,17 +294,19 @@ class _Steps(MaxNLocator):
     def __init__(self) -> None:
         super().__init__(nbins="auto", steps=[1, 2, 2.5, 5, 10], min_n_ticks=MIN_TICKS)
 
-    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+    def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
         low, high = sorted((vmin, vmax))
-        if self.axis is None or high <= low:
+        if not isinstance(self.axis, Axis) or high <= low:
             return super().tick_values(vmin, vmax)
-        box = self.axis.axes.bbox
-        along = (box.height if self.axis.axis_name == "y" else box.width) * 72 / DPI
-        room = TICK_ROOM if self.axis.axis_name == "y" else 3 * TICK_PT  # side by side, labels are wider
+        upright = isinstance(self.axis, YAxis)
+        along = (self.axis.axes.bbox.height if upright else self.axis.axes.bbox.width) * 72 / DPI
+        view_low, view_high = sorted(self.axis.get_view_interval())
+        per_unit = along / ((view_high - view_low) or (high - low))  # points (the range asked may be part of the view)
+        room = TICK_ROOM if upright else 3 * TICK_PT  # side by side, labels are wider
         for wanted in range(MIN_TICKS, 1, -1):
             self._min_n_ticks = wanted
             ticks = super().tick_values(vmin, vmax)
-            if len(ticks) < 2 or (ticks[1] - ticks[0]) / (high - low) * along >= room:
+            if len(ticks) < 2 or (ticks[1] - ticks[0]) * per_unit >= room:
                 break
         return ticks
 
@@ -307,12 +322,14 @@ class _Upto(Locator):
         self.inner.set_axis(axis)
 
     def __call__(self) -> Sequence[float]:
+        if self.axis is None:
+            return []
         low, high = self.axis.get_view_interval()
         return self.tick_values(low, min(high, self.ceiling))
 
     def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
         ticks = np.asarray(self.inner.tick_values(vmin, vmax))
-        return ticks[ticks <= vmax + 1e-9 * abs(vmax)]
+        return list(ticks[ticks <= vmax + 1e-9 * abs(vmax)])
 
     def nonsingular(self, v0: float, v1: float) -> tuple[float, float]:
         return self.inner.nonsingular(v0, v1)
@@ -448,17 +465,18 @@ def _data_segments(ax: Axes, width_pt: float) -> tuple[np.ndarray, np.ndarray, n
               for patch in ax.patches if patch.get_gid() != SHADE_GID]  # fmt: skip
     box = ax.bbox
     lefts, rights, highs, extras = [], [], [], []
-    for transform, xy in paths:
+    for transform, data in paths:
+        xy = np.asarray(data, dtype=float)
         if len(xy) < 2:
             continue
-        points = transform.transform(np.asarray(xy, dtype=float))
+        points = transform.transform(xy)
         x = (points[:, 0] - box.x0) / box.width * width_pt
         y = (points[:, 1] - box.y0) / box.height
         lefts.append(np.minimum(x[:-1], x[1:]))
         rights.append(np.maximum(x[:-1], x[1:]))
         highs.append(np.maximum(y[:-1], y[1:]))
         extras.append(np.zeros(len(x) - 1))
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = cast(FigureCanvasAgg, cast(Figure, ax.get_figure(root=True)).canvas).get_renderer()
     for text in ax.texts:  # such as the year-to-date bar's name
         extent = text.get_window_extent(renderer)
         lefts.append(np.array([(extent.x0 - box.x0) / box.width * width_pt]))
@@ -484,8 +502,8 @@ def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp,
     above the data, so a raise is rare and small; no value tick goes into the raised room. Call after the data,
     the value axes and the dates, and before the end labels (they place themselves on the final scale)."""
     marked = sorted(
-        (pd.Timestamp(day), ANCHOR_LABELS.get(key, key)) for key, (day, _) in ANCHOR_DATES.items()
-        if start <= pd.Timestamp(day) <= end
+        (pd.Timestamp(ANCHOR_DATES[key][0]), label) for key, label in ANCHOR_LABELS.items()
+        if start <= pd.Timestamp(ANCHOR_DATES[key][0]) <= end
     )  # fmt: skip
     for day, _ in marked:
         for ax in axes:
@@ -529,7 +547,7 @@ def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp,
 
     placed: list[tuple[int, float, float]] = []  # row, left, right
     needed = 1.0  # the share of the panel's height the data may keep
-    for (day, label), line in zip(marked, lines):
+    for (day, label), line in zip(marked, lines, strict=True):
         width = _text_width(label, SMALL_PT) + 2 * ANCHOR_PAD
         options = []
         for row in range(len(marked)):
@@ -565,15 +583,16 @@ def _bars(ax: Axes, values: Sequence[float], labels: Sequence[str]) -> None:
     count = max(len(values), 1)
     half = max(count, BAR_SLOTS) / 2
     ax.set_ylim((count - 1) / 2 - half, (count - 1) / 2 + half)
-    low, high = min([0.0, *values]), max([0.0, *values])
+    finite = [value for value in values if math.isfinite(value)]
+    low, high = min([0.0, *finite]), max([0.0, *finite])
     width_pt = ax.bbox.width * 72 / DPI
 
     def room(side: Iterable[str]) -> float:  # points
         return max((_text_width(label, VALUE_PT) + BAR_LABEL_PAD + BAR_MARGIN for label in side), default=BAR_MARGIN)
 
-    left = room(label for value, label in zip(values, labels) if value < 0)
-    right = room(label for value, label in zip(values, labels) if value >= 0)
-    total = ((high - low) or 1.0) / (1 - (left + right) / width_pt)  # the axis's span in data units
+    left = room(label for value, label in zip(values, labels, strict=True) if value < 0)
+    right = room(label for value, label in zip(values, labels, strict=True) if value >= 0)
+    total = ((high - low) or 1.0) / max(1 - (left + right) / width_pt, 0.2)  # the axis's span in data units
     ax.set_xlim(low - left / width_pt * total, high + right / width_pt * total)
 
 
@@ -626,7 +645,8 @@ def performance_chart(rows: list[PerformanceRow], window_label: str, *, caption:
     return _render(_PERFORMANCE, _draw_performance, rows, window_label, caption)
 
 
-def _draw_performance(fig: Figure, axes: list[Axes], rows: list[PerformanceRow], window_label: str, caption: str) -> None:
+def _draw_performance(fig: Figure, axes: list[Axes], rows: list[PerformanceRow], window_label: str,
+                      caption: str) -> None:  # fmt: skip
     _caption(fig, caption, _PERFORMANCE)
     (ax,) = axes
     ordered = list(reversed(rows))
@@ -699,7 +719,7 @@ def _draw_history(fig: Figure, axes: list[Axes], pair: pd.DataFrame, result: Lon
     # The full years as one collection: forty bar patches cost more to add than the whole chart to draw.
     left = date2num(middles[:full]) - 150
     top.add_collection(PolyCollection(
-        [[(x, 0), (x, v), (x + 300, v), (x + 300, 0)] for x, v in zip(left, spreads[:full])],
+        [[(x, 0), (x, v), (x + 300, v), (x + 300, 0)] for x, v in zip(left, spreads[:full], strict=True)],
         facecolors=colours[:full], linewidths=0,
     ))  # fmt: skip
     top.update_datalim([(left[0], min(spreads)), (left[-1] + 300, max(spreads))])
@@ -734,7 +754,8 @@ def alert_chart(values: pd.Series, session: pd.Timestamp, label: str, *, caption
     return _render(_ALERT, _draw_alert, values, session, label, caption)
 
 
-def _draw_alert(fig: Figure, axes: list[Axes], values: pd.Series, session: pd.Timestamp, label: str, caption: str) -> None:
+def _draw_alert(fig: Figure, axes: list[Axes], values: pd.Series, session: pd.Timestamp, label: str,
+                caption: str) -> None:  # fmt: skip
     (ax,) = axes
     recent = values.loc[:session].dropna().iloc[-126:]
     first, last = recent.index[0], recent.index[-1]

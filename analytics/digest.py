@@ -1,7 +1,7 @@
 """The daily digest: one compact look at a settled session.
 
 Small caps against large caps (the ratio rule's series), regional banks (KRE,
-KRE/SPY and the bank-stress level), rates, whether credit moved with KRE, and the alerts the ratio and kre
+KRE/SPY and the bank-stress level), rates, the credit-or-rates reading of KRE's move, and the alerts the rules
 rules give that session at the subscriber's sensitivity; for a server with a watchlist, each of its
 symbols' move that session. Every figure comes
 from the modules that define it (``alerts``, ``banks``, ``rates``), so the
@@ -27,8 +27,8 @@ from analytics.watchlist import WatchDay
 
 T = TypeVar("T")
 
-# The credit line's symbols (KRE, HYG, IEF, BKLN).
-CREDIT_SYMBOLS = credit.CREDIT_MOVE_SYMBOLS
+# What the credit-or-rates reading reads (with FRED's DGS2).
+CREDIT_SYMBOLS = credit.SYMBOLS
 # What each part reads beyond the alert rules' symbols, fetched separately so one failing does not drop the others.
 PART_SYMBOLS = {"banks": banks.SYMBOLS, "rates": rates.SYMBOLS, "credit": CREDIT_SYMBOLS}
 
@@ -44,7 +44,7 @@ class Digest:
     events: tuple[AlertEvent, ...]  # the day's alerts of every rule
     # Parts left out, each (part, why): ratio, kre, banks, rates, credit, or a rule's alerts ("alerts ratio").
     missing: tuple[tuple[str, str], ...]
-    credit: credit.CreditMove | None = None  # did credit (HYG/IEF, BKLN) move with KRE that session?
+    credit: credit.CreditReading | None = None  # credit or rates? KRE's move that session, read by the stated rule
     # The receiving server's watchlist that session (one digest per sensitivity, then per server with a list).
     watchlist: WatchDay | None = None
 
@@ -55,18 +55,27 @@ class Digest:
 
 
 def daily_digest(
-    closes: pd.DataFrame, session: pd.Timestamp, preset: str = "standard", unavailable: Mapping[str, str] | None = None
+    closes: pd.DataFrame,
+    session: pd.Timestamp,
+    preset: str = "standard",
+    unavailable: Mapping[str, str] | None = None,
+    fred: pd.DataFrame | None = None,
 ) -> Digest:
     """The digest of ``session`` from the closes up to it.
 
     ``unavailable``: why the data of a part could not be had (its fetch failed), by
-    part: "banks" or "rates"; that part is then left out with that reason.
+    part: "banks", "rates" or "credit"; that part is then left out with that reason.
+    ``fred``: FRED's series (DGS2) for the credit-or-rates reading; without it there is none.
     """
-    return daily_digests(closes, session, (preset,), unavailable)[preset]
+    return daily_digests(closes, session, (preset,), unavailable, fred)[preset]
 
 
 def daily_digests(
-    closes: pd.DataFrame, session: pd.Timestamp, presets: Iterable[str], unavailable: Mapping[str, str] | None = None
+    closes: pd.DataFrame,
+    session: pd.Timestamp,
+    presets: Iterable[str],
+    unavailable: Mapping[str, str] | None = None,
+    fred: pd.DataFrame | None = None,
 ) -> dict[str, Digest]:
     """The digest at each of ``presets``: the market figures once, the alerts listed at each sensitivity."""
     presets = list(dict.fromkeys(presets))
@@ -91,10 +100,10 @@ def daily_digests(
     kre = part("kre", lambda: day_move(closes, "kre", session))
     stress = part("banks", lambda: banks.bank_stress(closes, session), unavailable.get("banks"))
     yields = part("rates", lambda: _rates(closes, session), unavailable.get("rates"))
-    # Credit is an add-on: a frame without any credit ETF did not ask for it (a failed fetch is said).
-    credit_move = None
-    if "credit" in unavailable or any(s in closes.columns for s in credit.CREDIT_MOVE_SYMBOLS if s != credit.KRE):
-        credit_move = part("credit", lambda: _credit(closes, session), unavailable.get("credit"))
+    # The reading is an add-on: without FRED's data it was not asked for (a failed fetch is said).
+    reading = None
+    if "credit" in unavailable or fred is not None:
+        reading = part("credit", lambda: _credit(closes, fred, session), unavailable.get("credit"))
     market_missing = tuple(missing)
     digests = {}
     for preset in presets:
@@ -106,9 +115,7 @@ def daily_digests(
                 missing.append((f"alerts {rule}", evaluation.skipped))
             elif evaluation is not None:
                 events += evaluation.events
-        digests[preset] = Digest(
-            session, preset, ratio, kre, stress, yields, tuple(events), tuple(missing), credit_move
-        )
+        digests[preset] = Digest(session, preset, ratio, kre, stress, yields, tuple(events), tuple(missing), reading)
     return digests
 
 
@@ -119,8 +126,7 @@ def _rates(closes: pd.DataFrame, session: pd.Timestamp) -> rates.Rates:
     return rates.rates(closes, session)
 
 
-def _credit(closes: pd.DataFrame, session: pd.Timestamp) -> credit.CreditMove:
-    absent = [s for s in credit.CREDIT_MOVE_SYMBOLS if s not in closes.columns]
-    if absent:
-        raise InsufficientHistory(f"No {', '.join(absent)} data.")
-    return credit.credit_moved(closes, session)
+def _credit(closes: pd.DataFrame, fred: pd.DataFrame | None, session: pd.Timestamp) -> credit.CreditReading:
+    if fred is None:
+        raise InsufficientHistory("No FRED data (the 2-year yield).")
+    return credit.credit_reading_for_session(closes, fred, session)

@@ -37,8 +37,14 @@ class Decision:
 def fomc_decisions() -> tuple[Decision, ...]:
     """Every decision day in the bundled calendar, in date order."""
     text = resources.files("analytics").joinpath(DECISIONS_FILE).read_text("utf-8")
-    rows = [Decision(pd.Timestamp(row["date"]), row["kind"]) for row in csv.DictReader(io.StringIO(text))]
+    rows = [Decision(pd.Timestamp(row["date"]), _kind(row["kind"])) for row in csv.DictReader(io.StringIO(text))]
     return tuple(sorted(rows, key=lambda d: d.date))
+
+
+def _kind(text: str) -> Literal["scheduled", "unscheduled"]:
+    if text not in ("scheduled", "unscheduled"):
+        raise ValueError(f"{DECISIONS_FILE}: unknown kind {text!r}")
+    return "scheduled" if text == "scheduled" else "unscheduled"
 
 
 def next_decision(after: pd.Timestamp) -> Decision:

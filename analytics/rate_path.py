@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.errors import InsufficientHistory, MarketbotError
+from analytics.errors import InsufficientHistory, InvalidInput, MarketbotError
 from analytics.fomc import Decision, next_decision
 
-POLICY, TWO_YEAR = "DFF", "DGS2"
+POLICY, TWO_YEAR, FED_FUNDS_FUTURE = "DFF", "DGS2", "ZQ=F"
 BILL, TEN_YEAR = "^IRX", "^TNX"
 BILL_DAYS = 91  # the 13-week bill's term in the BEY formula
 BILL_HORIZON = 0.25  # years the bill is read as averaging over
@@ -50,7 +50,7 @@ TRAILING = 252
 BIG_MOVE_Z = 3.0  # a 2-year day move beyond this many daily SDs distorts the read
 
 ASSUMPTIONS = (
-    "approximation: a smooth path r(t) = r_T + (r0 − r_T)·e^(−t/τ) from the effective fed funds rate r0, "
+    "a smooth path r(t) = r_T + (r0 − r_T)·e^(−t/τ) from the effective fed funds rate r0, "
     "fitted so that its average over 3 months equals the 13-week bill (bond-equivalent) and its average over 2 "
     "years equals the 2-year yield; no term premium, bills priced at the expected policy rate (they can trade "
     "cheap or rich to it), a cut = 25 bp; a smooth path shows the drift by a date, not the odds of a move at one "
@@ -332,3 +332,57 @@ def rate_path_reading(fred: pd.DataFrame, bills: pd.Series, as_of: pd.Timestamp)
         two_year_day=day,
         notes=tuple(notes),
     )
+
+
+# -- the next decision's odds from the front-month fed funds future (live only) -----------------------
+
+FUTURE_ASSUMPTION = (
+    "CME FedWatch method on the front-month 30-day fed funds future (ZQ=F, taken as the current calendar "
+    "month's contract; implied rate = 100 − price), starting rate = the latest effective fed funds rate"
+)
+
+
+@dataclass(frozen=True)
+class MeetingOdds:
+    """CME FedWatch for one meeting month: the month's average rate split around the meeting."""
+
+    meeting: pd.Timestamp
+    future_price: float
+    future_session: pd.Timestamp
+    implied: float  # 100 - price, percent
+    r_start: float  # percent: the rate before the meeting
+    days_in_month: int  # N
+    days_before: int  # M: days of the month before the meeting day
+    r_end: float  # percent: the rate after the meeting the price implies
+    cut_probability: float  # of one 25 bp cut; negative means a hike is priced instead
+
+
+def calc_fedwatch(r_start: float, implied: float, days_in_month: int, days_before: int) -> tuple[float, float]:
+    """(r_end, probability of a 25 bp cut): r_end = (N·implied − M·r_start)/(N − M), p = (r_start − r_end)/0.25."""
+    if not 0 <= days_before < days_in_month:
+        raise InvalidInput("The meeting must fall inside the contract month.")
+    r_end = (days_in_month * implied - days_before * r_start) / (days_in_month - days_before)
+    return r_end, (r_start - r_end) / STEP
+
+
+def meeting_odds(
+    meeting: pd.Timestamp, future_price: float, future_session: pd.Timestamp, r_start: float
+) -> MeetingOdds:
+    """Odds for ``meeting`` from the front-month future observed on ``future_session`` (same month only)."""
+    if (meeting.year, meeting.month) != (future_session.year, future_session.month):
+        raise InsufficientHistory(
+            f"The next decision ({meeting.date()}) is not in the front month's contract month; {NO_FUTURES}."
+        )
+    n, m = meeting.days_in_month, meeting.day - 1
+    implied = 100 - future_price
+    r_end, probability = calc_fedwatch(r_start, implied, n, m)
+    return MeetingOdds(meeting, future_price, future_session, implied, r_start, n, m, r_end, probability)
+
+
+def policy_afterwards(
+    fred: pd.DataFrame, as_of: pd.Timestamp, until: pd.Timestamp
+) -> tuple[pd.Timestamp, float] | None:
+    """In a replay of the past: the effective fed funds rate on or before ``until`` (the horizon the path
+    spoke of), dated after ``as_of``: what happened, not what was priced. None when the data ends at ``as_of``."""
+    later = fred[POLICY].loc[as_of + pd.Timedelta(days=1) : until].dropna()
+    return (later.index[-1], float(later.iloc[-1])) if len(later) else None

@@ -80,3 +80,12 @@ def calc_zscore(history: pd.Series, value: float) -> float:
     if values.size < 2 or values.max() == values.min():
         return math.nan
     return float((value - values.mean()) / values.std(ddof=1))
+
+
+def to_session_values(series: pd.Series, sessions: pd.DatetimeIndex) -> pd.Series:
+    """Each session gets the latest value dated on or before it (FRED's calendar to NYSE sessions).
+
+    Sessions before the series' first value stay NaN; a later value is never used.
+    """
+    values = series.dropna().sort_index()
+    return values.reindex(values.index.union(sessions)).ffill().reindex(sessions)

@@ -16,7 +16,12 @@ from analytics.symbols import echo_text
 ANCHOR_DATES = {
     "oct-2022-low": (dt.date(2022, 10, 12), "2022-10-12, the S&P 500's bear-market closing low"),
     "svb": (dt.date(2023, 3, 8), "2023-03-08, the last close before the March 2023 bank crisis"),
+    "march-2023": (dt.date(2023, 3, 13), "2023-03-13, KRE's worst day of the March 2023 bank crisis"),
+    "oct-2025": (dt.date(2025, 10, 16), "2025-10-16, the day Zions and Western Alliance disclosed loan losses"),
 }
+# The two bank episodes as days judged (/credit, /banks): the anchor, and the sessions of the episode
+# ending then (March 2023: 03-08 -> 03-13; October 2025: 10-15 -> 10-16; as analytics.credit.EPISODES).
+EPISODE_DAYS = {"march-2023": ("2023-03-13", 3), "oct-2025": ("2025-10-16", 1)}
 RELATIVE = {
     "1m": (pd.DateOffset(months=1), "one month before the end"),
     "3m": (pd.DateOffset(months=3), "three months before the end"),

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics import banks as stress
+from analytics import credit as cr
 from analytics.charts import banks_chart
+from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
 from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
-from commands import credit as credit_split
 from commands.kit import format as fmt
+from commands.kit import readings
 from commands.kit.answer import Answer
 from commands.kit.command import Act, Ask, AskHint, Button, Command, Services
 from commands.kit.footer import footer, provenance_data
@@ -35,7 +37,10 @@ class BanksOptions(Options):
 async def answer(services: Services, o: BanksOptions) -> Answer:
     """KRE's moves and drawdown, KRE/SPY and KRE/XLF, breadth, and a stated stress level."""
     prices = await services.market.closes(list(stress.SYMBOLS))
-    credit = await credit_split.inputs_or_reason(services)
+    try:
+        credit: tuple[Prices, Prices] | str = (await readings.fetch_inputs(services))[:2]
+    except MarketbotError as exc:  # the bank answer goes on without the reading, and says why
+        credit = str(exc).rstrip(".")
     return await services.offload(_answer, prices, o.as_of, services.clock(), credit)
 
 
@@ -56,37 +61,43 @@ def _session(prices: Prices, as_of: str, now: pd.Timestamp) -> tuple[pd.Timestam
 
 def _stress_lines(s: stress.BankStress) -> dict[str, str]:
     b = s.breadth
+    rank = (
+        f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} sessions since {fmt.day(s.move_rank_since)}"
+        if s.move_rank
+        else "unchanged"
+    )
+    returns = f"1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}"
     return {
-        "KRE": f"{fmt.price(s.kre_close)} · 1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}",
-        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · "
-        + (
-            f"#{s.move_rank} biggest {s.move_direction} of {s.move_rank_of:,} sessions since {fmt.day(s.move_rank_since)}"
-            if s.move_rank
-            else "unchanged"
-        ),
+        "KRE": f"{fmt.price(s.kre_close)} · {returns}",
+        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · {rank}",
         "Drawdown": f"{fmt.pct(s.kre_drawdown_52w)} from 52-week high",
         "KRE/SPY": _ratio_line(s.vs_spy),
         "KRE/XLF": _ratio_line(s.vs_xlf),
-        "Breadth": f"{b.down_2pct}/{b.banks} down >2% · {b.below_200d}/{b.banks} below 200-day avg · {b.at_52w_low}/{b.banks} at 52-week lows",
+        "Breadth": f"{b.down_2pct}/{b.banks} down >2% · {b.below_200d}/{b.banks} below 200-day avg · "
+        f"{b.at_52w_low}/{b.banks} at 52-week lows",
     }
 
 
 def _ratio_line(r: stress.RatioCheck) -> str:
-    return f"20d {fmt.pct(r.change_20d)} · percentile {r.percentile:.1f} · {fmt.pct(r.vs_record_low)} above record low ({fmt.day(r.record_low_date)})"
+    return (
+        f"20d {fmt.pct(r.change_20d)} · percentile {r.percentile:.1f} · "
+        f"{fmt.pct(r.vs_record_low)} above record low ({fmt.day(r.record_low_date)})"
+    )
 
 
-def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices, Prices] | str = "") -> Answer:
+def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices, Prices] | str) -> Answer:
     session, notes = _session(prices, as_of, now)
-    credit_field, credit_data = credit_split.banks_field(credit or "no credit data was fetched", session)
+    credit_field, credit_data = _credit_field(credit, session)
     report = stress.bank_report(prices.closes, session)
     today, then = report.now, report.march_2023
     lines_now = _stress_lines(today)
     # Side by side with March 2023, unless that is today or not in the data (an earlier as-of replay).
-    lines_then = _stress_lines(then) if then is not None and then.session != today.session else {}
+    side = then if then is not None and then.session != today.session else None
+    lines_then = _stress_lines(side) if side is not None else {}
     fields = [
         (
             f"{name} ({fmt.day(today.session)})",
-            f"{text}\nMarch 2023 ({fmt.day(then.session)}): {lines_then[name]}" if lines_then else text,
+            f"{text}\nMarch 2023 ({fmt.day(side.session)}): {lines_then[name]}" if side is not None else text,
         )
         for name, text in lines_now.items()
     ]
@@ -100,11 +111,12 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices,
     if notes:
         fields.append(("Date", " ".join(notes)))
     summary = (
-        f"Regional-bank stress is {today.level.upper()} on {fmt.day(today.session)}: KRE {fmt.pct(today.kre_return_1d)} "
-        f"(z {today.move_zscore:+.1f}), {fmt.pct(today.kre_drawdown_52w)} from its 52-week high"
+        f"Regional-bank stress is {today.level.upper()} on {fmt.day(today.session)}: "
+        f"KRE {fmt.pct(today.kre_return_1d)} (z {today.move_zscore:+.1f}), "
+        f"{fmt.pct(today.kre_drawdown_52w)} from its 52-week high"
     )
-    if then is not None and then.session != today.session:
-        summary += f" (March 2023 worst day {fmt.day(then.session)}: {then.level}, KRE {fmt.pct(then.kre_return_1d)})"
+    if side is not None:
+        summary += f" (March 2023 worst day {fmt.day(side.session)}: {side.level}, KRE {fmt.pct(side.kre_return_1d)})"
     summary += "."
     symbols = [stress.KRE, stress.SPY, stress.XLF]
     return Answer(
@@ -126,6 +138,18 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices,
         ),
         chart_name="banks.png",
     )
+
+
+def _credit_field(inputs: tuple[Prices, Prices] | str, session: pd.Timestamp) -> tuple[tuple[str, str], dict]:
+    """("Credit or rates", one line) and its figures: the reading of KRE's move on ``session``."""
+    try:
+        if isinstance(inputs, str):
+            raise MarketbotError(inputs)
+        prices, fred = inputs
+        reading = cr.credit_reading_for_session(prices.closes, fred.closes, session)
+    except MarketbotError as exc:
+        return ("Credit or rates", f"not available: {str(exc).rstrip('.')}."), {"error": str(exc).rstrip(".")}
+    return ("Credit or rates", readings.line(reading)), {**readings.reading_data(reading), "method": cr.METHOD}
 
 
 def _rule_value(part: stress.RulePart) -> str:

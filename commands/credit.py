@@ -1,20 +1,22 @@
-"""/credit: credit or rates? KRE's move split into what lines up with credit and with the 2-year yield."""
+"""/credit: credit or rates? A regional-bank selloff read by a stated rule, beside March 2023 and October 2025."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from analytics import credit as cr
 from analytics.charts import credit_chart
-from analytics.errors import DataUnavailable, MarketbotError
 from analytics.sources.base import Prices
 from analytics.sources.snapshot import LATER_BASIS, LATER_BASIS_NOTE
-from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
+from analytics.windows import AS_OF_WORDS, EPISODE_DAYS, fixed_day, snap_to_sessions
 from commands.kit import format as fmt
+from commands.kit import readings
 from commands.kit.answer import Answer
 from commands.kit.command import AskHint, Command, Services
+from commands.kit.fields import chunk_lines, numbered
 from commands.kit.footer import footer, provenance_data
 from commands.kit.options import Options, day_option, option, whole_number
 
@@ -22,72 +24,78 @@ CHART_START = pd.Timestamp("2022-09-01")  # the chart spans both episodes
 CHART_SPAN = pd.DateOffset(years=1)  # at least this much before an earlier as-of
 
 
+def _window(text: Any, today: pd.Timestamp, name: str) -> int | None:
+    """Sessions in the window; none given: 5, or an episode's own length when as_of names one."""
+    return whole_number(1, cr.MAX_WINDOW, "window")(text, today, name) if str(text).strip() else None
+
+
 @dataclass(frozen=True)
 class CreditOptions(Options):
-    as_of: str = day_option("A past date to check instead of the last close, e.g. 2025-10-21 (default: the last close)")
-    window: int = option(
-        f"Sessions in the window ending at as_of (1-{cr.MAX_WINDOW}, default {cr.DEFAULT_WINDOW})",
-        str(cr.DEFAULT_WINDOW),
-        parse=whole_number(1, cr.MAX_WINDOW, "window"),
+    as_of: str = day_option(
+        "A past date, or march-2023 / oct-2025 (the episodes), e.g. 2025-10-21 (default: the last close)"
+    )
+    window: int | None = option(
+        f"Sessions in the window ending at as_of (1-{cr.MAX_WINDOW}, default {cr.DEFAULT_WINDOW}; an episode: its own)",
+        "",
+        parse=_window,
         max_length=5,
     )
 
+    @property
+    def sessions(self) -> int:
+        return self.window or EPISODE_DAYS.get(self.as_of, ("", cr.DEFAULT_WINDOW))[1]
+
 
 async def answer(services: Services, o: CreditOptions) -> Answer:
-    """The split for the ``window`` sessions ending at ``as_of``, beside March 2023 and October 2025."""
+    """The reading of the ``window`` sessions ending at ``as_of``, beside the episodes that end by then."""
     day = fixed_day(o.as_of, "as_of", services.clock(), AS_OF_WORDS) if o.as_of else None
-    prices, fred, oas_note = await fetch(services)
-    return await services.offload(_answer, prices, fred, oas_note, day, o.window, services.clock())
-
-
-async def fetch(services: Services) -> tuple[Prices, Prices, str]:
-    """KRE and the credit ETFs; DGS2 (and, from live FRED only, the HY OAS). Says what is missing."""
-    prices = await services.market.closes(list(cr.SYMBOLS))
-    if services.fred is None:
-        raise DataUnavailable("The credit split needs the 2-year yield from FRED, which is not configured here.")
-    fred = await services.fred.closes([cr.DGS2])
-    oas_note = "HY OAS: live FRED only (its licence forbids bundling it)"
-    if services.fred.source.live:
-        try:
-            oas = await services.fred.closes([cr.HY_OAS])
-            fred = Prices(fred.closes.join(oas.closes, how="outer"), fred.provenance)
-            oas_note = ""
-        except MarketbotError as exc:
-            oas_note = f"HY OAS unavailable: {str(exc).rstrip('.')}"
-    return prices, fred, oas_note
-
-
-def session_for(prices: Prices, day: pd.Timestamp | None, now: pd.Timestamp, notes: list[str]) -> pd.Timestamp:
-    kre = prices.closes[cr.KRE].dropna().index
-    if day is None:
-        return kre[-1]
-    return snap_to_sessions(day, kre, now, "as_of", notes, "KRE's history")
+    prices, fred, oas_note = await readings.fetch_inputs(services)
+    return await services.offload(_answer, prices, fred, oas_note, day, o.sessions, services.clock())
 
 
 def _answer(
     prices: Prices, fred: Prices, oas_note: str, day: pd.Timestamp | None, sessions: int, now: pd.Timestamp
 ) -> Answer:
     notes: list[str] = []
-    session = session_for(prices, day, now, notes)
-    report = cr.credit_report(prices.closes, fred.closes, session, sessions)
-    splits = (report.now, *report.episodes)
-    fields = [(_title(s), split_text(s)) for s in splits]
-    fields.append(("Method", cr.METHOD))
-    if oas_note:
-        fields.append(("Missing", oas_note + "."))
+    kre = prices.closes[cr.KRE].dropna().index
+    session = kre[-1] if day is None else snap_to_sessions(day, kre, now, "as_of", notes, "KRE's history")
+    reading = cr.credit_reading_for_window(prices.closes, fred.closes, session, sessions)
+    episodes = [e for e in cr.credit_reading_for_episodes(prices.closes, fred.closes, session)
+                if (e.start, e.end) != (reading.start, reading.end)]  # fmt: skip
+    b = reading.backdrop
+    fields = [
+        ("Reading", readings.flags_text(reading)),
+        (
+            f"Rates backdrop at {fmt.day(b.as_of)} (a stock)",
+            f"2-year {b.dgs2:.2f}%: {b.dgs2_change_12m_bp:+.0f} bp over 12 months, {b.dgs2_change_24m_bp:+.0f} bp over "
+            f"24 · IEF {fmt.pct(b.ief_return_12m)} over 12 months (total return) · TLT {fmt.pct(b.tlt_from_3y_high)} "
+            f"from its 3-year high ({fmt.day(b.tlt_high_date)})",
+        ),
+        ("Credit in the window (flows)", "\n".join(readings.move_text(m) for m in reading.credit_moves)),
+        (
+            "Flight to quality, banks",
+            f"{readings.move_text(reading.two_year)}\n{readings.move_text(reading.bank_vs_financials)}\n"
+            f"{readings.move_text(reading.kre)}",
+        ),
+    ]
+    fields += [(f"{e.label}: {_span(e)}", readings.line(e)) for e in episodes]
+    fields += numbered("Method", chunk_lines(_sentences(cr.METHOD)), more="(more)")
+    missing = [*reading.missing, *([oas_note] if oas_note else [])]
+    if missing:
+        fields.append(("Not in the reading", "\n".join(dict.fromkeys(m.rstrip(".") + "." for m in missing))))
     if notes:
         fields.append(("Date", " ".join(notes)))
-    episodes = "; ".join(f"{s.label}: {verdict(s)}" for s in report.episodes)
-    summary = f"{_span(report.now)}: {verdict(report.now)}" + (f" ({episodes})" if episodes else "") + "."
-    text = footer(prices.provenance, list(cr.SYMBOLS), now, window=_span(report.now), as_of=session)
+    text = footer(prices.provenance, list(cr.SYMBOLS), now, window=_span(reading), as_of=session)
     text += f" · Yields: {fred.provenance.describe(now)}"
     later = [s for s in cr.SYMBOLS if s in LATER_BASIS]
     if later and not prices.provenance.live:
         text += f" · {', '.join(later)}: {LATER_BASIS_NOTE}"
+    caption = footer(prices.provenance, [cr.KRE, cr.HYG, cr.IEF], now, as_of=session)
+    caption += f" · Yields: {fred.provenance.describe(now)}"
     return Answer(
         command="credit",
         title="Credit or rates?",
-        summary=summary,
+        summary=readings.headline(reading),
         fields=tuple(fields),
         footer=text,
         data={
@@ -99,139 +107,43 @@ def _answer(
                 "stale": fred.provenance.stale,
                 "note": fred.provenance.note,
             },
+            **readings.reading_data(reading),
+            "episodes": [readings.reading_data(e) for e in episodes],
             "method": cr.METHOD,
-            "thresholds": {"min_r2": cr.MIN_R2, "min_abs_t": cr.MIN_T, "trailing_sessions": cr.TRAILING},
-            "now": split_data(report.now),
-            "episodes": [split_data(s) for s in report.episodes],
-            "missing": [oas_note] if oas_note else [],
+            "thresholds": {
+                "backdrop_2y_rise_24m_bp": cr.BACKDROP_2Y_RISE_BP,
+                "backdrop_tlt_from_3y_high_pct": cr.BACKDROP_TLT_FROM_HIGH * 100,
+                "credit_z": cr.CREDIT_Z,
+                "hy_oas_z": cr.HY_OAS_Z,
+                "flight_to_quality_z": cr.FLIGHT_Z,
+                "bank_specific_z": cr.BANK_Z,
+                "trailing_sessions": cr.TRAILING,
+                "hy_duration_ratio": cr.HY_DURATION_RATIO,
+            },
+            "missing": missing,
             "basis_note": {s: LATER_BASIS_NOTE for s in later} if not prices.provenance.live else {},
         },
         chart=credit_chart(
-            prices.closes,
-            fred.closes,
-            min(CHART_START, session - CHART_SPAN),
-            session,
-            cr.EPISODES,
-            caption=footer(prices.provenance, [cr.KRE, cr.HYG, cr.IEF], now, as_of=session)
-            + f" · Yields: {fred.provenance.describe(now)}",
+            prices.closes, fred.closes, min(CHART_START, session - CHART_SPAN), session, cr.EPISODES, caption=caption
         ),
         chart_name="credit.png",
     )
 
 
-def _span(s: cr.Split) -> str:
-    return f"{fmt.day(s.start)} → {fmt.day(s.end)} ({s.sessions} session{'s' if s.sessions != 1 else ''})"
+def _span(r: cr.CreditReading) -> str:
+    return f"{fmt.day(r.start)} → {fmt.day(r.end)} ({r.sessions} session{'s' if r.sessions != 1 else ''})"
 
 
-def _title(s: cr.Split) -> str:
-    return f"{'Now' if s.label == 'now' else s.label}: {_span(s)}"
-
-
-def _pts(value: float) -> str:
-    """A log-return part in percentage points."""
-    return f"{value * 100:+.1f}"
-
-
-def verdict(s: cr.Split) -> str:
-    """One phrase: KRE's move and which factor lines up with more of it."""
-    head = f"KRE {fmt.pct(s.kre_return)}"
-    if s.parts is None:
-        return f"{head}, no split ({s.fit.refusal})"
-    p = s.parts
-    bigger = "credit" if abs(p["credit"]) >= abs(p["rates"]) else "rates"
-    text = f"{head}; credit {_pts(p['credit'])} pts, rates {_pts(p['rates'])} pts"
-    if abs(p["residual"]) > abs(p["credit"]) + abs(p["rates"]):
-        return f"{text}, most of it ({_pts(p['residual'])} pts) explained by neither"
-    return f"{text}: more {bigger} than {'rates' if bigger == 'credit' else 'credit'}"
-
-
-def split_text(s: cr.Split) -> str:
-    f = s.fit
-    lines = []
-    if s.parts is None:
-        lines.append(f"KRE {fmt.pct(s.kre_return)} (log {_pts(s.kre_log_move)}%). No split: {f.refusal}.")
-    else:
-        p = s.parts
-        lines.append(
-            f"KRE {fmt.pct(s.kre_return)} = log {_pts(s.kre_log_move)} pts: rates {_pts(p['rates'])} + credit "
-            f"{_pts(p['credit'])} + intercept {_pts(p['intercept'])} + residual {_pts(p['residual'])}"
-        )
-    t = f.t
-    lines.append(
-        f"Fit {fmt.day(f.start)}–{fmt.day(f.end)} ({f.sessions} sessions): R² {f.r2:.2f}; "
-        f"rates beta {f.beta['rates'] * 1e4:+.1f} bp of KRE per bp (SE {f.se['rates'] * 1e4:.1f}, t {t['rates']:+.1f}); "
-        f"credit beta {f.beta['credit']:+.2f} (SE {f.se['credit']:.2f}, t {t['credit']:+.1f})"
-    )
-    ctx = " · ".join(f"{sym} {fmt.pct(v)}" for sym, v in s.context.items())
-    oas = f" · HY OAS {s.hy_oas_change_bp:+.0f} bp" if s.hy_oas_change_bp is not None else ""
-    lines.append(f"2-year {s.dgs2_change_bp:+.0f} bp · HYG/IEF {fmt.pct(s.hyg_ief_change)} · {ctx}{oas}")
-    return "\n".join(lines)
-
-
-def split_data(s: cr.Split) -> dict:
-    f = s.fit
-    return {
-        "label": s.label,
-        "start": s.start.date().isoformat(),
-        "end": s.end.date().isoformat(),
-        "sessions": s.sessions,
-        "kre_return_pct": s.kre_return * 100,
-        "kre_log_move_pct": s.kre_log_move * 100,
-        "dgs2_change_bp": s.dgs2_change_bp,
-        "hyg_ief_log_move_pct": s.credit_log_move * 100,
-        "hyg_ief_change_pct": s.hyg_ief_change * 100,
-        "hy_oas_change_bp": s.hy_oas_change_bp,
-        "context_returns_pct": {k: v * 100 for k, v in s.context.items()},
-        "split_log_pct": None if s.parts is None else {k: v * 100 for k, v in s.parts.items()},
-        "refused": f.refusal or None,
-        "fit": {
-            "start": f.start.date().isoformat(),
-            "end": f.end.date().isoformat(),
-            "sessions": f.sessions,
-            "r2": f.r2,
-            "alpha": f.alpha,
-            "alpha_se": f.alpha_se,
-            "beta_rates_per_bp": f.beta["rates"],
-            "se_rates": f.se["rates"],
-            "t_rates": f.t["rates"],
-            "beta_credit": f.beta["credit"],
-            "se_credit": f.se["credit"],
-            "t_credit": f.t["credit"],
-        },
-    }
-
-
-# -- the one field /banks shows: the split of its session's move -------------------------------------
-
-
-async def inputs_or_reason(services: Services) -> tuple[Prices, Prices] | str:
-    """What ``banks_field`` needs, or why it is not at hand (the bank answer goes on without it)."""
-    try:
-        prices, fred, _ = await fetch(services)
-    except MarketbotError as exc:
-        return str(exc).rstrip(".")
-    return prices, fred
-
-
-def banks_field(inputs: tuple[Prices, Prices] | str, session: pd.Timestamp) -> tuple[tuple[str, str], dict]:
-    """("Credit or rates", one line) and its figures: the split of KRE's move on ``session``."""
-    if isinstance(inputs, str):
-        return ("Credit or rates", f"not available: {inputs}."), {"error": inputs}
-    prices, fred = inputs
-    try:
-        start = cr.window_start(prices.closes, session, 1)
-        split = cr.credit_split(prices.closes.loc[:session], fred.closes.loc[:session], start, session, "session")
-    except MarketbotError as exc:
-        return ("Credit or rates", f"not available: {str(exc).rstrip('.')}."), {"error": str(exc)}
-    text = f"{fmt.day(session)}: {verdict(split)} (R² {split.fit.r2:.2f}). Method and windows: `/credit as_of:{fmt.day(session)}`."
-    return ("Credit or rates", text), {**split_data(split), "method": cr.METHOD, "fred_source": fred.provenance.source}
+def _sentences(text: str) -> list[str]:
+    """The method's sentences, one a line (they go into fields of at most 1,024 characters)."""
+    return [s if s.endswith(".") else s + "." for s in text.split(". ") if s]
 
 
 COMMANDS = (
     Command(
         name="credit",
         rank=70,
-        description="Credit or rates? KRE's move split into credit (HYG/IEF) and the 2-year yield, vs 2023 and Oct 2025",
+        description="Credit or rates? A bank selloff read by a stated rule, beside March 2023 and October 2025",
         options=CreditOptions,
         answer=answer,
         ask=AskHint(

@@ -144,6 +144,7 @@ class SpyRule:
     name: str = "spy"
     symbols: tuple[str, ...] = ("SPY",)
     context: Watched | None = None
+    credit_reading: bool = False
 
     def watch_plan(self, frame, started):
         yield Watched("SPY"), np.ones(len(frame), bool)

@@ -36,6 +36,7 @@ class Rule(Protocol):
     name: str
     symbols: tuple[str, ...]  # what it reads: fetched per rule, so one rule's missing symbol leaves the others judged
     context: Watched | None  # a series whose move is reported alongside (KRE/SPY), if any
+    credit_reading: bool  # its alerts after the close carry the credit-or-rates reading (analytics.credit)
 
     def watch_plan(self, frame: pd.DataFrame, started: dict[str, np.ndarray]) -> Iterator[tuple[Watched, np.ndarray]]:
         """Each series it watches, with the sessions on which that one is watched.
@@ -62,6 +63,7 @@ class KreRule:
     symbols: tuple[str, ...] = ("KRE", "SPY")
     KRE_SPY = Watched("KRE", "SPY")
     context: Watched | None = KRE_SPY
+    credit_reading: bool = True
     DRAWDOWN_SESSIONS, DRAWDOWN_LIMIT = 30, -0.20
     WATCHED = Watched("KRE")
 
@@ -101,6 +103,7 @@ class KreRule:
 class RatioRule:
     name: str = "ratio"
     context: Watched | None = None
+    credit_reading: bool = False
     INDEXES, STAND_INS = ("^RUT", "^GSPC"), ("IWM", "SPY")
     symbols: tuple[str, ...] = (*INDEXES, *STAND_INS)
     BREAK_MEMORY = 20  # a 52-week break counts only if the previous 20 sessions had none in its direction

@@ -34,8 +34,9 @@ from analytics import digest as digests
 from analytics.alerts.evaluate import evaluate
 from analytics.alerts.events import AlertEvent, Evaluation
 from analytics.alerts.rules import RULES
+from analytics.credit import DGS2, CreditReading, credit_reading_for_session
 from analytics.digest import Digest
-from analytics.errors import MarketbotError
+from analytics.errors import DataUnavailable, MarketbotError
 from analytics.frames import close_frame
 from analytics.sources.base import LatestPrice, Prices
 from analytics.sources.market_data import MarketData
@@ -49,18 +50,32 @@ log = logging.getLogger(__name__)
 Mode = Literal["intraday", "settled"]
 STANDBY = "another marketbot process is sending this database's alerts"
 DIGEST = "digest"  # a digest is delivered like an alert, under this rule and level
-Post = AlertEvent | Digest  # what a subscription is sent
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An event as posted: after the close, a rule's credit-or-rates reading of the session (or why there is none)."""
+
+    event: AlertEvent
+    credit: CreditReading | str | None = None
+
+    @property
+    def session(self) -> pd.Timestamp:
+        return self.event.session
+
+
+Post = Alert | Digest  # what a subscription is sent
 
 
 def post_key(post: Post) -> tuple[str, str, str]:
     """(rule, session, level): one post of each per subscription."""
     if isinstance(post, Digest):
         return (DIGEST, post.session.date().isoformat(), DIGEST)
-    return post.key
+    return post.event.key
 
 
 def post_headline(post: Post) -> str:
-    return digest_headline(post) if isinstance(post, Digest) else headline(post)
+    return digest_headline(post) if isinstance(post, Digest) else headline(post.event)
 
 
 def nonce_for(key: AlertKey) -> str:
@@ -101,8 +116,9 @@ Deliver = Callable[[Post, Prices, list[Due]], Awaitable[None]]
 
 
 class AlertCycle:
-    def __init__(self, market: MarketData, storage: Store, deliver: Deliver) -> None:
+    def __init__(self, market: MarketData, storage: Store, deliver: Deliver, fred: MarketData | None = None) -> None:
         self.market = market
+        self.fred = fred  # the 2-year yield, for the credit-or-rates reading (None: no reading)
         # A "no data" answer for a symbol alerts depend on is a failed fetch, never "unknown symbol".
         market.watch(s for rule in RULES.values() for s in rule.symbols)
         self.storage = storage
@@ -174,22 +190,28 @@ class AlertCycle:
                 continue
             for event in evaluation.events:
                 report.events.append(event)
-                # A KRE alert after the close says whether credit moved with it: its closes go with the alert.
-                with_credit = await self._with_credit(prices) if rule == "kre" and mode == "settled" else prices
-                await self._fan_out(event, with_credit, group, report)
+                # After the close a KRE alert says whether its move reads as credit or rates.
+                reads = RULES[rule].credit_reading and mode == "settled"
+                credit = await self._credit_reading(session) if reads else None
+                await self._fan_out(Alert(event, credit), prices, group, report)
         if readers:
             await self._digests(session, prices, readers, report)
         return report
 
-    async def _with_credit(self, prices: Prices) -> Prices:
-        """``prices`` with the credit line's closes (HYG, IEF, BKLN); a failed fetch is in ``missing``, not fatal."""
-        extra = [s for s in digests.CREDIT_SYMBOLS if s not in prices.closes.columns]
+    async def _credit_reading(self, session: pd.Timestamp) -> CreditReading | str:
+        """The session's credit-or-rates reading, or why there is none (a failed fetch is said, not fatal)."""
         try:
-            credit = await self.market.closes(extra)
+            closes = (await self.market.closes(list(digests.CREDIT_SYMBOLS))).closes
+            fred = await self._fred()
+            return await asyncio.to_thread(credit_reading_for_session, closes, fred, session)
         except MarketbotError as exc:
-            log.warning("KRE alert without its credit line: %s", exc)
-            return Prices(prices.closes, prices.provenance, {**prices.missing, **{s: exc for s in extra}})
-        return Prices(pd.concat([prices.closes, credit.closes], axis=1), prices.provenance, prices.missing)
+            log.warning("Alert of %s without its credit-or-rates reading: %s", session.date(), exc)
+            return str(exc)
+
+    async def _fred(self) -> pd.DataFrame:
+        if self.fred is None:
+            raise DataUnavailable("no FRED data is configured (the 2-year yield).")
+        return (await self.fred.closes([DGS2])).closes
 
     async def _fetch_per_rule(
         self, wanted: list[str], mode: Mode, report: CycleReport
@@ -228,10 +250,16 @@ class AlertCycle:
             except MarketbotError as exc:
                 log.warning("Digest of %s without %s: %s", session.date(), part, exc)
                 unavailable[part] = str(exc)
+        fred = None
+        try:
+            fred = await self._fred()
+        except MarketbotError as exc:
+            log.warning("Digest of %s without the credit-or-rates reading: %s", session.date(), exc)
+            unavailable.setdefault("credit", str(exc))
         groups = {preset: group for (_, preset), group in _by_preset(readers).items()}
         closes = pd.concat(frames, axis=1).loc[:session]
         prices = Prices(closes.loc[:, ~closes.columns.duplicated()], prices.provenance)
-        composed = await asyncio.to_thread(digests.daily_digests, prices.closes, session, groups, unavailable)
+        composed = await asyncio.to_thread(digests.daily_digests, prices.closes, session, groups, unavailable, fred)
         lists = await self._watchlists(session, {sub.guild_id for sub in readers})
         for preset, digest in composed.items():
             if digest.empty:

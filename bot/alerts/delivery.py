@@ -19,9 +19,8 @@ import discord
 from aiolimiter import AsyncLimiter
 
 from analytics.alerts.evaluate import evaluate
-from analytics.alerts.events import AlertEvent
 from analytics.alerts.rules import watched_values
-from analytics.digest import CREDIT_SYMBOLS, Digest
+from analytics.digest import Digest
 from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
 from bot.alerts.cycle import Due, Post, post_key
@@ -60,9 +59,10 @@ class AlertDelivery:
             if isinstance(post, Digest):
                 answer = await self.services.offload(digest_answer, post, prices.provenance, now)
             else:
-                values = watched_values(prices.closes, post.watched)
-                credit = credit_part(post, prices)  # a KRE alert says whether credit moved with it
-                answer = await self.services.offload(alert_answer, post, values, prices.provenance, now, credit)
+                values = watched_values(prices.closes, post.event.watched)
+                answer = await self.services.offload(
+                    alert_answer, post.event, values, prices.provenance, now, post.credit
+                )
         except Exception as exc:  # nothing was posted: record why, rather than leave the claims hanging
             log.exception("Could not render the alert %s; not sent", post_key(post))
             for due in dues:
@@ -177,13 +177,3 @@ class AlertDelivery:
         if nonce:
             extra["nonce"] = nonce
         return await channel.send(content=content, embed=to_embed(answer), allowed_mentions=mentions, **extra)
-
-
-def credit_part(event: AlertEvent, prices: Prices) -> Prices | None:
-    """What a KRE alert needs to say whether credit moved with it: the credit symbols' closes, or why not."""
-    if event.rule != "kre":
-        return None
-    have = [s for s in CREDIT_SYMBOLS if s in prices.closes.columns]
-    return Prices(
-        prices.closes[have], prices.provenance, {s: e for s, e in prices.missing.items() if s in CREDIT_SYMBOLS}
-    )

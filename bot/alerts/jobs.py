@@ -27,7 +27,7 @@ class AlertJobs:
     def bind(self, client: discord.Client) -> None:
         """After login (the bot's setup_hook): the posts go out through ``client``."""
         self.delivery = AlertDelivery(client, self.storage, self.services)
-        self.cycle = AlertCycle(self.services.market, self.storage, self.delivery.deliver)
+        self.cycle = AlertCycle(self.services.market, self.storage, self.delivery.deliver, self.services.fred)
         self.scheduler = AlertScheduler(
             self.cycle, self.storage, self.services.market, self.interval, self.services.clock
         )

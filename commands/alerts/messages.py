@@ -14,14 +14,14 @@ import pandas as pd
 from analytics.alerts.events import AlertEvent, DayMove, DrawdownTrigger, MoveTrigger, Trigger, Watched
 from analytics.alerts.rules import RULES
 from analytics.charts import alert_chart
-from analytics.credit import CreditMove, credit_line, credit_moved
+from analytics.credit import CreditReading
 from analytics.digest import CREDIT_SYMBOLS, Digest
-from analytics.errors import MarketbotError
 from analytics.rates import SYMBOLS as RATE_SYMBOLS
 from analytics.rates import Rates, Yield
-from analytics.sources.base import Prices, Provenance
+from analytics.sources.base import Provenance
 from analytics.watchlist import WatchDay
 from commands.kit import format as fmt
+from commands.kit import readings
 from commands.kit.answer import Answer
 from commands.kit.fields import chunk_lines, numbered
 from commands.kit.footer import footer, provenance_data
@@ -121,11 +121,16 @@ def event_data(event: AlertEvent) -> dict[str, Any]:
 
 
 def alert_answer(
-    event: AlertEvent, values: pd.Series, provenance: Provenance, now: pd.Timestamp, credit: Prices | None = None
+    event: AlertEvent,
+    values: pd.Series,
+    provenance: Provenance,
+    now: pd.Timestamp,
+    credit: CreditReading | str | None = None,
 ) -> Answer:
     """The embed for one alert: the move, z-score, threshold, why, context and a small chart.
 
-    ``credit``: for a KRE alert, the closes of the credit line's symbols (``credit_part``)."""
+    ``credit``: for a KRE alert after the close, the credit-or-rates reading of the session, or why
+    there is none (None: intraday, when the session has no closes to read yet)."""
     ctx = event.context
     z = f"{event.zscore:+.1f}σ" if event.zscore is not None else "a backstop (whatever the volatility)"
     comparable = (
@@ -149,11 +154,13 @@ def alert_answer(
         fields.append((context.name, f"{fmt.pct(ctx.context_move_pct / 100)} on the day"))
     symbols = list(event.watched.symbols)
     extra: dict[str, Any] = {}
-    if event.rule == "kre":
-        line, move = credit_text(event.session, credit)
-        fields.append(("Credit", line))
-        symbols += [s for s in CREDIT_SYMBOLS if s != "KRE"] if move else []
-        extra = {"credit": credit_data(move), "credit_line": line}
+    if RULES[event.rule].credit_reading:
+        line = credit_line(credit)
+        fields.append(("Credit or rates", line))
+        if isinstance(credit, CreditReading):
+            symbols += [s for s in CREDIT_SYMBOLS if s not in symbols]
+        extra = {"credit": readings.reading_data(credit) if isinstance(credit, CreditReading) else None,
+                 "credit_line": line}  # fmt: skip
     caption = footer(provenance, symbols, now, as_of=event.session)
     return Answer(
         command="alert",
@@ -167,24 +174,13 @@ def alert_answer(
     )
 
 
-def credit_text(session: pd.Timestamp, credit: Prices | None) -> tuple[str, CreditMove | None]:
-    """The alert's credit line, and the figures when it could be judged."""
-    if credit is not None and credit.missing:
-        return f"Not judged: {fmt.not_shown(credit.missing)}", None
-    if credit is None or session not in credit.closes.index or any(s not in credit.closes for s in CREDIT_SYMBOLS):
-        # Intraday: the session has no closes yet (the credit ETFs are judged close to close).
-        return "Judged on the session's closes: see the daily digest after the close.", None
-    try:
-        move = credit_moved(credit.closes, session)
-    except MarketbotError as exc:
-        return f"Not judged: {exc}", None
-    return credit_line(move), move
-
-
-def credit_data(move: CreditMove | None) -> dict[str, Any] | None:
-    if move is None:
-        return None
-    return {"kre_z": move.kre_z, "hyg_ief_z": move.hyg_ief_z, "bkln_z": move.bkln_z, "moved_with": move.moved_with}
+def credit_line(credit: CreditReading | str | None) -> str:
+    """The alert's line on credit or rates: the reading, why there is none, or when there will be one."""
+    if credit is None:  # intraday: the credit ETFs and the 2-year are read close to close
+        return "Read on the session's closes: see the daily digest after the close."
+    if isinstance(credit, str):
+        return f"Not read: {credit.rstrip('.')}."
+    return readings.line(credit)
 
 
 # -- the daily digest -----------------------------------------------------------------------------
@@ -235,7 +231,7 @@ def digest_answer(digest: Digest, provenance: Provenance, now: pd.Timestamp) -> 
     events = "\n".join(headline(e) for e in digest.events)  # each names its level
     fields.append((f"Alerts today ({digest.preset})", events or f"None at the {digest.preset} sensitivity."))
     if digest.credit is not None:
-        fields.append(("Credit", credit_line(digest.credit)))
+        fields.append(("Credit or rates", readings.line(digest.credit)))
     if digest.watchlist:
         fields += _watchlist_fields(digest.watchlist)
     if digest.missing:
@@ -292,7 +288,7 @@ def digest_data(digest: Digest) -> dict[str, Any]:
         }
         | {"curve_10y_3m_bp": yields.curve_bp},
         "alerts": [event_data(e) for e in digest.events],
-        "credit": credit_data(digest.credit),
+        "credit": readings.reading_data(digest.credit) if digest.credit is not None else None,
         "watchlist": digest.watchlist
         and {
             "moves_pct": {symbol: move * 100 for symbol, move in digest.watchlist.moves},
@@ -340,4 +336,7 @@ def _rates_line(r: Rates, session: pd.Timestamp) -> str:
         stale = f" on {fmt.day(y.session)}" if y.session != session else ""
         return f"{name} {y.level:.2f}%{change}{stale}"
 
-    return f"{one('10-year', r.ten_year)} · {one('13-week bill', r.bill)} · 10y minus 3m {r.curve_bp:+.0f} bp"
+    return (
+        f"{one('10-year', r.ten_year)} · {one('13-week bill (bond-equivalent)', r.bill)} · "
+        f"10y minus 3m {r.curve_bp:+.0f} bp"
+    )

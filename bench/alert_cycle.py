@@ -46,20 +46,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd
 
-from analytics import alerts as rules
+from analytics import banks, rates
+from analytics import digest as digests
+from analytics.alerts.rules import RULES
 from analytics.sources.snapshot import load_snapshot
-from bot.alert_cycle import AlertCycle, CycleReport
-from bot.alert_delivery import CONCURRENT_SENDS
+from bot.alerts import cycle as alert_cycle
+from bot.alerts.cycle import AlertCycle, CycleReport
+from bot.alerts.delivery import CONCURRENT_SENDS
 from bot.settings import Settings
-from bot.store import Store, open_store
+from bot.storage.open import open_store
+from bot.storage.protocol import Store
 from bot.wiring import build_market_data
-from commands.alerts import SYMBOLS
-from commands.subscriptions import RULE_CHOICES, NewSubscription
+from commands.alerts.manage import choices
+from commands.kit.store import NewSubscription
 
-try:
-    from analytics import digest as digests
-except ImportError:  # before the digest rule
-    digests = None
+RULE_CHOICES = choices()  # what a channel can subscribe to: each rule, and the digest
+SYMBOLS = tuple(dict.fromkeys(s for rule in RULES.values() for s in rule.symbols))  # everything the rules read
+# What the digest reads beyond the credit line: the ratio's series and stand-ins, the banks, the rates.
+DIGEST_SYMBOLS = (*RULES["ratio"].symbols, *banks.SYMBOLS, *rates.SYMBOLS)
 
 AS_OF = dt.date(2023, 3, 13)
 NOW = pd.Timestamp("2026-11-24 15:00Z")
@@ -224,7 +228,7 @@ def make_deliver(storage: Store, phases: Phases, finish: str):
                 await storage.finish(due.key, message_id=message_id)
         phases.finishes += finish != "none"
 
-    async def deliver(event, preset, prices, dues) -> None:
+    async def deliver(post, prices, dues) -> None:
         started = time.perf_counter()
         phases.dues += len(dues)
         phases.sending += [asyncio.create_task(send(due)) for due in dues]
@@ -256,10 +260,10 @@ class ModuleTimer:
                 self.phases.add(self.phase, started)
 
 
-TIMERS: list[ModuleTimer] = []
-if digests is not None:  # the digest judges the day's alerts too: that is digest time
-    TIMERS.append(ModuleTimer(digests, "daily_digests", "digest"))
-TIMERS.append(ModuleTimer(rules, "evaluate", "evaluate", TIMERS[0] if TIMERS else None))
+# The digest judges the day's alerts too (its own ``evaluate``, inside daily_digests): that is digest time.
+# The cycle's own judging is its module's ``evaluate``.
+TIMERS: list[ModuleTimer] = [ModuleTimer(digests, "daily_digests", "digest")]
+TIMERS.append(ModuleTimer(alert_cycle, "evaluate", "evaluate", TIMERS[0]))
 
 
 @dataclass
@@ -448,7 +452,7 @@ async def main(args: argparse.Namespace) -> None:
         f"snapshot CSV read (once per process, not in any cycle): {ms(time.perf_counter() - started)} ms"
     )
     print(
-        f"rules subscribed: {[r for r in RULE_WEIGHTS if r in RULE_CHOICES]}; judged by the cycle: {list(rules.RULES)}"
+        f"rules subscribed: {[r for r in RULE_WEIGHTS if r in RULE_CHOICES]}; judged by the cycle: {list(RULES)}"
     )
     sizes = sorted({args.subs, *args.sizes})
     for timer in TIMERS:
@@ -473,7 +477,7 @@ async def main(args: argparse.Namespace) -> None:
             setattr(timer.module, timer.attr, timer.real)
         if server is not None:
             server.cleanup()
-    wanted = set(SYMBOLS) | set(getattr(digests, "SYMBOLS", ()))
+    wanted = set(SYMBOLS) | set(DIGEST_SYMBOLS)
     print(f"symbols a cycle reads: {len(wanted)} (alert rules: {', '.join(SYMBOLS)})")
     print_results(results, args.runs)
     print(f"total bench time {time.perf_counter() - started:.1f} s")

@@ -30,8 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.store import open_store
-from commands.subscriptions import NewSubscription
+from bot.storage.open import open_store
+from commands.kit.store import NewSubscription
 from tests.fakes.bot_process import BotProcess
 from tests.fakes.discord_server import FakeDiscord
 

@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd  # noqa: E402
 
-from analytics.alerts import PRESETS, RULES, alerts_per_year, replay  # noqa: E402
+from analytics.alerts.evaluate import replay  # noqa: E402
+from analytics.alerts.events import PRESETS, AlertEvent  # noqa: E402
+from analytics.alerts.rules import RULES  # noqa: E402
 from analytics.sources.snapshot import load_snapshot  # noqa: E402
 
 START, END = pd.Timestamp("2015-01-01"), pd.Timestamp("2025-12-31")
 YEARS = range(START.year, END.year + 1)
+
+
+def alerts_per_year(events: list[AlertEvent]) -> dict[int, int]:
+    """Event counts by calendar year of the session (years without events are absent)."""
+    return dict(sorted(Counter(event.session.year for event in events).items()))
 
 
 def main() -> None:

@@ -27,10 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd  # noqa: E402
 
-from analytics import alerts as rules  # noqa: E402
+from analytics.alerts.evaluate import evaluate  # noqa: E402
+from analytics.alerts.rules import watched_values  # noqa: E402
 from analytics.sources.base import Prices, Provenance  # noqa: E402
 from analytics.sources.snapshot import load_fred_snapshot, load_snapshot  # noqa: E402
-from commands import alerts, banks, compare, credit, history, performance  # noqa: E402
+from commands import banks, compare, credit, history, performance  # noqa: E402
+from commands.alerts import messages as alerts  # noqa: E402
 
 NOW = pd.Timestamp("2026-02-23 15:00", tz="UTC")
 TEN = "NVDA META GOOGL MSFT AAPL AMZN AVGO TSLA ^GSPC ^RUT"
@@ -63,9 +65,9 @@ def cases(prices: Prices) -> dict[str, Callable[[], tuple[Callable[..., bytes], 
         return lambda: captured(module, name, lambda: module._answer(prices, *options, NOW))
 
     def alert() -> tuple[Callable[..., bytes], tuple, dict]:
-        (event,) = rules.evaluate(prices.closes, "kre", pd.Timestamp("2023-03-13")).events
-        values = alerts.watched_values(prices.closes, event)
-        return captured(alerts, "alert_chart", lambda: alerts.alert_answer(event, "standard", values, prices.provenance, NOW))
+        (event,) = evaluate(prices.closes, "kre", pd.Timestamp("2023-03-13")).events  # at the standard preset
+        values = watched_values(prices.closes, event.watched)
+        return captured(alerts, "alert_chart", lambda: alerts.alert_answer(event, values, prices.provenance, NOW))
 
     def credit_at(day: str) -> Callable[[], tuple[Callable[..., bytes], tuple, dict]]:
         fred_closes = load_fred_snapshot().closes

@@ -124,8 +124,9 @@ def _new_figure(layout: _Layout) -> tuple[Figure, list[Axes]]:
     fig = Figure(figsize=SIZE, dpi=DPI, facecolor=BACKGROUND)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=layout.left, right=layout.right, top=layout.top, bottom=layout.bottom, hspace=0.1)
-    grid = fig.subplots(layout.rows, 1, sharex=layout.rows > 1, gridspec_kw={"height_ratios": layout.heights},
-                        squeeze=False)  # fmt: skip
+    grid = fig.subplots(
+        layout.rows, 1, sharex=layout.rows > 1, gridspec_kw={"height_ratios": layout.heights}, squeeze=False
+    )
     axes = list(grid[:, 0])
     for ax in axes:
         ax.set_axisbelow(True)
@@ -155,19 +156,21 @@ def _png(fig: Figure) -> bytes:
     canvas = fig.canvas
     canvas.draw()
     width, height = canvas.get_width_height()
-    pixels = np.asarray(canvas.buffer_rgba()).reshape(height, width * 4)
+    pixels = np.asarray(cast(FigureCanvasAgg, canvas).buffer_rgba()).reshape(height, width * 4)
     rows = np.empty((height, 1 + width * 4), np.uint8)
     rows[:, 0] = 2  # filter type "up"
     rows[0, 1:] = pixels[0]
     np.subtract(pixels[1:], pixels[:-1], out=rows[1:, 1:])
     per_metre = round(fig.dpi / 0.0254)
-    return b"".join((
-        b"\x89PNG\r\n\x1a\n",
-        _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
-        _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-        _chunk(b"IDAT", zlib_ng.compress(rows, 2)),
-        _chunk(b"IEND", b""),
-    ))  # fmt: skip
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+            _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _chunk(b"IDAT", zlib_ng.compress(rows, 2)),
+            _chunk(b"IEND", b""),
+        )
+    )
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
@@ -275,7 +278,7 @@ class _Ticks(Formatter):
         self.suffix, self.signed, self.decimals = suffix, signed, 0
 
     def set_locs(self, locs: Sequence[float]) -> None:
-        super().set_locs(locs)
+        super().set_locs(list(locs))
         exact = (d for d in range(7) if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in locs))
         self.decimals = next(exact, 6)
 
@@ -433,8 +436,10 @@ def _caption(fig: Figure, caption: str, layout: _Layout, end_labels: Sequence[st
     0.7 em wide)."""
     lines = _wrap(caption) if caption else ()
     label_inches = max((len(text) for text in end_labels), default=0) * VALUE_PT * 0.7 / 72 + 0.25
-    fig.subplots_adjust(bottom=layout.bottom + CAPTION_Y + max(len(lines), 1) * CAPTION_LINE,
-                        right=min(layout.right, 1 - label_inches / SIZE[0]))  # fmt: skip
+    fig.subplots_adjust(
+        bottom=layout.bottom + CAPTION_Y + max(len(lines), 1) * CAPTION_LINE,
+        right=min(layout.right, 1 - label_inches / SIZE[0]),
+    )
     if lines:
         fig.text(CAPTION_X, CAPTION_Y, "\n".join(lines), color=MUTED, fontsize=CAPTION_PT, ha="left", va="bottom")
 
@@ -444,14 +449,26 @@ def _end_labels(ax: Axes, ends: Sequence[tuple[pd.Timestamp, float, str, str]]) 
     ax.autoscale_view()
     gap = VALUE_PT * 1.3  # points
     to_points = 72 / DPI
-    placed = sorted((ax.transData.transform((ax.xaxis.convert_units(x), y))[1] * to_points, x, y, text, color)
-                    for x, y, text, color in ends)  # fmt: skip
+    placed = sorted(
+        (ax.transData.transform((ax.xaxis.convert_units(x), y))[1] * to_points, x, y, text, color)
+        for x, y, text, color in ends
+    )
     previous = -math.inf
     for natural, x, y, text, color in placed:
         at = max(natural, previous + gap)
         previous = at
-        ax.annotate(text, xy=(x, y), xytext=(7, at - natural), textcoords="offset points", color=color,
-                    fontsize=VALUE_PT, fontweight="bold", va="center", ha="left", annotation_clip=False)  # fmt: skip
+        ax.annotate(
+            text,
+            xy=(x, y),
+            xytext=(7, at - natural),
+            textcoords="offset points",
+            color=color,
+            fontsize=VALUE_PT,
+            fontweight="bold",
+            va="center",
+            ha="left",
+            annotation_clip=False,
+        )
 
 
 def _data_segments(ax: Axes, width_pt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -461,8 +478,9 @@ def _data_segments(ax: Axes, width_pt: float) -> tuple[np.ndarray, np.ndarray, n
     first, not the second)."""
     paths = [(line.get_transform(), line.get_xydata()) for line in ax.lines if line.get_gid() != ANCHOR_GID]
     paths += [(coll.get_transform(), path.vertices) for coll in ax.collections for path in coll.get_paths()]
-    paths += [(patch.get_transform(), patch.get_path().vertices)
-              for patch in ax.patches if patch.get_gid() != SHADE_GID]  # fmt: skip
+    paths += [
+        (patch.get_transform(), patch.get_path().vertices) for patch in ax.patches if patch.get_gid() != SHADE_GID
+    ]
     box = ax.bbox
     lefts, rights, highs, extras = [], [], [], []
     for transform, data in paths:
@@ -490,8 +508,12 @@ def _data_segments(ax: Axes, width_pt: float) -> tuple[np.ndarray, np.ndarray, n
     return left[finite], right[finite], high[finite], extra[finite]
 
 
-def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp,
-             shaded: Sequence[tuple[pd.Timestamp, pd.Timestamp]] = ()) -> None:  # fmt: skip
+def _anchors(
+    axes: Sequence[Axes],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    shaded: Sequence[tuple[pd.Timestamp, pd.Timestamp]] = (),
+) -> None:
     """A dotted line at each named anchor between ``start`` and ``end`` across every panel, named at the top of the
     first panel beside its line, over no data (a label box over a line reads as a gap in it).
 
@@ -502,9 +524,10 @@ def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp,
     above the data, so a raise is rare and small; no value tick goes into the raised room. Call after the data,
     the value axes and the dates, and before the end labels (they place themselves on the final scale)."""
     marked = sorted(
-        (pd.Timestamp(ANCHOR_DATES[key][0]), label) for key, label in ANCHOR_LABELS.items()
+        (pd.Timestamp(ANCHOR_DATES[key][0]), label)
+        for key, label in ANCHOR_LABELS.items()
         if start <= pd.Timestamp(ANCHOR_DATES[key][0]) <= end
-    )  # fmt: skip
+    )
     for day, _ in marked:
         for ax in axes:
             ax.axvline(day, color=MUTED, linewidth=1.2, linestyle=(0, (2, 2)), zorder=1.5, gid=ANCHOR_GID)
@@ -561,11 +584,18 @@ def _anchors(axes: Sequence[Axes], start: pd.Timestamp, end: pd.Timestamp,
         _, _, row, _, share, left, right = min(options)
         placed.append((row, left, right))
         needed = min(needed, -share)
-        top.annotate(label, xy=(day, 1), xycoords=("data", "axes fraction"),
-                     xytext=(left + ANCHOR_PAD - line, -ANCHOR_TOP - row * ANCHOR_ROW), textcoords="offset points",
-                     ha="left", va="top", color=MUTED, fontsize=SMALL_PT,
-                     bbox={"boxstyle": f"square,pad={ANCHOR_PAD / SMALL_PT}", "facecolor": PANEL,
-                           "edgecolor": "none"})  # fmt: skip
+        top.annotate(
+            label,
+            xy=(day, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(left + ANCHOR_PAD - line, -ANCHOR_TOP - row * ANCHOR_ROW),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            color=MUTED,
+            fontsize=SMALL_PT,
+            bbox={"boxstyle": f"square,pad={ANCHOR_PAD / SMALL_PT}", "facecolor": PANEL, "edgecolor": "none"},
+        )
     if needed < 1:  # raise the top (in the scale's terms: a log panel is raised by a ratio)
         scale = top.yaxis.get_transform()
         low, high = top.get_ylim()
@@ -608,6 +638,7 @@ _CREDIT = _Layout(rows=3, heights=(3, 2, 2))
 
 # -- compare
 
+
 def compare_chart(pair: pd.DataFrame, comparison: Comparison, *, caption: str = "") -> bytes:
     """Both rebased to 100 at the window's start, and their ratio below."""
     return _render(_COMPARE, _draw_compare, pair, comparison, caption)
@@ -620,8 +651,10 @@ def _draw_compare(fig: Figure, axes: list[Axes], pair: pd.DataFrame, comparison:
     rebased = inside / inside.iloc[0] * 100
     ratio = inside[a] / inside[b]
     first, last = inside.index[0], inside.index[-1]
-    lines = [(last, rebased[a].iloc[-1], f"{a} {_pct(comparison.a.return_)}", ORANGE),
-             (last, rebased[b].iloc[-1], f"{b} {_pct(comparison.b.return_)}", BLUE)]  # fmt: skip
+    lines = [
+        (last, rebased[a].iloc[-1], f"{a} {_pct(comparison.a.return_)}", ORANGE),
+        (last, rebased[b].iloc[-1], f"{b} {_pct(comparison.b.return_)}", BLUE),
+    ]
     ratio_end = [(last, ratio.iloc[-1], f"{comparison.ratio_end:.4f}", YELLOW)]
     _caption(fig, caption, _COMPARE, [end[2] for end in lines + ratio_end])
     top.plot(rebased.index, rebased[a], color=ORANGE, linewidth=2)
@@ -640,13 +673,15 @@ def _draw_compare(fig: Figure, axes: list[Axes], pair: pd.DataFrame, comparison:
 
 # -- performance
 
+
 def performance_chart(rows: list[PerformanceRow], window_label: str, *, caption: str = "") -> bytes:
     """Horizontal bars of each return, best at the top: gains blue, losses orange, each labelled."""
     return _render(_PERFORMANCE, _draw_performance, rows, window_label, caption)
 
 
-def _draw_performance(fig: Figure, axes: list[Axes], rows: list[PerformanceRow], window_label: str,
-                      caption: str) -> None:  # fmt: skip
+def _draw_performance(
+    fig: Figure, axes: list[Axes], rows: list[PerformanceRow], window_label: str, caption: str
+) -> None:
     _caption(fig, caption, _PERFORMANCE)
     (ax,) = axes
     ordered = list(reversed(rows))
@@ -666,13 +701,15 @@ def _draw_performance(fig: Figure, axes: list[Axes], rows: list[PerformanceRow],
 
 # -- banks
 
+
 def banks_chart(closes: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *, caption: str = "") -> bytes:
     """KRE's drawdown from its 52-week high (the answer's figure), and KRE/SPY."""
     return _render(_BANKS, _draw_banks, closes, start, end, caption)
 
 
-def _draw_banks(fig: Figure, axes: list[Axes], closes: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                caption: str) -> None:  # fmt: skip
+def _draw_banks(
+    fig: Figure, axes: list[Axes], closes: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, caption: str
+) -> None:
     top, bottom = axes
     history = closes[["KRE", "SPY"]].loc[:end].dropna()
     kre = history["KRE"]
@@ -698,6 +735,7 @@ def _draw_banks(fig: Figure, axes: list[Axes], closes: pd.DataFrame, start: pd.T
 
 # -- history
 
+
 def history_chart(pair: pd.DataFrame, result: LongRun, *, caption: str = "") -> bytes:
     """Each calendar year's spread (a's return minus b's), and the a/b close ratio over ``pair``."""
     return _render(_HISTORY, _draw_history, pair, result, caption)
@@ -718,24 +756,44 @@ def _draw_history(fig: Figure, axes: list[Axes], pair: pd.DataFrame, result: Lon
     full = len(years) - partial
     # The full years as one collection: forty bar patches cost more to add than the whole chart to draw.
     left = date2num(middles[:full]) - 150
-    top.add_collection(PolyCollection(
-        [[(x, 0), (x, v), (x + 300, v), (x + 300, 0)] for x, v in zip(left, spreads[:full], strict=True)],
-        facecolors=colours[:full], linewidths=0,
-    ))  # fmt: skip
+    top.add_collection(
+        PolyCollection(
+            [[(x, 0), (x, v), (x + 300, v), (x + 300, 0)] for x, v in zip(left, spreads[:full], strict=True)],
+            facecolors=colours[:full],
+            linewidths=0,
+        )
+    )
     top.update_datalim([(left[0], min(spreads)), (left[-1] + 300, max(spreads))])
     if partial:  # the current year so far: hatched and named
         top.bar(middles[-1], spreads[-1], width=300, color=colours[-1], hatch="///", edgecolor=BACKGROUND, linewidth=0)
-        top.annotate("YTD", xy=(middles[-1], spreads[-1]), xytext=(0, 4 if spreads[-1] >= 0 else -4),
-                     textcoords="offset points", ha="center", va="bottom" if spreads[-1] >= 0 else "top",
-                     color=TEXT, fontsize=SMALL_PT)  # fmt: skip
+        top.annotate(
+            "YTD",
+            xy=(middles[-1], spreads[-1]),
+            xytext=(0, 4 if spreads[-1] >= 0 else -4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if spreads[-1] >= 0 else "top",
+            color=TEXT,
+            fontsize=SMALL_PT,
+        )
     top.axhline(0, color=MUTED, linewidth=1)
     _linear_axis(top, _Ticks(" pp", signed=True))
     _ylabel(top, "yearly spread")
     handles = [Patch(color=GAIN, label=f"{a} ahead"), Patch(color=LOSS, label=f"{b} ahead")]
     if partial:
         handles.append(Patch(facecolor=GAIN, hatch="///", edgecolor=BACKGROUND, label=f"{years[-1].year} year to date"))
-    top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=len(handles), frameon=False,
-               labelcolor=TEXT, fontsize=SMALL_PT, borderaxespad=0, handlelength=1.4, columnspacing=1.5)  # fmt: skip
+    top.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.02),
+        ncol=len(handles),
+        frameon=False,
+        labelcolor=TEXT,
+        fontsize=SMALL_PT,
+        borderaxespad=0,
+        handlelength=1.4,
+        columnspacing=1.5,
+    )
     bottom.plot(ratio.index, ratio, color=YELLOW, linewidth=1.4)
     _ylabel(bottom, f"{a}/{b}" + (", log" if _value_axis(bottom, [ratio.to_numpy()]) else ""))
     # Wide enough for the first and last bars (the last year's bar spans it even when it is year to date).
@@ -743,19 +801,24 @@ def _draw_history(fig: Figure, axes: list[Axes], pair: pd.DataFrame, result: Lon
     _dates(bottom, min(result.first, middles[0] - pd.Timedelta(days=160)), end, ratio.index)
     _anchors(axes, result.first, result.as_of)
     _end_labels(bottom, ratio_end)
-    _title(fig, f"{display_name(a)} vs {display_name(b)}",
-           f"calendar-year spread, {a} minus {b}; {result.first.date()} → {result.as_of.date()}")  # fmt: skip
+    _title(
+        fig,
+        f"{display_name(a)} vs {display_name(b)}",
+        f"calendar-year spread, {a} minus {b}; {result.first.date()} → {result.as_of.date()}",
+    )
 
 
 # -- alert
+
 
 def alert_chart(values: pd.Series, session: pd.Timestamp, label: str, *, caption: str = "") -> bytes:
     """The watched series over about six months, the alert's session marked."""
     return _render(_ALERT, _draw_alert, values, session, label, caption)
 
 
-def _draw_alert(fig: Figure, axes: list[Axes], values: pd.Series, session: pd.Timestamp, label: str,
-                caption: str) -> None:  # fmt: skip
+def _draw_alert(
+    fig: Figure, axes: list[Axes], values: pd.Series, session: pd.Timestamp, label: str, caption: str
+) -> None:
     (ax,) = axes
     recent = values.loc[:session].dropna().iloc[-126:]
     first, last = recent.index[0], recent.index[-1]
@@ -775,16 +838,31 @@ def _draw_alert(fig: Figure, axes: list[Axes], values: pd.Series, session: pd.Ti
 Episode = tuple[str, pd.Timestamp, pd.Timestamp]  # label, first and last session
 
 
-def credit_chart(closes: pd.DataFrame, fred: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                 episodes: Sequence[Episode], *, caption: str = "") -> bytes:  # fmt: skip
+def credit_chart(
+    closes: pd.DataFrame,
+    fred: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    episodes: Sequence[Episode],
+    *,
+    caption: str = "",
+) -> bytes:
     """KRE and the credit proxy HYG/IEF rebased to 100, and the 2-year yield (FRED DGS2, each session taking
     the latest value on or before it), over the sessions from ``start`` to ``end`` with all three closes; each
     (label, first, last) episode shaded where it falls in them and named in the subtitle."""
     return _render(_CREDIT, _draw_credit, closes, fred, start, end, episodes, caption)
 
 
-def _draw_credit(fig: Figure, axes: list[Axes], closes: pd.DataFrame, fred: pd.DataFrame, start: pd.Timestamp,
-                 end: pd.Timestamp, episodes: Sequence[Episode], caption: str) -> None:  # fmt: skip
+def _draw_credit(
+    fig: Figure,
+    axes: list[Axes],
+    closes: pd.DataFrame,
+    fred: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    episodes: Sequence[Episode],
+    caption: str,
+) -> None:
     kre_ax, credit_ax, rates_ax = axes
     inside = closes.loc[start:end, ["KRE", "HYG", "IEF"]].dropna()
     sessions = inside.index
@@ -824,8 +902,11 @@ def _draw_credit(fig: Figure, axes: list[Axes], closes: pd.DataFrame, fred: pd.D
     _anchors(axes, first, last, spans)
     for ax, values, text, colour in ends:
         _end_labels(ax, [(values.index[-1], values.iloc[-1], text, colour)])
-    _title(fig, "Credit or rates? KRE, HYG/IEF and the 2-year yield",
-           f"{first.date()} → {last.date()}, rebased to 100" + (f" · shaded: {', '.join(shaded)}" if shaded else ""))
+    _title(
+        fig,
+        "Credit or rates? KRE, HYG/IEF and the 2-year yield",
+        f"{first.date()} → {last.date()}, rebased to 100" + (f" · shaded: {', '.join(shaded)}" if shaded else ""),
+    )
 
 
 # The drawing behind each chart, for tests that inspect the drawn figure.

@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
 import discord
@@ -17,7 +18,9 @@ from analytics.errors import MarketbotError
 from bot.alerts.cycle import CycleReport
 from bot.alerts.jobs import AlertJobs
 from bot.command_sync import SyncRefused, sync_commands
+from bot.health import HealthServer
 from bot.loop_monitor import LoopMonitor
+from bot.metrics import loop_state, shard_state
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from commands.kit.buttons import Click
@@ -28,6 +31,7 @@ from commands.kit.slash import slash_commands
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10  # at shutdown, for answers and alerts already under way
+STORE_PROBE_SECONDS = 2.0  # /readyz: a store slower than this is not ready
 
 
 class MarketBot(AutoShardedBot):
@@ -67,8 +71,31 @@ class MarketBot(AutoShardedBot):
             self.tree.add_command(command)
         self.add_dynamic_items(Click)  # clicks on answers' buttons, read from their custom_id (restarts included)
         self.loop_monitor.start()
+        if self.alerts.metrics is not None:
+            readers = self.alerts.metrics.state.readers
+            readers["loop"] = lambda: loop_state(self.loop_monitor)
+            readers["shards"] = lambda: shard_state(self.shards)
+
+    async def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Ready: every shard this process runs connected, the store answering, the alert job scheduled."""
+        shards = {str(i): not info.is_closed() for i, info in self.shards.items()}
+        connected = self.is_ready() and bool(shards) and all(shards.values())
+        try:
+            await asyncio.wait_for(self.alerts.storage.schema_version(), STORE_PROBE_SECONDS)
+            store: bool | str = True
+        except Exception as exc:  # down, locked, slow: not ready, and say why
+            store = f"{type(exc).__name__}: {exc}"[:200] or "no answer"
+        checks: dict[str, Any] = {
+            "shards": shards if shards else "not connected yet",
+            "gateway_ready": self.is_ready(),
+            "store": store,
+            "alert_job": True if self.alerts.scheduled else "not scheduled",
+        }
+        return connected and store is True and self.alerts.scheduled, checks
 
     async def on_ready(self) -> None:
+        if self.context.process is not None:
+            self.context.process.shard_count = self.shard_count
         log.info(
             "Connected as %s to %d guilds (shards %s of %s); data: %s",
             self.user,
@@ -136,7 +163,11 @@ async def serve(settings: Settings) -> None:
     Slash commands Discord refuses stop the start, unless an earlier set is registered: then the
     bot runs on with those and says the new ones were not registered.
     """
-    async with open_runtime(settings, workers=True) as runtime, _logged_in(_bot(runtime), settings) as bot:
+    async with (
+        open_runtime(settings, workers=True) as runtime,
+        _logged_in(_bot(runtime), settings) as bot,
+        _health(runtime, bot, settings),
+    ):
         if runtime.workers is not None:
             await runtime.workers.start()  # after login: a refused token costs no processes
         if settings.syncs_commands:
@@ -153,6 +184,26 @@ async def serve(settings: Settings) -> None:
             log.info("Slash commands are registered by the process running shard 0; not syncing here")
         runtime.alerts.schedule()
         await bot.connect()
+
+
+@asynccontextmanager
+async def _health(runtime: Runtime, bot: MarketBot, settings: Settings) -> AsyncIterator[HealthServer | None]:
+    """Metrics and health over HTTP while the bot runs, when MARKETBOT_METRICS_PORT is set."""
+    if settings.metrics_port is None:
+        yield None
+        return
+    server = HealthServer(runtime.metrics, bot.readiness, lambda: bot.loop_monitor.max_lag)
+    try:
+        await server.start(settings.metrics_host, settings.metrics_port)
+    except OSError as exc:
+        raise MarketbotError(
+            f"MARKETBOT_METRICS_PORT={settings.metrics_port}: cannot listen on "
+            f"{settings.metrics_host}:{settings.metrics_port} ({exc.strerror or exc})."
+        ) from None
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 async def sync(settings: Settings, guild: int | None = None) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from pydantic import ValidationError
 
 from analytics.errors import MarketbotError
+from bot.logs import configure as configure_logging
 from bot.settings import Settings
 from commands.kit.version import package_version
 
@@ -71,6 +72,7 @@ def _parser() -> _Parser:
     verbs.add_parser(
         "check", help="check the slash commands against Discord's limits, offline (exit 1 if Discord would refuse them)"
     )
+    verbs.add_parser("status", help="every server's subscriptions and last alerts, and a running bot's metrics")
 
     # Parsed by _ask_parser (options and flags may be mixed); this entry lists it in the help.
     verbs.add_parser(
@@ -147,6 +149,11 @@ def _main(argv: list[str]) -> int:
     try:
         if args.verb == "snapshot":
             return asyncio.run(_export(settings, args.file, args.symbols))
+        if args.verb == "status":
+            from bot.status import operator_status
+
+            print(asyncio.run(operator_status(settings)))
+            return 0
         return _connect(settings, args.verb, guild=getattr(args, "guild", None))
     except MarketbotError as exc:
         from bot.console import for_terminal
@@ -234,8 +241,7 @@ def _settings(verb: str) -> Settings | str:
     # The terminal stays quiet (each answer says where its data came from); logs are for the bot.
     explicit = "log_level" in settings.model_fields_set
     level = settings.log_level if explicit or verb in ("run", "sync", "alerts") else "ERROR"
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "job executed successfully" every tick is noise
+    configure_logging(level, settings.log_format)
     return settings
 
 

@@ -14,15 +14,18 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+from analytics.sources.market_data import source_key
 from bot.alerts.jobs import AlertJobs
 from bot.discovery import discover
+from bot.metrics import Metrics, answer_cache_state, source_state, store_state, workers_state
 from bot.settings import Settings
 from bot.storage.open import open_store
 from bot.storage.protocol import Store
 from bot.wiring import open_services
 from bot.workers import Workers
-from commands.kit.command import Catalog, Context, Services, in_thread
+from commands.kit.command import Catalog, Context, ProcessState, Services, in_thread
 from commands.kit.respond import Responder
+from commands.kit.version import package_version
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +38,13 @@ class Runtime:
     responder: Responder
     alerts: AlertJobs
     workers: Workers | None  # processes start on demand: Workers.start() once logged in
+    metrics: Metrics
+    process: ProcessState
 
     @property
     def context(self) -> Context:
-        """What every command is handed (answers, storage, the alert sample)."""
-        return Context(self.responder, self.storage, self.alerts.post_sample)
+        """What every command is handed (answers, storage, the alert sample, the metrics, the process's state)."""
+        return Context(self.responder, self.storage, self.alerts.post_sample, self.metrics, self.process)
 
 
 @asynccontextmanager
@@ -58,6 +63,26 @@ async def open_runtime(
             stack.push_async_callback(asyncio.to_thread, pool.close)
         offload = pool.run if pool else in_thread
         services = stack.enter_context(open_services(settings, offload=offload, catalog=catalog or discover()))
-        alerts = AlertJobs(storage, services, settings.alert_interval_seconds)
+        metrics = Metrics()
+        process = ProcessState(services.clock(), package_version())
+        alerts = AlertJobs(storage, services, settings.alert_interval_seconds, metrics, process)
         stack.push_async_callback(alerts.stop)  # normally done by the bot's close, before the connection goes
-        yield Runtime(settings, storage, services, Responder(services), alerts, pool)
+        responder = Responder(services, observer=metrics)
+        _measure(metrics, storage, services, responder, pool)
+        yield Runtime(settings, storage, services, responder, alerts, pool, metrics, process)
+
+
+def _measure(metrics: Metrics, storage: Store, services: Services, responder: Responder, pool: Workers | None) -> None:
+    """Hook the parts that count into the metrics, and register the states read at scrape time."""
+    storage.observe = metrics.stored
+    sources = {"market": services.market, **({"fred": services.fred} if services.fred is not None else {})}
+    for market in sources.values():
+        market.observe = metrics.fetched
+    readers = metrics.state.readers
+    readers["answer_cache"] = lambda: answer_cache_state(responder.cache)
+    readers["sources"] = lambda: source_state(
+        {source_key(m.source.name): m for m in sources.values()}, services.clock()
+    )
+    readers["store"] = lambda: store_state(storage)
+    if pool is not None:
+        readers["workers"] = lambda: workers_state(pool)

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     # set, this process runs the listed shards (``0,1``) of ``shard_count``, other processes the rest.
     shard_count: int | None = Field(default=None, ge=1, le=10_000)
     shard_ids: Annotated[list[int] | None, NoDecode] = None
+    # Prometheus metrics, /livez and /readyz on this port (off when unset); loopback unless told otherwise.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    # text: human-readable lines; json: one JSON object a line, for log collectors.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("db", mode="before")
     @classmethod

@@ -45,6 +45,7 @@ class Workers:
         # spawn: a fork of a process running threads and an event loop is unsafe.
         self._pool = self._new_pool()
         self._lock = asyncio.Lock()
+        self.pending = 0  # calls submitted and not yet returned (queued or running): the metrics' queue depth
 
     def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
@@ -55,6 +56,13 @@ class Workers:
         await asyncio.gather(*(self.run(_ready) for _ in range(self.processes)))
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self.pending += 1
+        try:
+            return await self._run(fn, *args)
+        finally:
+            self.pending -= 1
+
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         pool = self._pool
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, partial(fn, *args))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from analytics.errors import (
     UpstreamError,
 )
 from analytics.frames import close_frame
-from analytics.sessions import utc_now
+from analytics.sessions import last_settled_session, sessions_between, utc_now
 from analytics.sources.bar_store import BarStore
 from analytics.sources.base import LatestPrice, Prices, PriceSource, Provenance
 from analytics.sources.breaker import CircuitBreaker
@@ -103,6 +104,8 @@ class MarketData:
         self.deadline = deadline  # seconds an ask waits for a live upstream
         self.breaker = CircuitBreaker()
         self.upstream_calls = 0  # calls into source.fetch, for tests and benchmarks
+        # Told of each request to the source: (source, outcome, seconds); set by the bot for its metrics.
+        self.observe: Callable[[str, str, float], None] | None = None
         # Bumped whenever what ``closes`` would return may have changed: caches of
         # answers built on this data key on it.
         self.generation = 0
@@ -410,16 +413,34 @@ class MarketData:
     def _fetch_one(self, outcome: _Outcome, start: pd.Timestamp | None) -> pd.Series | None:
         symbol = outcome.symbol
         outcome.requests += 1
+        began = time.perf_counter()
         try:
             fetched = self.source.fetch([symbol], start, outcome.started)
         except MarketbotError as exc:  # a whole-call failure, said by the source
             outcome.error = exc.for_symbol(symbol) if isinstance(exc, UpstreamError) else exc
+            self._observe(outcome.error, began)
             return None
         outcome.latest = fetched.latest.get(symbol, outcome.latest)
         closes = fetched.closes.get(symbol)
         if closes is None:
             outcome.error = fetched.errors.get(symbol) or UpstreamError(f"{self.source.name} returned nothing.", symbol)
+        self._observe(outcome.error, began)
         return closes
+
+    def _observe(self, error: MarketbotError | None, began: float) -> None:
+        """One request to the source, for the bot's metrics (a worker thread calls this: the hook is thread-safe)."""
+        if self.observe is not None:
+            self.observe(source_key(self.source.name), request_outcome(error), time.perf_counter() - began)
+
+    def age_sessions(self) -> int | None:
+        """Settled sessions after the newest close held, against what a live source can have by now or, for
+        the snapshot, the NYSE calendar (as answers' provenance judges it); None while nothing is held."""
+        closes = [entry.closes.index[-1] for entry in self._entries.values() if len(entry.closes)]
+        if not closes or getattr(self.source, "replay", False):
+            return None if not closes else 0
+        now = self.clock()
+        expected = self.source.last_session(now) if self.source.live else last_settled_session(now)
+        return max(len(sessions_between(max(closes), expected)) - 1, 0)
 
     # -- the fallback -----------------------------------------------------------
 
@@ -461,3 +482,18 @@ def _overlap_agrees(old: pd.Series, new: pd.Series) -> bool:
     if common.empty:
         return False
     return bool(np.allclose(old.loc[common].to_numpy(), new.loc[common].to_numpy(), rtol=1e-7, atol=0))
+
+
+def source_key(name: str) -> str:
+    """A source as a metrics label: yahoo, fred, snapshot (the bundled data, FRED's included)."""
+    return {"Yahoo Finance": "yahoo", "FRED": "fred"}.get(name, "snapshot")
+
+
+def request_outcome(error: MarketbotError | None) -> str:
+    """A request's outcome as a metrics label."""
+    if error is None:
+        return "ok"
+    for kind, label in ((RateLimited, "rate_limited"), (NoData, "no_data"), (UnknownSymbol, "unknown")):
+        if isinstance(error, kind):
+            return label
+    return "unreachable" if type(error).__name__ == "Unreachable" else "error"

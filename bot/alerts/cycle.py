@@ -24,6 +24,7 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -108,6 +109,18 @@ class CycleReport:
     standby: bool = False  # another process is this database's alert evaluator
     claimed: int = 0  # alerts and digests claimed and handed to delivery
     skipped: list[str] = field(default_factory=list)  # why a rule could not be judged
+    evaluator: bool | None = None  # whether this process holds the lock (None: it could not be asked)
+    failed: bool = False  # the cycle raised (the schedule logs why)
+    seconds: float = 0.0
+
+    @property
+    def outcome(self) -> str:
+        """failed, standby, skipped (something could not be judged), judged, or idle (no subscriber)."""
+        if self.failed or self.standby:
+            return "failed" if self.failed else "standby"
+        if self.skipped:
+            return "skipped"
+        return "judged" if self.session is not None else "idle"
 
 
 # Renders one event or digest once and hands its claimed alerts over for posting;
@@ -124,21 +137,32 @@ class AlertCycle:
         self.storage = storage
         self.deliver = deliver
         self._lock = asyncio.Lock()  # one cycle at a time in this process (the job also has max_instances=1)
+        self.on_cycle: Callable[[CycleReport], None] | None = None  # told each cycle's report (metrics, /status)
         self._standby_logged = False
 
     async def run(self, mode: Mode) -> CycleReport:
         async with self._lock:
-            return await self._run(mode)
+            report = CycleReport(mode)
+            began = time.perf_counter()
+            try:
+                return await self._run(report)
+            except BaseException:
+                report.failed = True
+                raise
+            finally:
+                report.seconds = time.perf_counter() - began
+                if self.on_cycle is not None:
+                    self.on_cycle(report)
 
     async def wait_idle(self) -> None:
         """Until no cycle is running (at shutdown)."""
         async with self._lock:
             pass
 
-    async def _run(self, mode: Mode) -> CycleReport:
-        report = CycleReport(mode)
+    async def _run(self, report: CycleReport) -> CycleReport:
+        mode = report.mode
         try:
-            evaluator = await self.storage.is_evaluator()
+            evaluator = report.evaluator = await self.storage.is_evaluator()
         except StoreUnavailable as exc:  # the database is down or restarting: the next tick tries again
             log.warning("Alert cycle skipped: the database is unavailable (%s)", exc.detail)
             report.skipped.append(f"the database is unavailable: {exc.detail}")

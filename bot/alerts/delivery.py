@@ -24,6 +24,7 @@ from analytics.digest import Digest
 from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
 from bot.alerts.cycle import Due, Post, post_key
+from bot.metrics import Metrics
 from bot.storage.protocol import Store
 from commands.alerts.messages import alert_answer, digest_answer
 from commands.kit.answer import Answer
@@ -44,8 +45,11 @@ POSTS_PER_SECOND = 48
 
 
 class AlertDelivery:
-    def __init__(self, client: discord.Client, storage: Store, services: Services) -> None:
+    def __init__(
+        self, client: discord.Client, storage: Store, services: Services, metrics: Metrics | None = None
+    ) -> None:
         self.client = client
+        self.metrics = metrics
         self.storage = storage
         self.services = services
         self.retry_pauses = RETRY_PAUSES
@@ -147,6 +151,7 @@ class AlertDelivery:
                 what = "no permission to post there" if isinstance(exc, discord.Forbidden) else "the channel is gone"
                 reason = f"{what} (Discord {exc.status}, {due.post.session.date()}); fix it and subscribe again"
                 log.warning("Pausing subscription %d in channel %d: %s", sub.id, sub.channel_id, reason)
+                self._count_refused(str(exc.status))
                 await self.storage.pause(sub.id, reason)
                 await self.storage.finish(due.key, error=reason)
                 return
@@ -154,14 +159,26 @@ class AlertDelivery:
                 if isinstance(exc, discord.HTTPException) and exc.status < 500 and exc.status != 429:
                     # a 400 or 401 would answer the same again: not retried
                     log.error("Alert to channel %d refused (%s); not retried", sub.channel_id, exc)
+                    self._count_refused(str(exc.status))
                     await self.storage.finish(due.key, error=f"refused by Discord: {exc}")
                     return
                 last_error = exc
                 log.warning("Alert to channel %d failed (%s); will retry", sub.channel_id, exc)
                 continue
+            if self.metrics is not None:
+                self.metrics.alerts_posted.inc()
             await self.storage.finish(due.key, message_id=message.id)
             return
+        if isinstance(last_error, discord.HTTPException):
+            self._count_refused("429" if last_error.status == 429 else "5xx")
+        elif not isinstance(last_error, StoreUnavailable):  # no answer at all (a network error, a timeout)
+            self._count_refused("unreachable")
         await self.storage.finish(due.key, error=f"gave up after retries: {last_error}")
+
+    def _count_refused(self, status: str) -> None:
+        """An alert Discord did not take, by its status (403, 404, 429, 5xx, ...; unreachable: no answer)."""
+        if self.metrics is not None:
+            self.metrics.alerts_refused.labels(status).inc()
 
     async def _post(self, channel_id: int, role_id: int | None, answer: Answer, nonce: str | None) -> discord.Message:
         await self._pace.acquire()

@@ -8,29 +8,60 @@ from analytics.sessions import is_regular_hours
 from bot.alerts.cycle import AlertCycle, CycleReport
 from bot.alerts.delivery import AlertDelivery
 from bot.alerts.schedule import AlertScheduler
+from bot.metrics import Metrics
 from bot.storage.protocol import Store
-from commands.kit.command import Services
+from commands.kit.command import CycleSeen, ProcessState, Services
 
 
 class AlertJobs:
     """Delivery, cycle and scheduler: built before the bot, bound to its REST connection at login
     (alerts are posted over REST, whichever shard or process holds the channel's guild)."""
 
-    def __init__(self, storage: Store, services: Services, interval: float) -> None:
+    def __init__(
+        self,
+        storage: Store,
+        services: Services,
+        interval: float,
+        metrics: Metrics | None = None,
+        process: ProcessState | None = None,
+    ) -> None:
         self.storage = storage
         self.services = services
         self.interval = interval
+        self.metrics = metrics
+        self.process = process  # /status reads the last cycle from it
         self.delivery: AlertDelivery | None = None
         self.cycle: AlertCycle | None = None
         self.scheduler: AlertScheduler | None = None
 
     def bind(self, client: discord.Client) -> None:
         """After login (the bot's setup_hook): the posts go out through ``client``."""
-        self.delivery = AlertDelivery(client, self.storage, self.services)
+        self.delivery = AlertDelivery(client, self.storage, self.services, self.metrics)
         self.cycle = AlertCycle(self.services.market, self.storage, self.delivery.deliver, self.services.fred)
+        self.cycle.on_cycle = self._seen
         self.scheduler = AlertScheduler(
             self.cycle, self.storage, self.services.market, self.interval, self.services.clock
         )
+
+    def _seen(self, report: CycleReport) -> None:
+        """Each cycle, into the metrics and /status."""
+        if self.process is not None:
+            self.process.last_cycle = CycleSeen(self.services.clock(), report.mode, report.outcome, report.seconds)
+        if self.metrics is None:
+            return
+        m = self.metrics
+        m.cycles.labels(report.mode, report.outcome).inc()
+        m.cycle_seconds.labels(report.mode).observe(report.seconds)
+        if report.evaluator is not None:
+            m.evaluator.set(1 if report.evaluator else 0)
+        for event in report.events:
+            m.alert_events.labels(event.rule, event.level).inc()
+        m.alerts_claimed.inc(report.claimed)
+
+    @property
+    def scheduled(self) -> bool:
+        """The job is scheduled in this process (for readiness)."""
+        return self.scheduler is not None and self.scheduler.scheduler is not None and self.scheduler.scheduler.running
 
     async def post_sample(self, channel_id: int, role_id: int | None) -> None:
         assert self.delivery is not None, "bind() first"

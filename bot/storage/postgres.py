@@ -156,10 +156,19 @@ def _translated(
     @functools.wraps(method)
     async def call(self: PostgresStore, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
-            return await method(self, *args, **kwargs)
+            result = await method(self, *args, **kwargs)
         except _UNAVAILABLE as exc:
+            self.observe(method.__name__, "unavailable")
             log.error("PostgreSQL %s: %s: %s", self.description, type(exc).__name__, str(exc).strip())
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
+        except StoreUnavailable:  # said inside (the evaluator lock's own connection)
+            self.observe(method.__name__, "unavailable")
+            raise
+        except Exception:
+            self.observe(method.__name__, "error")
+            raise
+        self.observe(method.__name__, "ok")
+        return result
 
     return call
 
@@ -171,10 +180,13 @@ def _first(row: tuple[Any, ...] | None) -> Any:
 
 
 class PostgresStore:
+    observe: Callable[[str, str], None] = staticmethod(lambda operation, outcome: None)  # the bot's metrics
+
     def __init__(self, url: str, pool: AsyncConnectionPool) -> None:
         self.url = url
         self.description = describe(url)
         self.run_id = uuid.uuid4().hex  # tells this run's in-flight claims from a dead run's
+        self.taken_over = 0  # alerts a dead run claimed and did not finish, claimed again here to resend
         self._pool = pool
         self._evaluator: psycopg.AsyncConnection | None = None  # holds the advisory lock while we evaluate
         self._evaluator_guard = asyncio.Lock()
@@ -373,7 +385,9 @@ class PostgresStore:
                 rest = [i for i in ids if i not in new]
                 if rest:
                     await cursor.execute(_CLAIM_STALE, {**args, "ids": rest})
-                    new.update(row[0] for row in await cursor.fetchall() if row[1])
+                    resent = {row[0] for row in await cursor.fetchall() if row[1]}
+                    self.taken_over += len(resent)
+                    new.update(resent)
                 taken.update(AlertKey(i, rule, session, level) for i in new)
         return [c.key for c in claims if c.key in taken]  # in the order asked
 

@@ -13,7 +13,7 @@ restarting) are raised as ``StoreUnavailable``, whose message is the user's.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -45,6 +45,8 @@ class Claim:
 
 class Store(CommandStore, Protocol):
     description: str  # where the data lives, for logs (never a password)
+    observe: Callable[[str, str], None]  # told each operation and its outcome (ok, unavailable, error): metrics
+    taken_over: int  # alerts a dead run claimed and did not finish, claimed again by this one (resent)
 
     async def close(self) -> None: ...
     async def schema_version(self) -> int: ...

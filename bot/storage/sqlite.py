@@ -101,18 +101,30 @@ def _in_thread(
     @functools.wraps(method)
     async def call(self: SqliteStore, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
-            return await asyncio.to_thread(method, self, *args, **kwargs)
+            result = await asyncio.to_thread(method, self, *args, **kwargs)
         except (sqlite3.Error, OSError) as exc:  # full, locked, read-only, gone
+            self.observe(method.__name__, "unavailable")
             log.error("SQLite database %s: %s: %s", self.path, type(exc).__name__, exc)
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
+        except StoreUnavailable:  # said inside
+            self.observe(method.__name__, "unavailable")
+            raise
+        except Exception:
+            self.observe(method.__name__, "error")
+            raise
+        self.observe(method.__name__, "ok")
+        return result
 
     return call
 
 
 class SqliteStore:
+    observe: Callable[[str, str], None] = staticmethod(lambda operation, outcome: None)  # the bot's metrics
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.description = f"SQLite {path}"
+        self.taken_over = 0  # alerts a dead run claimed and did not finish, claimed again here to resend
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
@@ -327,6 +339,7 @@ class SqliteStore:
                 if attempted_at is None or now - dt.datetime.fromisoformat(attempted_at) < resend_within:
                     db.execute(f"UPDATE deliveries SET claimed_by = ? WHERE {_KEY_MATCH}", (self.run_id, *key))
                     claimed.append(key)
+                    self.taken_over += 1
                 else:
                     db.execute(
                         f"UPDATE deliveries SET state = 'failed', finished_at = ?, error = ? WHERE {_KEY_MATCH}",

@@ -33,8 +33,9 @@ import pandas as pd
 from discord import app_commands
 
 from analytics.errors import MarketbotError
+from commands.kit import logged
 from commands.kit.command import Act, Ask, Catalog, Command, Pick, Question, Unreadable
-from commands.kit.errors import EXPIRED, explain
+from commands.kit.errors import EXPIRED, explain, observe, since
 from commands.kit.limits import CUSTOM_ID_MAX
 
 log = logging.getLogger(__name__)
@@ -167,19 +168,22 @@ class Click(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mb.*"):
     async def callback(self, interaction: discord.Interaction) -> None:
         context = interaction.client.context  # type: ignore[attr-defined]  # the bot's (bot.app.MarketBot)
         catalog = context.responder.services.catalog
-        try:
-            data: dict[str, Any] = dict(interaction.data or {})
-            asked = read_click(
-                self.custom_id, list(data.get("values", [])), catalog, context.responder.services.clock()
-            )
-            if isinstance(asked, Question):
-                await spend_cooldown(interaction, asked.command.name)
-                await context.responder.click(interaction, asked)
-            else:
-                action = catalog.action(asked[0])
-                await action(interaction, asked[1], context)
-        except Exception as error:
-            await explain_privately(interaction, error, self.custom_id)
+        with logged.about(**logged.interaction_fields(interaction, "button")):
+            try:
+                data: dict[str, Any] = dict(interaction.data or {})
+                clock = context.responder.services.clock
+                asked = read_click(self.custom_id, list(data.get("values", [])), catalog, clock())
+                if isinstance(asked, Question):
+                    await spend_cooldown(interaction, asked.command.name)
+                    await context.responder.click(interaction, asked)
+                else:
+                    interaction.extras["command"] = f"button {asked[0]}"
+                    action = catalog.action(asked[0])
+                    assert action is not None  # read_click returns only declared actions
+                    await action(interaction, asked[1], context)
+                    context.observer.answered(interaction.extras["command"], "answered", None, since(interaction))
+            except Exception as error:
+                await explain_privately(interaction, error, self.custom_id)
 
 
 async def spend_cooldown(interaction: discord.Interaction, command: str) -> None:
@@ -195,6 +199,7 @@ async def explain_privately(interaction: discord.Interaction, error: Exception, 
     if isinstance(error, discord.NotFound) and error.code in EXPIRED:
         log.warning("Click %s: the interaction expired before we answered (%s)", custom_id, error)
         return
+    observe(interaction, interaction.extras.get("command") or "button", error)
     if isinstance(error, app_commands.CommandOnCooldown):
         command = interaction.extras.get("command", "")
         text = f"You are asking quickly: try /{command} again in {math.ceil(error.retry_after)} s."

@@ -19,7 +19,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -259,6 +259,35 @@ class Services:
     catalog: Catalog = Catalog()
 
 
+class Observer(Protocol):
+    """Told how each question ended (the bot's metrics): outcome and seconds from its creation, when known."""
+
+    def answered(self, command: str, outcome: str, acknowledged: float | None, answered: float | None) -> None: ...
+
+
+class Unobserved:
+    def answered(self, command: str, outcome: str, acknowledged: float | None, answered: float | None) -> None:
+        pass
+
+
+@dataclass
+class ProcessState:
+    """What /status says of this process: the bot keeps it up to date."""
+
+    started: pd.Timestamp
+    version: str
+    shard_count: int | None = None  # once connected
+    last_cycle: CycleSeen | None = None  # the latest alert cycle this process ran
+
+
+@dataclass(frozen=True)
+class CycleSeen:
+    at: pd.Timestamp
+    mode: str  # intraday, settled
+    outcome: str  # judged, standby, skipped, failed
+    seconds: float
+
+
 @dataclass(frozen=True)
 class Context:
     """What the bot hands every command at start (built once, by the composition root)."""
@@ -267,6 +296,8 @@ class Context:
     store: CommandStore
     # Posts a sample alert to a channel (mentioning the role); raises a MarketbotError saying what to fix.
     post_sample: Callable[[int, int | None], Awaitable[None]]
+    observer: Observer = Unobserved()
+    process: ProcessState | None = None
 
 
 async def answer(services: Services, question: Question) -> Answer:

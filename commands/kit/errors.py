@@ -15,9 +15,31 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from analytics.errors import MarketbotError
+from analytics.errors import DataUnavailable, MarketbotError, UnknownSymbol
 
 log = logging.getLogger(__name__)
+
+
+class AnswerTimedOut(DataUnavailable):
+    """The answer took longer than ``ANSWER_TIMEOUT``: the data source is slow or stuck."""
+
+
+def outcome_of(error: BaseException) -> str:
+    """How a question that raised ended, for the metrics: timed out, refused (the user's mistake, a limit,
+    a check, a symbol the source lacks) or failed (an outage, a bug)."""
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(cause, AnswerTimedOut):
+        return "timed_out"
+    if isinstance(cause, DataUnavailable) and not isinstance(cause, UnknownSymbol):
+        return "failed"
+    if isinstance(cause, (MarketbotError, app_commands.CheckFailure)):
+        return "refused"
+    return "failed"
+
+
+def since(interaction: discord.Interaction) -> float:
+    """Seconds since Discord created the interaction (its 3-second deadline counts from then)."""
+    return max(0.0, (discord.utils.utcnow() - interaction.created_at).total_seconds())
 
 
 # Discord's codes for an interaction we can no longer answer: unknown (expired) interaction or webhook.
@@ -67,6 +89,7 @@ async def on_error(interaction: discord.Interaction, error: app_commands.AppComm
         log.warning("/%s: the interaction expired before we answered (%s)", _name(interaction), cause)
         return
     text = explain(interaction, error)
+    observe(interaction, _name(interaction), error)
     try:
         await reply_privately(interaction, text)
     except Exception as exc:  # Discord down, the bot shutting down: nothing more to tell the user
@@ -92,6 +115,13 @@ async def reply_privately(interaction: discord.Interaction, text: str) -> None:
     except discord.HTTPException as exc:  # the placeholder stays, saying only that the answer was private
         log.debug("Could not delete the placeholder of /%s: %s", _name(interaction), exc)
     await interaction.followup.send(text, ephemeral=True)
+
+
+def observe(interaction: discord.Interaction, command: str, error: BaseException) -> None:
+    """Tell the bot's observer (its metrics) how the question ended, when the client has one."""
+    context = getattr(interaction.client, "context", None)
+    if context is not None:
+        context.observer.answered(command, outcome_of(error), None, since(interaction))
 
 
 def _name(interaction: discord.Interaction) -> str:

@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 
 import discord
 
-from analytics.errors import DataUnavailable, MarketbotError, UnknownSymbol
+from analytics.errors import MarketbotError, UnknownSymbol
 from commands.kit.answer import Answer
 from commands.kit.buttons import view_for
 from commands.kit.cache import AnswerCache
-from commands.kit.command import Command, Question, Services
+from commands.kit.command import Command, Observer, Question, Services, Unobserved
+from commands.kit.errors import AnswerTimedOut, since
 from commands.kit.render import to_embed, to_file
 
 T = TypeVar("T")
@@ -67,9 +68,14 @@ class WorkLimiter:
 
 class Responder:
     def __init__(
-        self, services: Services, cache: AnswerCache | None = None, limiter: WorkLimiter | None = None
+        self,
+        services: Services,
+        cache: AnswerCache | None = None,
+        limiter: WorkLimiter | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.services = services
+        self.observer = observer or Unobserved()
         self.cache = cache or AnswerCache()
         self.limiter = limiter or WorkLimiter()
         self.lookup_budget = LOOKUP_BUDGET
@@ -101,8 +107,10 @@ class Responder:
         await self.refuse_unavailable(question)
         async with self._tracked():
             await interaction.response.defer(thinking=True)
+            acknowledged = since(interaction)
             answer = await self._compute_in_time(question)
             await interaction.followup.send(**self._message(answer, question))
+        self.observer.answered(command.name, "answered", acknowledged, since(interaction))
 
     async def click(self, interaction: discord.Interaction, question: Question) -> None:
         """A button or menu on an answer asks its question: the same checks, cache and limits as ``answer``.
@@ -120,6 +128,7 @@ class Responder:
                 await interaction.response.defer()  # type 6: acknowledged, nothing shown until the edit
             else:
                 await interaction.response.defer(ephemeral=True, thinking=True)
+            acknowledged = since(interaction)
             answer = await self._compute_in_time(question)
             message = self._message(answer, question)
             if in_place:
@@ -127,6 +136,11 @@ class Responder:
                 await interaction.edit_original_response(**message, attachments=[file] if file else [])
             else:
                 await interaction.followup.send(**message, ephemeral=True)
+        self.observer.answered(question.command.name, "answered", acknowledged, since(interaction))
+
+    async def send_private(self, interaction: discord.Interaction, answer: Answer) -> None:
+        """A command's own answer (/status) to the person who asked only; the interaction is deferred already."""
+        await interaction.followup.send(embed=to_embed(answer), ephemeral=True)
 
     async def refuse_unavailable(self, question: Question) -> None:
         """Raise, before anything is shown, the error the answer would give for a symbol the source lacks.
@@ -170,7 +184,7 @@ class Responder:
         try:
             return await asyncio.wait_for(self.compute(question), ANSWER_TIMEOUT)
         except TimeoutError:
-            raise DataUnavailable(
+            raise AnswerTimedOut(
                 "That took too long to answer; the data source may be slow. Try again in a minute."
             ) from None
 

@@ -17,9 +17,10 @@ import discord
 from discord import app_commands
 
 from analytics.errors import MarketbotError
+from commands.kit import logged
 from commands.kit.autocomplete import anchor_choices, end_anchor_choices, one_symbol_choices, symbol_choices
 from commands.kit.command import Catalog, Command, Context, Cooldown, Where
-from commands.kit.errors import Refused
+from commands.kit.errors import Refused, since
 
 COMPLETIONS = {
     "symbol": one_symbol_choices,
@@ -70,11 +71,13 @@ def _callback(command: Command, context: Context) -> Callback:
 
     async def callback(interaction: discord.Interaction, **typed: Any) -> None:
         given = {name: value for name, value in typed.items() if value is not None}  # absent: the declared default
-        if command.act is not None:
+        with logged.about(**logged.interaction_fields(interaction, command.name)):
+            if command.act is None:
+                await context.responder.answer(interaction, command, given)  # it tells the observer
+                return
             options = command.options.parse(given, context.responder.services.clock())
             await command.act(interaction, options, context)
-        else:
-            await context.responder.answer(interaction, command, given)
+            context.observer.answered(command.name, "answered", None, since(interaction))
 
     parameters = [
         inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)

@@ -87,12 +87,12 @@ def summarize(exposition: str) -> str:
         parts = ", ".join(f"{label or 'all'} {n:.0f}" for label, n in sorted(counts.items()))
         return f"{sum(counts.values()):.0f}" + (f" ({parts})" if parts else "")
 
-    breakers = [k.removeprefix("marketbot_upstream_breaker_open") for k, v in values.items()
-                if k.startswith("marketbot_upstream_breaker_open") and v]  # fmt: skip
+    prefix = "marketbot_upstream_breaker_open"
+    breakers = [key.removeprefix(prefix) for key, value in values.items() if key.startswith(prefix) and value]
     return "; ".join(
         [
             f"answers {by('marketbot_answers_total')}",
-            f"cache hits {totals.get('marketbot_answer_cache_hits_total', Counter())['']:.0f}",
+            f"cache hits {sum(totals.get('marketbot_answer_cache_hits_total', {}).values()):.0f}",
             f"upstream requests {by('marketbot_upstream_requests_total')}",
             f"breakers open: {', '.join(breakers) or 'none'}",
             f"alert cycles {by('marketbot_alert_cycles_total')}",

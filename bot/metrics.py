@@ -106,7 +106,7 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-@dataclass
+@dataclass(eq=False)  # registered by identity: prometheus_client keys collectors in a dict
 class StateCollector(Collector):
     """States read at scrape time, from the parts that keep them (set by the runtime and the bot)."""
 

@@ -9,7 +9,12 @@ session is a ReplayYahooSession over the snapshot answering each request after t
 (the repository root must be on PYTHONPATH); MARKETBOT_TEST_YAHOO_FAULTS=KIND[,KIND] makes it
 answer every matching request with those faults (``ReplayYahooSession.fail_next``), and with
 MARKETBOT_TEST_YAHOO_STATS=FILE the replay's request spans are written there as JSON a few
-times a second (for benchmarks and tests).
+times a second (for benchmarks and tests). A fault may name its symbol (``hang:XLF``).
+
+Two more hooks for the operations tests: MARKETBOT_TEST_ANSWER_TIMEOUT=SECONDS shortens the
+answer deadline (120 s) so that a slow answer times out in a test's time, and
+MARKETBOT_TEST_BLOCK_SECONDS=SECONDS makes SIGUSR1 block the event loop that long (the handler
+runs on the loop's thread), as a stuck computation would.
 """
 
 from __future__ import annotations
@@ -47,8 +52,9 @@ def patch_yahoo(latency: float, faults: list[str], stats: str | None) -> None:
 
     snapshot = load_snapshot()
     replay = ReplayYahooSession(snapshot.closes, snapshot.volumes, latency=latency)
-    for kind in faults:
-        replay.fail_next(kind, times=None)
+    for fault in faults:
+        kind, _, symbol = fault.partition(":")
+        replay.fail_next(kind, symbol or None, times=None)
     yahoo._new_session = lambda: replay
     if not stats:
         return
@@ -75,6 +81,15 @@ def main(args: list[str]) -> None:
     if latency is not None:
         faults = [k for k in os.environ.get("MARKETBOT_TEST_YAHOO_FAULTS", "").split(",") if k]
         patch_yahoo(float(latency), faults, os.environ.get("MARKETBOT_TEST_YAHOO_STATS"))
+    if timeout := os.environ.get("MARKETBOT_TEST_ANSWER_TIMEOUT"):
+        import commands.kit.respond
+
+        commands.kit.respond.ANSWER_TIMEOUT = float(timeout)
+    if block := os.environ.get("MARKETBOT_TEST_BLOCK_SECONDS"):
+        import signal
+        import time
+
+        signal.signal(signal.SIGUSR1, lambda *_: time.sleep(float(block)))
     sys.argv = ["marketbot", *args]
     runpy.run_module("bot", run_name="__main__", alter_sys=True)
 

@@ -31,7 +31,7 @@ from commands.kit.slash import slash_commands
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10  # at shutdown, for answers and alerts already under way
-STORE_PROBE_SECONDS = 2.0  # /readyz: a store slower than this is not ready
+STORE_PROBE_SECONDS = 1.0  # /readyz: a store slower than this is not ready (and the probe answers in time)
 
 
 class MarketBot(AutoShardedBot):

@@ -10,6 +10,8 @@ older ones are never re-announced.
 
 from __future__ import annotations
 
+import asyncio
+
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -97,6 +99,9 @@ class AlertScheduler:
                     report.skipped or "none",
                 )
             return report
+        except asyncio.CancelledError:  # shutdown, while this tick waited on a database that is down
+            log.info("Alert tick stopped at shutdown before its cycle began")
+            return None
         except StoreUnavailable as exc:  # an expected event (the store logged what the database said)
             log.warning("Alert cycle put off until the next tick: the database is unavailable (%s)", exc.detail)
             return None

@@ -41,6 +41,10 @@ POOL_WAIT = 30.0
 # A write waits this long for a row lock; a statement runs this long at most. Slash
 # commands answer after a deferral, so a stuck database means a clear message, not a hang.
 SESSION_OPTIONS = "-c lock_timeout=2000 -c statement_timeout=60000 -c idle_in_transaction_session_timeout=60000"
+# psycopg_pool doubles its delay between reconnection attempts without bound until it gives up
+# (default: after 5 minutes), so a 20-second outage would leave the pool idle for ~30 s more after
+# the server is back. Giving up early lets the next query start afresh, 1 s after the first refusal.
+RECONNECT_SECONDS = 5.0
 # The evaluator's connection: the server notices a vanished client within about 25 s
 # (a process killed outright closes its socket at once), which frees the lock for a standby.
 KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
@@ -209,6 +213,7 @@ class PostgresStore:
             open=False,
             timeout=POOL_WAIT,
             check=AsyncConnectionPool.check_connection,  # a server restart leaves dead connections behind
+            reconnect_timeout=RECONNECT_SECONDS,
             kwargs={"connect_timeout": CONNECT_TIMEOUT, "options": SESSION_OPTIONS},
             name="marketbot",
         )

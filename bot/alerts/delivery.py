@@ -29,6 +29,7 @@ from bot.storage.protocol import Store
 from commands.alerts.messages import alert_answer, digest_answer
 from commands.kit.answer import Answer
 from commands.kit.command import Services
+from commands.kit.logged import about
 from commands.kit.render import to_embed, to_file
 from commands.kit.store import StoreUnavailable
 
@@ -114,6 +115,12 @@ class AlertDelivery:
             raise MarketbotError(f"<#{channel_id}> does not exist any more, or I cannot see it.") from None
 
     async def _send(self, answer: Answer, due: Due) -> None:
+        key, sub = due.key, due.subscription
+        alert = f"{key.rule}/{key.level}/{key.session}/subscription {key.subscription_id}"
+        with about(alert=alert, guild=sub.guild_id, channel=sub.channel_id):  # for structured logs
+            await self._send_logged(answer, due)
+
+    async def _send_logged(self, answer: Answer, due: Due) -> None:
         try:
             await self._send_with_retries(answer, due)
         except StoreUnavailable as exc:  # an expected event (the store logged what the database said)

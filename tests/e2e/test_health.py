@@ -8,6 +8,7 @@ the KRE alert at start, to one channel that takes it and one that Discord answer
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -78,6 +79,7 @@ async def bot(fake, database, tmp_path_factory):
         MARKETBOT_AS_OF=ALERT_DAY,
         MARKETBOT_METRICS_PORT=str(port),
         MARKETBOT_TEST_BLOCK_SECONDS=str(BLOCK_SECONDS),
+        MARKETBOT_LOG_FORMAT="json",
         **settings,
     )
     await process.connect(fake, TIMEOUT)
@@ -111,6 +113,16 @@ async def test_the_alert_cycle_its_posts_and_the_refusal_are_counted(fake, bot):
     assert metrics.value("marketbot_store_operations_total", outcome="ok") > 0
     assert metrics.value("marketbot_shard_connected", shard="0") == 1
     assert metrics.labels("marketbot_shard_latency_seconds", "shard") == {"0"}
+
+
+async def test_the_log_is_one_json_object_a_line_saying_what_it_is_about(bot):
+    lines = [json.loads(line) for line in bot.log.splitlines()]  # every line parses
+    assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
+    [paused] = [line for line in lines if line["message"].startswith("Pausing subscription")]
+    assert paused["level"] == "WARNING" and paused["logger"] == "bot.alerts.delivery"
+    assert paused["alert"] == "kre/sharp/2023-03-13/subscription 2"
+    assert paused["guild"] == FakeDiscord.GUILD_ID and paused["channel"] == FORBIDDEN
+    assert paused["time"].endswith("+00:00")
 
 
 async def test_status_shows_the_subscription_the_alert_and_the_paused_channel_to_a_manager(fake, bot):

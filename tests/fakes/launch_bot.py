@@ -14,7 +14,8 @@ times a second (for benchmarks and tests). A fault may name its symbol (``hang:X
 Two more hooks for the operations tests: MARKETBOT_TEST_ANSWER_TIMEOUT=SECONDS shortens the
 answer deadline (120 s) so that a slow answer times out in a test's time, and
 MARKETBOT_TEST_BLOCK_SECONDS=SECONDS makes SIGUSR1 block the event loop that long (the handler
-runs on the loop's thread), as a stuck computation would.
+runs on the loop's thread), as a stuck computation would. MARKETBOT_TEST_COMMANDS=PACKAGE serves
+the commands declared in PACKAGE besides the bot's own (a command Discord refuses, for one).
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ def main(args: list[str]) -> None:
     if latency is not None:
         faults = [k for k in os.environ.get("MARKETBOT_TEST_YAHOO_FAULTS", "").split(",") if k]
         patch_yahoo(float(latency), faults, os.environ.get("MARKETBOT_TEST_YAHOO_STATS"))
+    if extra := os.environ.get("MARKETBOT_TEST_COMMANDS"):
+        import bot.discovery
+
+        found = bot.discovery.discover
+        bot.discovery.discover = lambda packages=(*bot.discovery.PACKAGES, extra): found(packages)
     if timeout := os.environ.get("MARKETBOT_TEST_ANSWER_TIMEOUT"):
         import commands.kit.respond
 

@@ -37,7 +37,12 @@ class Unreadable(MarketbotError):
 
 
 class Where(Enum):
-    """Where a command can be used: ANYWHERE includes DMs and servers through a user install."""
+    """Where a command is answered: ANYWHERE includes DMs and servers through a user install.
+
+    SERVER (settings that belong to a server: alerts, the watchlist) is offered everywhere too, so that
+    someone who finds it in a DM or through a user install is told privately where it works, rather
+    than not finding it at all; it is answered only in a server that has added marketbot.
+    """
 
     ANYWHERE = "anywhere"
     SERVER = "server"

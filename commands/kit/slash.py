@@ -21,6 +21,7 @@ from commands.kit import logged
 from commands.kit.autocomplete import anchor_choices, end_anchor_choices, one_symbol_choices, symbol_choices
 from commands.kit.command import Catalog, Command, Context, Cooldown, Where
 from commands.kit.errors import Refused, since
+from commands.kit.fields import NotAllowed
 
 COMPLETIONS = {
     "symbol": one_symbol_choices,
@@ -45,24 +46,39 @@ def slash_commands(
         if command.group not in groups:
             group = catalog.group(command.group)
             assert group is not None  # the catalog checks every command's group is declared
-            groups[group.name] = app_commands.Group(
-                name=group.name, description=group.description, **_where(group.where)
-            )
+            groups[group.name] = app_commands.Group(name=group.name, description=group.description, **_where())
             built.append(groups[group.name])
-        groups[command.group].add_command(_command(command, context, Where.ANYWHERE))  # the group says where
+        groups[command.group].add_command(_command(command, context, catalog.where(command)))
     return built
 
 
 def _command(command: Command, context: Context, where: Where) -> app_commands.Command[Any, ..., None]:
     callback = _callback(command, context)
-    for check in command.checks:
+    # discord.py runs the checks in the order they are added: where it is used, then who may use it.
+    checks = [in_a_server(command.name.split(" ")[0])] if where is Where.SERVER else []
+    for check in [*checks, *command.checks]:
         callback = app_commands.check(_refusing(check))(callback)
     if command.cooldown is not None:
         callback = _cooldown(command.cooldown)(callback)
     name = command.name.split(" ")[-1]
     return app_commands.Command(
-        name=name, description=command.description, callback=callback, **(_where(where) if not command.group else {})
+        name=name, description=command.description, callback=callback, **({} if command.group else _where())
     )
+
+
+def in_a_server(name: str) -> Callable[[Any], None]:
+    """Where.SERVER's check: a server that has added marketbot (its settings and posts belong there)."""
+
+    def check(interaction: Any) -> None:
+        if interaction.guild_id is None:
+            raise NotAllowed(f"/{name} works in a server channel, not in direct messages.")
+        if not interaction.is_guild_integration():
+            raise NotAllowed(
+                f"/{name} works in a server that has added marketbot; here it is installed to your account only "
+                "(a server manager can add it to the server)."
+            )
+
+    return check
 
 
 def _callback(command: Command, context: Context) -> Callback:
@@ -110,12 +126,11 @@ def _callback(command: Command, context: Context) -> Callback:
     return callback
 
 
-def _where(where: Where) -> dict[str, Any]:
-    """Discord's installation types and contexts: everywhere (user installs, DMs) or servers only."""
-    anywhere = where is Where.ANYWHERE
+def _where() -> dict[str, Any]:
+    """Every command is offered everywhere, server installs and user installs, servers and DMs (Where)."""
     return {
-        "allowed_installs": app_commands.AppInstallationType(guild=True, user=anywhere),
-        "allowed_contexts": app_commands.AppCommandContext(guild=True, dm_channel=anywhere, private_channel=anywhere),
+        "allowed_installs": app_commands.AppInstallationType(guild=True, user=True),
+        "allowed_contexts": app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
     }
 
 

@@ -3,16 +3,20 @@
 Moves and z-scores are recomputed here from the hand-pivoted CSV (``raw_closes``)
 by explicit loops; bank stress and the alert events are checked for equality
 with the modules that define them (tested in test_banks.py / test_alerts.py).
+The 13-week bill is bond-equivalent (converted here from the bill's price); the
+credit-or-rates reading of the session is checked for equality with
+analytics.credit and its figures against test_credit.py's independent reference.
 """
 
 from __future__ import annotations
 
 import math
+from importlib import resources
 
 import pandas as pd
 import pytest
 
-from analytics import banks
+from analytics import banks, credit
 from analytics.alerts.evaluate import day_move, evaluate
 from analytics.alerts.events import PRESETS, AlertEvent
 from analytics.alerts.rules import RULES
@@ -22,6 +26,7 @@ from bot.alerts.cycle import post_key
 from commands.alerts.messages import digest_data, digest_headline, series, threshold
 
 from ._helpers import T, move_zscores_loop, short_message
+from .test_credit import expected as expected_reading
 
 REL = 1e-12
 REL_Z = 1e-9  # the EWMA by loop against pandas' ewm
@@ -53,10 +58,39 @@ def leg_move(raw: pd.DataFrame, symbol: str, day: pd.Timestamp) -> float:
     return float(s.iloc[j] / s.iloc[j - 1] - 1)
 
 
+def bey(discount_pct: float, days: int = 91) -> float:
+    """The 13-week bill's bond-equivalent yield: its price from the discount, then the simple yield on that price."""
+    price = 100 * (1 - discount_pct / 100 * days / 360)
+    return (100 - price) / price * 365 / days * 100
+
+
 def previous_quote_bp(raw: pd.DataFrame, symbol: str, day: pd.Timestamp) -> tuple[pd.Timestamp, float, float]:
-    """(session, level, change in bp against the quote before it) of the last yield on or before ``day``."""
+    """(session, level, change in bp against the quote before it) of the last yield on or before ``day``;
+    the bill's level and change on its bond-equivalent yield."""
     s = raw[symbol].dropna().loc[:day]
+    if symbol == "^IRX":
+        s = s.map(bey)
     return s.index[-1], float(s.iloc[-1]), (float(s.iloc[-1]) - float(s.iloc[-2])) * 100
+
+
+def _read(name: str) -> pd.DataFrame:
+    with (resources.files("analytics") / "data" / name).open("rb") as fh:
+        return pd.read_csv(fh, compression="gzip")
+
+
+@pytest.fixture(scope="module")
+def fred() -> pd.DataFrame:
+    wide = _read("fred_daily.csv.gz").pivot(index="date", columns="series", values="value")
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index, format="%Y-%m-%d")).as_unit("ns")
+    return wide.sort_index()
+
+
+@pytest.fixture(scope="module")
+def all_closes(raw_closes) -> pd.DataFrame:
+    """The snapshot with the credit and Treasury ETFs (credit_daily) joined on, as the bot fetches them."""
+    wide = _read("credit_daily.csv.gz").pivot(index="date", columns="symbol", values="close")
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index, format="%Y-%m-%d")).as_unit("ns")
+    return raw_closes.join(wide, how="left")
 
 
 @pytest.fixture(scope="module")
@@ -123,11 +157,14 @@ def test_march_13_rates_levels_and_one_day_changes(march_13, raw_closes):
     got = march_13["standard"].rates
     for y, symbol in ((got.bill, "^IRX"), (got.ten_year, "^TNX")):
         session, level, change = previous_quote_bp(raw_closes, symbol, MARCH_13)
-        assert (y.symbol, y.session, y.level) == (symbol, session, level) and session == MARCH_13
-        assert y.change_1d_bp == pytest.approx(change, rel=REL)
+        assert (y.symbol, y.session) == (symbol, session) and session == MARCH_13
+        assert y.level == pytest.approx(level, rel=REL)
+        assert y.change_1d_bp == pytest.approx(change, rel=1e-9)
     assert got.ten_year.level == 3.515 and round(got.ten_year.change_1d_bp, 6) == -18.0  # 3.695 on 2023-03-10
-    assert got.bill.level == 4.658 and round(got.bill.change_1d_bp, 6) == -14.5  # 4.803 on 2023-03-10
-    assert got.curve_bp == pytest.approx((3.515 - 4.658) * 100, rel=REL)
+    # The bill: 4.658 discount (4.803 on 2023-03-10) is 4.779% bond-equivalent, down 15 bp (14.5 on the quotes).
+    assert got.bill.quoted == 4.658 and round(got.bill.level, 3) == 4.779 and round(got.bill.change_1d_bp, 1) == -15.1
+    assert got.curve_bp == pytest.approx((3.515 - bey(4.658)) * 100, rel=1e-9)
+    assert round(got.curve_bp) == -126  # -114 on the quotes
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
@@ -186,9 +223,10 @@ def test_columbus_day_2025_bond_quotes_unchanged(closes, raw_closes, ratio_ref):
         assert raw_closes.loc[COLUMBUS_2025, symbol] == raw_closes.loc[T("2025-10-10"), symbol]
     digest = daily_digest(closes, COLUMBUS_2025)
     for y in (digest.rates.bill, digest.rates.ten_year):
-        assert y.session == COLUMBUS_2025 and y.level == raw_closes.loc[COLUMBUS_2025, y.symbol]
+        assert y.session == COLUMBUS_2025 and y.quoted == raw_closes.loc[COLUMBUS_2025, y.symbol]
         assert y.change_1d_bp == 0.0
-    assert (digest.rates.ten_year.level, digest.rates.bill.level) == (4.051, 3.853)
+    assert (digest.rates.ten_year.level, digest.rates.bill.quoted) == (4.051, 3.853)
+    assert digest.rates.bill.level == pytest.approx(bey(3.853), rel=REL)
     r, _ = ratio_ref.at(COLUMBUS_2025)  # stocks traded: the equity parts move
     assert digest.ratio.move_pct == pytest.approx(r * 100, rel=REL) and round(digest.ratio.move_pct, 1) == 1.2
     assert digest.missing == ()
@@ -204,10 +242,104 @@ def test_columbus_day_2025_bond_quotes_unchanged(closes, raw_closes, ratio_ref):
 def test_one_day_change_is_against_the_previous_quote(closes, raw_closes, day, quote_day, base_day):
     digest = daily_digest(closes, T(day))
     for y in (digest.rates.bill, digest.rates.ten_year):
-        s = raw_closes[y.symbol]
+        s = raw_closes[y.symbol].map(bey) if y.symbol == "^IRX" else raw_closes[y.symbol]
         assert y.session == T(quote_day)
-        assert y.change_1d_bp == pytest.approx((s[T(quote_day)] - s[T(base_day)]) * 100, rel=REL)
+        assert y.change_1d_bp == pytest.approx((s[T(quote_day)] - s[T(base_day)]) * 100, rel=1e-9)
     assert digest.ratio.session == T(day) and digest.missing == ()
+
+
+# ---------------------------------------------------------------- credit or rates: the session's reading
+
+
+READING_KEYS = ("kre", "two_year", "hy_excess", "loans", "private_credit", "bank_vs_financials")
+
+
+def assert_reading_matches_reference(got: credit.CreditReading, closes, fred, start, end) -> None:
+    exp = expected_reading(closes, fred, start, end)
+    assert (got.start, got.end, got.sessions) == (start, end, exp["sessions"]) and exp["sessions"] == 1
+    assert got.backdrop.dgs2_change_24m_bp == pytest.approx(exp["dgs2_24m"], rel=1e-9)
+    assert got.backdrop.tlt_from_3y_high == pytest.approx(exp["tlt"], rel=1e-9)
+    for key in READING_KEYS:
+        assert getattr(got, key).change == pytest.approx(exp[key]["change"], rel=1e-8, abs=1e-12), key
+        assert getattr(got, key).z == pytest.approx(exp[key]["z"], rel=1e-8), key
+
+
+@pytest.fixture(scope="module")
+def march_13_read(all_closes, fred) -> Digest:
+    return daily_digest(all_closes, MARCH_13, fred=fred)
+
+
+def test_march_13_credit_part_reads_rates(march_13_read, march_13, all_closes, fred):
+    got = march_13_read.credit
+    assert got == credit.credit_reading_for_session(all_closes, fred, MARCH_13)
+    assert_reading_matches_reference(got, all_closes, fred, T("2023-03-10"), MARCH_13)
+    assert got.reading.as_dict() == {
+        "primary": "rates", "rates_backdrop": True, "credit_stress": True, "flight_to_quality": True,
+        "bank_specific": True,
+    }  # fmt: skip
+    assert got.two_year.change == pytest.approx((4.03 - 4.60) * 100)  # DGS2 4.60 -> 4.03
+    assert march_13_read.missing == ()
+    # The reading is an add-on: every other part is the digest's without it.
+    standard = march_13["standard"]
+    assert (march_13_read.ratio, march_13_read.kre, march_13_read.stress, march_13_read.rates) == (
+        standard.ratio, standard.kre, standard.stress, standard.rates,
+    )  # fmt: skip
+    assert march_13_read.events == standard.events and standard.credit is None
+
+
+def test_october_16_2025_credit_part_reads_credit(all_closes, fred):
+    day = T("2025-10-16")
+    digest = daily_digest(all_closes, day, fred=fred)
+    got = digest.credit
+    assert got == credit.credit_reading_for_session(all_closes, fred, day)
+    assert_reading_matches_reference(got, all_closes, fred, T("2025-10-15"), day)
+    assert got.reading.as_dict() == {
+        "primary": "credit", "rates_backdrop": False, "credit_stress": True, "flight_to_quality": False,
+        "bank_specific": True,
+    }  # fmt: skip
+    assert digest.missing == ()
+
+
+def test_the_reading_is_computed_once_for_every_preset(all_closes, fred):
+    both = daily_digests(all_closes, MARCH_13, ["quiet", "sensitive"], fred=fred)
+    assert both["quiet"].credit is both["sensitive"].credit is not None
+
+
+def test_the_reading_does_not_look_ahead(march_13_read, all_closes, fred):
+    assert daily_digest(all_closes.loc[:MARCH_13], MARCH_13, fred=fred.loc[:MARCH_13]) == march_13_read
+
+
+def test_without_fred_there_is_no_reading_and_nothing_is_said(all_closes):
+    digest = daily_digest(all_closes, MARCH_13)
+    assert digest.credit is None and digest.missing == ()
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("fetch failed", "Yahoo Finance cannot be reached right now."),
+        ("no DGS2", "2-year yield (FRED DGS2)"),
+        ("no credit ETFs", "IEF"),
+        ("too early", "No credit measure"),
+    ],
+)
+def test_a_reading_that_cannot_be_made_is_left_out_with_why(closes, all_closes, fred, case, says):
+    if case == "fetch failed":
+        digest = daily_digest(all_closes, MARCH_13, unavailable={"credit": says}, fred=fred)
+        assert digest.missing == (("credit", says),)
+        assert daily_digest(all_closes, MARCH_13, unavailable={"credit": says}).missing == (("credit", says),)
+    elif case == "no DGS2":
+        digest = daily_digest(all_closes, MARCH_13, fred=fred.drop(columns="DGS2"))
+    elif case == "no credit ETFs":
+        digest = daily_digest(closes, MARCH_13, fred=fred)  # the snapshot without credit_daily
+    else:
+        digest = daily_digest(all_closes, T("2008-02-28"), fred=fred)  # HYG from 2007-04-11: under 253 sessions
+    assert digest.credit is None
+    (why,) = [why for part, why in digest.missing if part == "credit"]
+    assert says in why
+    short_message(why, limit=300)
+    assert digest_data(digest)["missing"][-1].startswith("Credit: ")
+    assert digest.ratio is not None and not digest.empty  # the rest still goes out
 
 
 # ---------------------------------------------------------------- parts left out

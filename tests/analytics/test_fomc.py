@@ -68,7 +68,7 @@ def test_next_decision_ignores_the_time_of_day():
     assert next_decision(pd.Timestamp("2023-03-22 15:00")).date == T("2023-05-03")
 
 
-@pytest.mark.parametrize("after", ["2009-12-15", "2008-10-08", "1999-01-01"])
+@pytest.mark.parametrize("after", ["2009-12-15", "2008-10-08", "2008-06-02", "1999-01-01"])
 def test_before_the_calendar_says_so(after):
     with pytest.raises(InsufficientHistory) as err:
         next_decision(T(after))

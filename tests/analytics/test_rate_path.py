@@ -1,4 +1,5 @@
-"""analytics.rate_path: the bill's bond-equivalent yield, the fitted path, the 2-year's day move.
+"""analytics.rate_path: the bill's bond-equivalent yield, the fitted path, the 2-year's day move, the
+FedWatch odds from the front-month fed funds future, and the policy rate afterwards.
 
 The expected values are computed here another way: the BEY from the bill's price, the path by a
 bisection on the speed k = 1/τ of the two equations written out (not the module's ratio form),
@@ -16,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analytics import rate_path as rp
-from analytics.errors import InsufficientHistory
+from analytics.errors import InsufficientHistory, InvalidInput
 
 from ._helpers import T, on_or_before, short_message
 
@@ -277,3 +278,93 @@ def test_a_slow_path_gives_cuts_but_no_terminal_rate(fred, irx):
     reading = rp.rate_path_reading(fred, irx, T("2026-01-02"))
     assert reading.fit is not None and reading.terminal is None and reading.cuts_by_end_of_next_year is not None
     assert any("no terminal rate" in n for n in reading.notes)
+
+
+def test_reading_before_a_march_2020_emergency_cut(fred, irx):
+    """2020-03-10: the next decision is the unscheduled one of Sunday 03-15; the bill already priced
+    most of the cut, so no smooth path fits (a jump within days), and that is said, not a number."""
+    got = rp.rate_path_reading(fred, irx, T("2020-03-10"))
+    assert (got.next_decision.date, got.next_decision.kind) == (T("2020-03-15"), "unscheduled")
+    assert (got.policy, got.bill_discount, got.two_year) == (1.09, 0.39, 0.50)
+    assert got.bill == pytest.approx(bey_from_price(0.39), rel=1e-12)
+    assert got.fit is None and "within days" in got.no_fit and got.cuts_by_next_decision is None
+    # The ratio (r0 − bill)/(r0 − 2-year) is above what any path of the stated shape can give.
+    ratio = (1.09 - bey_from_price(0.39)) / (1.09 - 0.50)
+    assert ratio > rp.calc_path_ratio(rp.TAU_MIN)
+
+
+def test_reading_in_2008_where_the_calendar_does_not_reach(fred, irx):
+    got = rp.rate_path_reading(fred, irx, T("2008-06-02"))
+    assert got.next_decision is None and got.cuts_by_next_decision is None
+    assert any("does not reach back to 2008-06-02" in n for n in got.notes)
+    assert (got.policy, got.two_year, got.bill_discount) == (2.06, 2.51, 1.79)
+    assert got.fit is None and "not on the same side" in got.no_fit  # bill below DFF, 2-year above
+    assert got.end_of_next_year == T("2009-12-31")
+
+
+# ---------------------------------------------------------------- what happened afterwards
+
+
+@pytest.mark.parametrize(
+    ("as_of", "until", "expected"),
+    [
+        ("2025-10-21", "2026-12-31", ("2026-02-20", 3.64)),  # the data ends before the horizon: its last value
+        ("2023-03-13", "2024-12-31", ("2024-12-31", 4.33)),  # the horizon inside the data: the value on it
+        ("2020-03-10", "2021-12-31", ("2021-12-31", 0.07)),
+        ("2008-06-02", "2009-12-31", ("2009-12-31", 0.05)),
+    ],
+)
+def test_policy_afterwards(fred, as_of, until, expected):
+    got = rp.policy_afterwards(fred, T(as_of), T(until))
+    later = fred["DFF"].dropna()
+    later = later[(later.index > T(as_of)) & (later.index <= T(until))]
+    assert got == (later.index[-1], float(later.iloc[-1])) == (T(expected[0]), expected[1])
+
+
+def test_policy_afterwards_reads_nothing_when_the_data_ends_at_as_of(fred):
+    assert rp.policy_afterwards(fred.loc[:"2025-10-21"], T("2025-10-21"), T("2026-12-31")) is None
+    assert rp.policy_afterwards(fred, T("2026-02-20"), T("2027-12-31")) is None  # the snapshot's last day
+
+
+# ---------------------------------------------------------------- FedWatch (the front-month future, live only)
+
+
+def test_fedwatch_matches_cmes_worked_example():
+    """CME Group, "CME Group FedWatch Tool - Fed Funds Futures Probability Tree Calculator" (J. Lao and
+    A. Mirza), its example for the 2015-09-17 FOMC: FFQ5 99.8675 gives FFER(start) 0.1325, FFU5 99.805
+    an implied 0.195, N = 30, M = 16, FFER(end) = 30/14 × (0.195 − 16/30 × 0.1325) = 0.26643 and
+    P(hike) = (0.26643 − 0.1325)/0.25 = 53.6%. Our probability counts cuts, so a hike is negative."""
+    r_end, p_cut = rp.calc_fedwatch(100 - 99.8675, 100 - 99.805, 30, 16)
+    assert r_end == pytest.approx(0.26643, abs=5e-6)
+    assert p_cut == pytest.approx(-0.536, abs=5e-4)
+    # Through meeting_odds: the 17th of a 30-day month leaves M = 16 days before it.
+    odds = rp.meeting_odds(T("2015-09-17"), 99.805, T("2015-09-01"), 0.1325)
+    assert (odds.days_in_month, odds.days_before) == (30, 16)
+    assert odds.implied == pytest.approx(0.195, abs=1e-12)
+    assert odds.r_end == pytest.approx(r_end, rel=1e-12) and odds.cut_probability == pytest.approx(p_cut, rel=1e-12)
+
+
+def test_fedwatch_written_out_for_a_cut():
+    # October 2025: meeting on the 29th (M = 28, N = 31); starting at 4.11 and a cut to 3.86 priced in full.
+    implied = (28 * 4.11 + 3 * 3.86) / 31
+    odds = rp.meeting_odds(T("2025-10-29"), 100 - implied, T("2025-10-21"), 4.11)
+    assert (odds.meeting, odds.future_session, odds.r_start) == (T("2025-10-29"), T("2025-10-21"), 4.11)
+    assert odds.r_end == pytest.approx(3.86, abs=1e-9)
+    assert odds.cut_probability == pytest.approx(1.0, abs=1e-9)
+    # Half a cut priced: the month's average halfway between.
+    half = rp.meeting_odds(T("2025-10-29"), 100 - (28 * 4.11 + 3 * 3.985) / 31, T("2025-10-21"), 4.11)
+    assert half.cut_probability == pytest.approx(0.5, abs=1e-9)
+
+
+def test_fedwatch_refuses_another_months_meeting_and_impossible_days():
+    with pytest.raises(InsufficientHistory) as err:  # the front month cannot speak for next month's meeting
+        rp.meeting_odds(T("2025-12-10"), 96.0, T("2025-11-20"), 3.87)
+    short_message(err.value, "2025-12-10", "front month", limit=300)
+    for days_before in (-1, 31):
+        with pytest.raises(InvalidInput):
+            rp.calc_fedwatch(4.11, 4.0, 31, days_before)
+
+
+def test_fedwatch_states_its_method():
+    assert rp.FED_FUNDS_FUTURE == "ZQ=F"
+    assert "100 − price" in rp.FUTURE_ASSUMPTION and "CME FedWatch" in rp.FUTURE_ASSUMPTION

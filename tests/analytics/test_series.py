@@ -19,9 +19,20 @@ from analytics.series import (
     to_log_returns,
     to_move_zscores,
     to_returns,
+    to_session_values,
 )
 
-from ._helpers import ewma_vol_loop, frame, max_drawdown, move_zscores_loop, percentile, simple_returns, zscore
+from ._helpers import (
+    T,
+    ewma_vol_loop,
+    frame,
+    max_drawdown,
+    move_zscores_loop,
+    on_or_before,
+    percentile,
+    simple_returns,
+    zscore,
+)
 
 REL = 1e-12
 DAYS4 = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
@@ -254,3 +265,56 @@ def test_to_move_zscores_skips_missing_closes():
 @pytest.mark.parametrize("n", [1, 2])
 def test_to_move_zscores_needs_three_closes(n):
     assert to_move_zscores(pd.Series([100.0, 101.0][:n], index=pd.to_datetime(DAYS4[:n]))).empty
+
+
+# ---------------------------------------------------------------- FRED's calendar on NYSE sessions (to_session_values)
+
+
+def _fred() -> pd.DataFrame:
+    from importlib import resources
+
+    with (resources.files("analytics") / "data" / "fred_daily.csv.gz").open("rb") as fh:
+        long = pd.read_csv(fh, compression="gzip")
+    wide = long.pivot(index="date", columns="series", values="value")
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index, format="%Y-%m-%d")).as_unit("ns")
+    return wide.sort_index()
+
+
+def test_session_values_never_look_ahead():
+    """The latest value dated on or before each session."""
+    fred = pd.Series(
+        [4.0, 4.1, 4.3, 4.6],
+        index=pd.DatetimeIndex(["2023-03-09", "2023-03-11", "2023-03-14", "2023-03-16"]).as_unit("ns"),
+    )
+    sessions = pd.DatetimeIndex(["2023-03-08", "2023-03-10", "2023-03-13", "2023-03-14", "2023-03-15"]).as_unit("ns")
+    got = to_session_values(fred, sessions)
+    # 03-08 precedes every value; 03-13 takes Saturday's 4.1 (not Tuesday's 4.3); 03-15 keeps 4.3, not 03-16's 4.6.
+    assert got.index.equals(sessions)
+    assert math.isnan(got.iloc[0])
+    assert got.iloc[1:].tolist() == [4.0, 4.1, 4.3, 4.3]
+
+
+def test_session_values_skip_a_missing_value_and_an_unsorted_input():
+    days = pd.DatetimeIndex(["2023-03-10", "2023-03-13", "2023-03-09"]).as_unit("ns")
+    fred = pd.Series([4.2, math.nan, 4.0], index=days)
+    sessions = pd.DatetimeIndex(["2023-03-09", "2023-03-10", "2023-03-13"]).as_unit("ns")
+    assert to_session_values(fred, sessions).tolist() == [4.0, 4.2, 4.2]  # the NaN on 03-13 is no value, not a fill
+
+
+def test_dff_and_dgs2_on_the_real_calendar():
+    """DFF has every calendar day; DGS2 skips Treasury holidays (Columbus Day 2025-10-13: NYSE open)."""
+    raw = _fred()
+    sessions = pd.DatetimeIndex(["2025-10-10", "2025-10-13", "2025-10-14"]).as_unit("ns")
+    assert T("2025-10-13") not in raw["DGS2"].dropna().index
+    dgs2 = to_session_values(raw["DGS2"], sessions)
+    assert dgs2.tolist() == [raw.at[T("2025-10-10"), "DGS2"]] * 2 + [raw.at[T("2025-10-14"), "DGS2"]]
+    dff = to_session_values(raw["DFF"], sessions)
+    assert dff.tolist() == [raw.at[d, "DFF"] for d in sessions]
+    # Every business day of March 2023 against a searchsorted lookup; cutting the data at 03-13 changes nothing
+    # up to it.
+    days = pd.DatetimeIndex(pd.date_range("2023-03-01", "2023-03-31", freq="B")).as_unit("ns")
+    full = to_session_values(raw["DGS2"], days)
+    assert full.tolist() == [on_or_before(raw["DGS2"], d)[1] for d in days]
+    cut = to_session_values(raw["DGS2"].loc[:"2023-03-13"], days)
+    pd.testing.assert_series_equal(full.loc[:"2023-03-13"], cut.loc[:"2023-03-13"])
+    assert cut.loc["2023-03-14":].eq(4.03).all()  # after the cut: the last value, never a later one

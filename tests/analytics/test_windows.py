@@ -6,7 +6,17 @@ import pandas as pd
 import pytest
 
 from analytics.errors import InsufficientHistory, InvalidInput
-from analytics.windows import AS_OF_WORDS, ANCHORS, Window, check_window, fixed_day, parse_date, resolve_window
+from analytics.windows import (
+    ANCHOR_DATES,
+    ANCHORS,
+    AS_OF_WORDS,
+    EPISODE_DAYS,
+    Window,
+    check_window,
+    fixed_day,
+    parse_date,
+    resolve_window,
+)
 
 from ._helpers import LAST_SESSION, NOW, T, months_back, on_or_before, short_message
 
@@ -38,7 +48,14 @@ def test_pair_sessions_run_from_1987_to_the_snapshot_end(pair_sessions):
 
 @pytest.mark.parametrize(
     ("start", "expected"),
-    [("oct-2022-low", "2022-10-12"), ("svb", "2023-03-08"), ("max", "1987-09-10"), ("ytd", "2025-12-31")],
+    [
+        ("oct-2022-low", "2022-10-12"),
+        ("svb", "2023-03-08"),
+        ("march-2023", "2023-03-13"),
+        ("oct-2025", "2025-10-16"),
+        ("max", "1987-09-10"),
+        ("ytd", "2025-12-31"),
+    ],
 )
 def test_named_start_anchors_on_the_snapshot(pair_sessions, start, expected):
     window = resolve_window(start, None, pair_sessions, NOW)
@@ -81,6 +98,9 @@ def test_default_start_is_one_year(pair_sessions):
         ("max", "svb", "1987-09-10", "2023-03-08"),
         ("ytd", "2025-10-21", "2024-12-31", "2025-10-21"),
         ("OCT-2022-LOW", " 2025-10-21 ", "2022-10-12", "2025-10-21"),
+        ("svb", "march-2023", "2023-03-08", "2023-03-13"),  # the March 2023 episode as /compare's window
+        ("march-2023", "oct-2025", "2023-03-13", "2025-10-16"),
+        ("2025-10-15", "Oct-2025", "2025-10-15", "2025-10-16"),
     ],
 )
 def test_end_given_as_an_anchor(pair_sessions, start, end, expected_start, expected_end):
@@ -88,7 +108,7 @@ def test_end_given_as_an_anchor(pair_sessions, start, end, expected_start, expec
     assert (window.start, window.end, window.notes) == (T(expected_start), T(expected_end), ())
 
 
-@pytest.mark.parametrize("anchor", ["svb", "oct-2022-low"])
+@pytest.mark.parametrize("anchor", ["svb", "oct-2022-low", "march-2023"])
 def test_anchor_before_the_data_is_insufficient_history(anchor):
     with pytest.raises(InsufficientHistory) as err:
         resolve(anchor, None)
@@ -96,8 +116,25 @@ def test_anchor_before_the_data_is_insufficient_history(anchor):
 
 
 def test_every_anchor_is_documented():
-    assert set(ANCHORS) == {"oct-2022-low", "svb", "ytd", "max", "1m", "3m", "6m", "1y", "3y", "5y", "10y"}
+    assert set(ANCHORS) == {
+        "oct-2022-low", "svb", "march-2023", "oct-2025", "ytd", "max", "1m", "3m", "6m", "1y", "3y", "5y", "10y",
+    }  # fmt: skip
     assert all(ANCHORS.values())
+    # Each dated anchor's text starts with its date.
+    assert all(text.startswith(day.isoformat()) for day, text in ANCHOR_DATES.values())
+
+
+def test_the_episode_days_are_the_credit_readings_episodes(raw_closes):
+    """march-2023 and oct-2025 are the days judged; the episode ends there and spans its own sessions
+    (KRE's: 2023-03-08 -> 03-13 is 3 daily moves, 2025-10-15 -> 10-16 is 1), as analytics.credit.EPISODES."""
+    from analytics.credit import EPISODES
+
+    assert EPISODE_DAYS == {"march-2023": ("2023-03-13", 3), "oct-2025": ("2025-10-16", 1)}
+    kre = raw_closes["KRE"].dropna().index
+    for (anchor, (day, sessions)), (_, start, end) in zip(EPISODE_DAYS.items(), EPISODES, strict=True):
+        assert ANCHOR_DATES[anchor][0].isoformat() == day == end.date().isoformat()
+        assert kre.get_loc(T(day)) - kre.get_loc(start) == sessions
+    assert set(EPISODE_DAYS) <= set(AS_OF_WORDS)
 
 
 # ---------------------------------------------------------------- hand-built sessions: exact windows
@@ -342,8 +379,18 @@ def test_parse_date_returns_a_midnight_ns_timestamp():
         ("2024-01-13", "", "Start 2024-01-13 is in the future."),
         ("", "2024-01-13", "End 2024-01-13 is in the future."),
         ("", "ytd", "`ytd` only works as a start."),
-        ("nope", "", "Start `nope` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb, ytd, max, 1m"),
-        ("", "Nope", "End `Nope` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb, 1m, 3m, 6m, 1y, 3y, 5y, 10y."),
+        ("march-2023", "svb", "Start march-2023 (2023-03-13) must be before end svb (2023-03-08)."),
+        (
+            "nope",
+            "",
+            "Start `nope` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb, march-2023, oct-2025, ytd, max, 1m",
+        ),
+        (
+            "",
+            "Nope",
+            "End `Nope` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb, march-2023, oct-2025, "
+            "1m, 3m, 6m, 1y, 3y, 5y, 10y.",
+        ),
     ],
 )
 def test_check_window_refuses_what_no_data_can_fix(start, end, message):
@@ -359,8 +406,29 @@ def test_check_window_leaves_the_rest_to_the_data(start, end):
 
 def test_fixed_day_as_of_accepts_named_days_only():
     assert fixed_day("SVB", "as_of", TODAY, AS_OF_WORDS) == T("2023-03-08")
-    with pytest.raises(InvalidInput, match=r"^as_of `1y` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb\.$"):
+    assert fixed_day(" March-2023 ", "as_of", NOW, AS_OF_WORDS) == T("2023-03-13")
+    assert fixed_day("oct-2025", "as_of", NOW, AS_OF_WORDS) == T("2025-10-16")
+    with pytest.raises(
+        InvalidInput, match=r"^as_of `1y` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb, march-2023, oct-2025\.$"
+    ):
         fixed_day("1y", "as_of", TODAY, AS_OF_WORDS)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: fixed_day returns a named anchor's day without the future check a typed date gets "
+    "(its docstring: 'never in the future'); only seen with a clock before the anchor, e.g. a replay",
+)
+@pytest.mark.parametrize("check", ["as_of", "start"])
+def test_an_anchor_after_today_is_in_the_future_like_its_date(check):
+    """Today 2024-01-12: `oct-2025` names 2025-10-16, which is refused as a typed 2025-10-16 is."""
+    with pytest.raises(InvalidInput, match=r"2025-10-16 is in the future\.$"):
+        fixed_day("2025-10-16", "as_of", TODAY, AS_OF_WORDS)  # the date typed: refused
+    with pytest.raises(InvalidInput, match=r"2025-10-16 is in the future\.$"):
+        if check == "as_of":
+            fixed_day("oct-2025", "as_of", TODAY, AS_OF_WORDS)
+        else:
+            check_window("oct-2025", "", TODAY)
 
 
 def test_a_window_refused_on_the_data_names_what_was_typed():

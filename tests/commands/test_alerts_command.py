@@ -13,13 +13,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics import credit as cr
 from analytics.alerts.evaluate import evaluate
 from analytics.alerts.events import DrawdownTrigger
 from analytics.alerts.rules import RULES, watched_values
 from analytics.errors import InvalidInput
+from analytics.sources.snapshot import load_fred_snapshot
 from bot.console import ask
 from commands.alerts.manage import MAX_PAGES, can_manage_alerts, role_warning, subscription_pages
-from commands.alerts.messages import alert_answer, headline, reasons, threshold
+from commands.alerts.messages import alert_answer, credit_line, headline, reasons, threshold
 from commands.kit.command import answer as answer_question
 from commands.kit.fields import NotAllowed
 from commands.kit.render import to_embed, to_file
@@ -175,6 +177,73 @@ async def test_a_backstop_alert_says_so_instead_of_a_z_score(march_13):
     assert drawdown and backstop.zscore is None
     answer = alert_answer(backstop, watched_values(prices.closes, event.watched), prices.provenance, NOW)
     assert "backstop" in dict(answer.fields)["Move"] and answer.data["zscore"] is None
+
+
+# ---------------------------------------------------------------- the KRE alert's "Credit or rates"
+
+
+@pytest.fixture
+async def march_13_reading(services):
+    """The one-session reading of 2023-03-13, on the snapshot's closes with the credit ETFs and FRED's DGS2."""
+    prices = await services.market.closes(list(dict.fromkeys([*SYMBOLS, *cr.SYMBOLS])))
+    return cr.credit_reading_for_session(prices.closes, load_fred_snapshot().closes, T("2023-03-13"))
+
+
+def reading_figures(raw_closes, day: pd.Timestamp) -> dict[str, float]:
+    """The z of KRE against XLF and the 2-year's move into ``day`` by hand (252 trailing daily moves, ddof 1)."""
+    kre = raw_closes["KRE"].dropna().index
+    j = kre.get_loc(day)
+    x = np.log((raw_closes["KRE"] / raw_closes["XLF"]).reindex(kre[j - 253 : j + 1]).to_numpy())
+    dgs2 = load_fred_snapshot().closes["DGS2"].dropna()  # FRED's file as bundled (the input, not a figure)
+    return {"kre_vs_xlf_z": (x[-1] - x[-2]) / np.std(np.diff(x[:-1]), ddof=1),
+            "two_year_bp": (dgs2.asof(day) - dgs2.asof(kre[j - 1])) * 100}  # fmt: skip
+
+
+async def test_a_kre_alert_after_the_close_carries_the_reading(march_13, march_13_reading, raw_closes):
+    event, prices = march_13
+    answer = alert_answer(event, watched_values(prices.closes, event.watched), prices.provenance, NOW, march_13_reading)
+    fields = dict(answer.fields)
+    line = fields["Credit or rates"]
+    assert list(fields)[-1] == "Credit or rates" and line == credit_line(march_13_reading)
+    hand = reading_figures(raw_closes, T("2023-03-13"))
+    assert hand["two_year_bp"] == pytest.approx(-57.0)
+    assert line.startswith("Rates: a stock of rate losses (2-year +444 bp over 24 months and +288 bp over 12, ")
+    assert "credit stress, read as contagion" in line and "a flight to quality (2-year -57 bp)" in line
+    assert f"bank-specific (KRE against XLF z {hand['kre_vs_xlf_z']:+.2f})" in line
+    assert line.endswith("`/credit as_of:2023-03-13 window:1`.")
+    data = json.loads(answer.to_json())
+    assert data["credit_line"] == line
+    assert (data["credit"]["start"], data["credit"]["end"], data["credit"]["sessions"]) == ("2023-03-10", "2023-03-13", 1)
+    assert data["credit"]["reading"] == {"primary": "rates", "rates_backdrop": True, "credit_stress": True,
+                                         "flight_to_quality": True, "bank_specific": True}  # fmt: skip
+    assert data["credit"]["kre_vs_xlf"]["z"] == pytest.approx(hand["kre_vs_xlf_z"], rel=1e-9)
+    # The basis names what the reading read.
+    assert "Basis: total return (KRE, XLF, SPY, TLT, IEF, HYG, BKLN, BIZD) ·" in answer.footer
+    embed = to_embed(answer)
+    assert all(len(f.value) <= 1024 for f in embed.fields) and len(embed) <= 6000
+
+
+@pytest.mark.parametrize(
+    ("credit", "line"),
+    [
+        (None, "Read on the session's closes: see the daily digest after the close."),
+        ("FRED cannot be reached right now.", "Not read: FRED cannot be reached right now."),
+    ],
+)
+async def test_a_kre_alert_without_a_reading_says_why(march_13, credit, line):
+    event, prices = march_13
+    answer = alert_answer(event, watched_values(prices.closes, event.watched), prices.provenance, NOW, credit)
+    assert dict(answer.fields)["Credit or rates"] == line == credit_line(credit)
+    data = json.loads(answer.to_json())
+    assert data["credit"] is None and data["credit_line"] == line
+    assert "HYG" not in answer.footer
+
+
+async def test_a_ratio_alert_has_no_credit_field(services):
+    prices = await services.market.closes(list(SYMBOLS))
+    (event, *_) = evaluate(prices.closes, "ratio", T("2023-03-13")).events
+    answer = alert_answer(event, watched_values(prices.closes, event.watched), prices.provenance, NOW, "ignored")
+    assert "Credit or rates" not in dict(answer.fields) and "credit" not in answer.data and "credit_line" not in answer.data
 
 
 # ---------------------------------------------------------------- /alerts list

@@ -140,6 +140,26 @@ async def test_json_of_a_real_answer_is_the_computed_figures(services, raw_close
     assert data["streak"]["leader"] == ("^RUT" if streak > 0 else "^GSPC" if streak < 0 else None)
 
 
+async def test_the_bills_basis_is_said_wherever_its_yield_is_shown(services):
+    """^IRX is a discount yield; /rates shows both and subtracts the bond-equivalent one from the 10-year."""
+    answer = await ask(services, "rates", ["as_of:2025-10-21"])
+    assert "13-week bill 3.87% (bond-equivalent)" in answer.summary
+    fields = dict(answer.fields)
+    assert fields["13-week bill (^IRX)"].startswith("3.785% discount = 3.875% bond-equivalent")
+    assert "10y minus 3m (bill bond-equivalent)" in fields
+    data = json.loads(answer.to_json())["yields"]["^IRX"]
+    assert (data["quoted_pct"], round(data["level_pct"], 3), data["basis"]) == (
+        3.785, 3.875, "bond-equivalent (from the quoted discount yield)",
+    )  # fmt: skip
+
+
+async def test_credit_json_has_round_figures_where_the_data_has_them(services):
+    """Differences of two-decimal yields come out whole (5.05 − 1.63 is 342 bp, not 341.99999999999994)."""
+    data = json.loads((await ask(services, "credit", ["as_of:march-2023"])).to_json())
+    assert (data["backdrop"]["dgs2_change_12m_bp"], data["backdrop"]["dgs2_change_24m_bp"]) == (342.0, 488.0)
+    assert data["two_year"]["change_bp"] == -102.0 and data["backdrop"]["dgs2_pct"] == 5.05
+
+
 def test_terminal_fields_put_a_multi_line_heading_on_its_own_line():
     answer = Answer("x", "Title", "Verdict.", fields=(("One", "a line"), ("Several", "first\nsecond")), footer="Data: x")
     assert answer.to_text() == "**Title**\nVerdict.\n\nOne: a line\nSeveral:\n  first\n  second\n\nData: x"

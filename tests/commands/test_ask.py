@@ -118,6 +118,9 @@ SAMPLE = [
     "quote spy qqq iwm",
     "bank stress on 3/13/2023",
     "what are rates doing",
+    "rates on 2025-10-21",
+    "is it credit or rates?",
+    "is it credit or rates on 2023-03-13",
     "long run small vs large",
     "what would the KRE alert have done in 2023",
     "help",
@@ -136,6 +139,30 @@ async def test_sample_answers_are_the_commands_answers_with_the_reading_first(se
     unchanged = ("command", "title", "fields", "footer", "chart", "chart_name")  # (Answer.private is gone)
     assert all(getattr(answer, f) == getattr(direct, f) for f in unchanged), question
     answer.to_json()
+
+
+async def test_credit_or_rates_is_answered_with_the_reading(services):
+    """ "is it credit or rates" reads as /credit and answers with the stated rule's reading: the verdict first."""
+    answer = await ask_question(services, "is it credit or rates?")
+    echo, headline = answer.summary.split("\n", 1)
+    assert echo == "Read as /credit"
+    primary = answer.data["reading"]["primary"]
+    assert headline.startswith({"rates": "Rates: ", "credit": "Credit: ", "both": "Both: ", "neither": "Neither: "}[primary])
+    assert headline.startswith("Credit: KRE +1.7% over 5 sessions to 2026-02-20")  # the snapshot's last five sessions
+    assert (answer.data["start"], answer.data["end"], answer.data["sessions"]) == ("2026-02-12", "2026-02-20", 5)
+    assert answer.data["interpreted_as"] == {"command": "credit", "options": {}}
+    assert [name for name, _ in answer.fields][:2] == ["Reading", "Rates backdrop at 2026-02-12 (a stock)"]
+    # With a day: the five sessions to it, read as rates (the stock of rate losses; the banks led credit).
+    dated = await ask_question(services, "is it credit or rates on 2023-03-13")
+    assert dated.summary.startswith("Read as /credit as_of:2023-03-13\nRates: KRE ")
+    assert (dated.data["start"], dated.data["end"], dated.data["reading"]["primary"]) == ("2023-03-06", "2023-03-13", "rates")
+
+
+async def test_how_many_cuts_is_answered_with_the_fitted_path(services):
+    answer = await ask_question(services, "rates on 2025-10-21")
+    assert answer.summary.splitlines()[0] == "Read as /rates as_of:2025-10-21"
+    assert "fit a path of about 3.1 cuts from 4.11% by the end of 2026" in answer.summary
+    assert answer.data["rate_path"]["next_decision"] == {"date": "2025-10-29", "kind": "scheduled"}
 
 
 async def test_small_caps_since_the_low_has_the_right_figures(services, raw_closes):

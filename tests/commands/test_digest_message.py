@@ -1,12 +1,17 @@
-"""The daily digest message (commands.alerts.digest_answer) on the snapshot, as posted to Discord."""
+"""The daily digest message (commands.alerts.digest_answer) on the snapshot, as posted to Discord.
+
+The 13-week bill is shown bond-equivalent (converted here from the bill's price); the "Credit or
+rates" field is the reading of KRE's move that session (analytics.credit, with FRED's DGS2), its
+figures recomputed here with plain pandas and numpy.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import json
-from importlib import resources
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,7 +20,7 @@ from analytics import digest as digests
 from analytics.alerts.rules import RULES
 from analytics.digest import daily_digest
 from analytics.sources.market_data import MarketData
-from analytics.sources.snapshot import SnapshotSource
+from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot
 from analytics.watchlist import watch_day
 from commands.alerts.messages import digest_answer, headline
 from commands.kit.answer import JSON_DIGITS
@@ -36,8 +41,16 @@ T = pd.Timestamp
 MARCH_13 = T("2023-03-13")
 # What the digest reads (the ratio rule's series and stand-ins, the banks, the rates; the old digest.SYMBOLS).
 DIGEST_SYMBOLS = (*RULES["ratio"].symbols, *banks.SYMBOLS, *rates.SYMBOLS)
-FULL_FIELDS = ["Small vs large caps", "KRE", "Bank stress: severe (8 points)", "Rates", "Alerts today (standard)", "Credit"]
-BASIS = "Basis: price (^RUT, ^GSPC); total return (KRE, SPY, XLF, HYG, IEF, BKLN); yield (^IRX, ^TNX)"
+FULL_FIELDS = [
+    "Small vs large caps", "KRE", "Bank stress: severe (8 points)", "Rates", "Alerts today (standard)", "Credit or rates",
+]  # fmt: skip
+BASIS = "Basis: price (^RUT, ^GSPC); total return (KRE, SPY, XLF, TLT, IEF, HYG, BKLN, BIZD); yield (^IRX, ^TNX)"
+
+
+def bey(discount_pct: float, days: int = 91) -> float:
+    """The 13-week bill's bond-equivalent yield: its price from the discount, then the simple yield on that price."""
+    price = 100 * (1 - discount_pct / 100 * days / 360)
+    return (100 - price) / price * 365 / days * 100
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +61,14 @@ def prices():
 
 
 @pytest.fixture(scope="module")
-def digest(prices):
-    return daily_digest(prices.closes, MARCH_13)
+def fred():
+    """FRED's DFF and DGS2 as the bot gets them offline (the bundled file)."""
+    return load_fred_snapshot().closes
+
+
+@pytest.fixture(scope="module")
+def digest(prices, fred):
+    return daily_digest(prices.closes, MARCH_13, fred=fred)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +107,12 @@ def test_fields_in_order_with_their_figures(answer, digest, raw_closes):
     )
     tnx, irx = raw_closes["^TNX"], raw_closes["^IRX"]
     assert (tnx[MARCH_13], irx[MARCH_13], tnx[T("2023-03-10")], irx[T("2023-03-10")]) == (3.515, 4.658, 3.695, 4.803)
-    assert fields["Rates"] == "10-year 3.52% (-18 bp) · 13-week bill 4.66% (-14 bp) · 10y minus 3m -114 bp"
+    bill, bill_before = bey(4.658), bey(4.803)
+    assert fields["Rates"] == (
+        f"10-year 3.52% (-18 bp) · 13-week bill (bond-equivalent) {bill:.2f}% ({(bill - bill_before) * 100:+.0f} bp) · "
+        f"10y minus 3m {(3.515 - bill) * 100:+.0f} bp"
+    )
+    assert fields["Rates"] == "10-year 3.52% (-18 bp) · 13-week bill (bond-equivalent) 4.78% (-15 bp) · 10y minus 3m -126 bp"
 
 
 def test_the_alerts_field_lists_the_event_headlines(answer, digest):
@@ -140,15 +164,22 @@ def test_json_has_the_digests_numbers(answer, digest):
     assert data["bank_stress"] == {"level": "severe", "points": digest.stress.points}
     y = digest.rates
     assert data["rates"] == {
-        "^IRX": {"session": "2023-03-13", "level_pct": 4.658, "change_1d_bp": j(y.bill.change_1d_bp)},
+        "^IRX": {"session": "2023-03-13", "level_pct": j(y.bill.level), "change_1d_bp": j(y.bill.change_1d_bp)},
         "^TNX": {"session": "2023-03-13", "level_pct": 3.515, "change_1d_bp": j(y.ten_year.change_1d_bp)},
         "curve_10y_3m_bp": j(y.curve_bp),
     }
+    assert data["rates"]["^IRX"]["level_pct"] == pytest.approx(bey(4.658), rel=1e-11)
+    assert data["rates"]["^IRX"]["change_1d_bp"] == pytest.approx((bey(4.658) - bey(4.803)) * 100, rel=1e-9)
+    assert data["rates"]["curve_10y_3m_bp"] == pytest.approx((3.515 - bey(4.658)) * 100, rel=1e-9)
     assert [(a["rule"], a["level"], a["zscore"]) for a in data["alerts"]] == [
         (e.rule, e.level, j(e.zscore)) for e in digest.events
     ]
-    c = digest.credit
-    assert data["credit"] == {"kre_z": j(c.kre_z), "hyg_ief_z": j(c.hyg_ief_z), "bkln_z": j(c.bkln_z), "moved_with": True}
+    c = data["credit"]
+    assert (c["start"], c["end"], c["sessions"]) == ("2023-03-10", "2023-03-13", 1)
+    assert c["reading"] == {"primary": "rates", "rates_backdrop": True, "credit_stress": True, "flight_to_quality": True,
+                            "bank_specific": True}  # fmt: skip
+    assert c["two_year"]["change_bp"] == pytest.approx(-57.0) and c["kre"]["z"] == j(digest.credit.kre.z)
+    assert set(c) >= {"backdrop", "kre", "two_year", "kre_vs_xlf", "hy_excess", "loans_bkln", "bdcs_vs_spy", "hy_oas", "missing"}
     assert data["watchlist"] is None and data["missing"] == []
 
 
@@ -160,7 +191,7 @@ def test_without_rates_and_stress_those_fields_are_left_out(digest, prices):
     partial = dataclasses.replace(digest, stress=None, rates=None, missing=(("banks", why), ("rates", why)))
     answer = digest_answer(partial, prices.provenance, NOW)
     names = [name for name, _ in answer.fields]
-    assert names == ["Small vs large caps", "KRE", "Alerts today (standard)", "Credit", "Left out"]
+    assert names == ["Small vs large caps", "KRE", "Alerts today (standard)", "Credit or rates", "Left out"]
     assert dict(answer.fields)["Left out"] == note
     assert answer.summary == "2023-03-13: ^RUT/^GSPC -1.5% (z -2.1), KRE -12.3% (z -4.9); 2 alerts."
     data = json.loads(answer.to_json())
@@ -168,31 +199,38 @@ def test_without_rates_and_stress_those_fields_are_left_out(digest, prices):
     embed_within_limits(answer)
 
 
-def test_a_computed_digest_without_bank_columns_names_what_is_left_out(prices):
+def test_a_computed_digest_without_bank_columns_names_what_is_left_out(prices, fred):
     frame = prices.closes.drop(columns=["XLF"])
-    answer = digest_answer(daily_digest(frame, MARCH_13), prices.provenance, NOW)
+    answer = digest_answer(daily_digest(frame, MARCH_13, fred=fred), prices.provenance, NOW)
     names = [name for name, _ in answer.fields]
-    assert names == ["Small vs large caps", "KRE", "Rates", "Alerts today (standard)", "Credit", "Left out"]
-    assert dict(answer.fields)["Left out"].startswith("Bank stress: ") and "XLF" in dict(answer.fields)["Left out"]
+    assert names == ["Small vs large caps", "KRE", "Rates", "Alerts today (standard)", "Left out"]
+    left_out = dict(answer.fields)["Left out"].split("\n")
+    # The reading needs XLF too (KRE against XLF): both parts say so.
+    assert left_out[0].startswith("Bank stress: ") and "XLF" in left_out[0]
+    assert left_out[1] == "Credit: The credit reading needs XLF closes."
+    assert json.loads(answer.to_json())["credit"] is None
 
 
 def test_a_yield_from_an_earlier_session_says_which(prices, raw_closes):
     """Veterans Day 2016: NYSE open, no Treasury quotes; the rates line names the quotes' day."""
     answer = digest_answer(daily_digest(prices.closes, T("2016-11-11")), prices.provenance, NOW)
-    tnx, irx = raw_closes["^TNX"], raw_closes["^IRX"]
+    tnx, irx = raw_closes["^TNX"], raw_closes["^IRX"].map(bey)
     day, before = T("2016-11-10"), T("2016-11-09")
     assert dict(answer.fields)["Rates"] == (
         f"10-year {tnx[day]:.2f}% ({(tnx[day] - tnx[before]) * 100:+.0f} bp) on 2016-11-10 · "
-        f"13-week bill {irx[day]:.2f}% ({(irx[day] - irx[before]) * 100:+.0f} bp) on 2016-11-10 · "
+        f"13-week bill (bond-equivalent) {irx[day]:.2f}% ({(irx[day] - irx[before]) * 100:+.0f} bp) on 2016-11-10 · "
         f"10y minus 3m {(tnx[day] - irx[day]) * 100:+.0f} bp"
     )
 
 
-def test_stand_in_footer_names_each_symbol_once(prices):
-    digest = daily_digest(prices.closes.drop(columns=["^RUT"]), MARCH_13)
+def test_stand_in_footer_names_each_symbol_once(prices, fred):
+    digest = daily_digest(prices.closes.drop(columns=["^RUT"]), MARCH_13, fred=fred)
     assert digest.ratio.watched.symbols == ("IWM", "SPY")
     answer = digest_answer(digest, prices.provenance, NOW)
-    assert "total return (IWM, SPY, KRE, XLF, HYG, IEF, BKLN)" in answer.footer
+    assert "total return (IWM, SPY, KRE, XLF, TLT, IEF, HYG, BKLN, BIZD)" in answer.footer
+    # Without the reading, the credit ETFs are not named.
+    bare = digest_answer(daily_digest(prices.closes.drop(columns=["^RUT"]), MARCH_13), prices.provenance, NOW)
+    assert "total return (IWM, SPY, KRE, XLF);" in bare.footer
 
 
 def test_a_digest_of_rates_alone_is_empty_and_a_stress_only_one_reads_well(digest, prices):
@@ -210,24 +248,81 @@ def test_a_digest_of_rates_alone_is_empty_and_a_stress_only_one_reads_well(diges
 # ---------------------------------------------------------------- the credit line and the watchlist section
 
 
-def test_the_credit_line_against_an_independent_ewma_zscore(answer, raw_closes):
-    """March 13, 2023: each z is the day's log move over the previous day's RiskMetrics volatility (λ 0.94)."""
-    import numpy as np
+def reading_reference(closes: pd.DataFrame, fred: pd.DataFrame, day: pd.Timestamp) -> dict[str, float]:
+    """The one-session reading's figures, from KRE's sessions, by hand: each series' move into ``day`` over the
+    sample SD of its 252 daily moves to the session before (the 2-year in bp, the latest DGS2 on or before)."""
+    kre = closes["KRE"].dropna().index
+    j = kre.get_loc(day)
+    days = kre[j - 253 : j + 1]
+    dgs2 = fred["DGS2"].dropna()
+    series = {
+        "hy_excess": np.log(closes["HYG"]) - 0.45 * np.log(closes["IEF"]),
+        "loans_bkln": np.log(closes["BKLN"]),
+        "bdcs_vs_spy": np.log(closes["BIZD"] / closes["SPY"]),
+        "kre_vs_xlf": np.log(closes["KRE"] / closes["XLF"]),
+    }
+    out = {}
+    for key, level in series.items():
+        x = level.reindex(days).to_numpy()
+        out[key] = (x[-1] - x[-2]) / np.std(np.diff(x[:-1]), ddof=1)
+    bp = np.array([dgs2.asof(d) for d in days]) * 100
+    out["two_year_bp"] = bp[-1] - bp[-2]
+    start = days[-2]
+    out["dgs2_24m"] = (dgs2.asof(start) - dgs2.asof(start - pd.DateOffset(months=24))) * 100
+    out["dgs2_12m"] = (dgs2.asof(start) - dgs2.asof(start - pd.DateOffset(months=12))) * 100
+    tlt = closes["TLT"].dropna()
+    out["tlt"] = tlt.loc[start] / tlt.loc[start - pd.DateOffset(years=3) : start].max() - 1
+    return out
 
-    def z(series: pd.Series) -> float:
-        r = np.log(series.dropna().loc[:MARCH_13]).diff().dropna()
-        var = r.iloc[0] ** 2
-        for x in r.iloc[1:-1]:
-            var = 0.94 * var + 0.06 * x**2
-        return r.iloc[-1] / np.sqrt(var)
 
-    credit = pd.read_csv(resources.files("analytics").joinpath("data/credit_daily.csv.gz"), parse_dates=["date"])
-    credit = credit.pivot(index="date", columns="symbol", values="close")
-    kre, hyg_ief, bkln = z(raw_closes["KRE"]), z(credit["HYG"] / credit["IEF"]), z(credit["BKLN"])
-    assert dict(answer.fields)["Credit"] == (
-        f"Credit moved with KRE (z {kre:+.1f}): HYG/IEF z {hyg_ief:+.1f}, BKLN z {bkln:+.1f} "
-        "(same direction and |z| ≥ 1 counts)."
+def test_the_credit_or_rates_field_of_march_13_reads_rates(answer, prices, fred):
+    r = reading_reference(prices.closes, fred, MARCH_13)
+    assert r["two_year_bp"] == pytest.approx(-57.0)
+    z = {k: f"{r[k]:+.2f}" for k in ("hy_excess", "loans_bkln", "bdcs_vs_spy", "kre_vs_xlf")}
+    assert dict(answer.fields)["Credit or rates"] == (
+        f"Rates: a stock of rate losses (2-year {r['dgs2_24m']:+.0f} bp over 24 months and {r['dgs2_12m']:+.0f} bp over "
+        f"12, TLT {r['tlt'] * 100:+.1f}% from its 3-year high); credit stress, read as contagion (HY excess return z "
+        f"{z['hy_excess']}, leveraged loans (BKLN) z {z['loans_bkln']}, BDCs against SPY z {z['bdcs_vs_spy']}); a flight "
+        f"to quality (2-year -57 bp); bank-specific (KRE against XLF z {z['kre_vs_xlf']}). "
+        "`/credit as_of:2023-03-13 window:1`."
     )
+    assert z == {"hy_excess": "-1.55", "loans_bkln": "-3.21", "bdcs_vs_spy": "-0.45", "kre_vs_xlf": "-11.30"}
+
+
+def test_the_credit_or_rates_field_of_october_16_2025_reads_credit(prices, fred):
+    day = T("2025-10-16")
+    answer = digest_answer(daily_digest(prices.closes, day, fred=fred), prices.provenance, NOW)
+    r = reading_reference(prices.closes, fred, day)
+    z = {k: f"{r[k]:+.2f}" for k in ("hy_excess", "loans_bkln", "bdcs_vs_spy", "kre_vs_xlf")}
+    assert dict(answer.fields)["Credit or rates"] == (
+        f"Credit: credit stress (HY excess return z {z['hy_excess']}, leveraged loans (BKLN) z {z['loans_bkln']}, "
+        f"BDCs against SPY z {z['bdcs_vs_spy']}); bank-specific (KRE against XLF z {z['kre_vs_xlf']}). "
+        "`/credit as_of:2025-10-16 window:1`."
+    )
+    assert z == {"hy_excess": "-1.64", "loans_bkln": "-0.82", "bdcs_vs_spy": "-1.59", "kre_vs_xlf": "-3.18"}
+    data = json.loads(answer.to_json())
+    assert data["credit"]["reading"]["primary"] == "credit" and data["credit"]["end"] == "2025-10-16"
+    assert answer.summary == "2025-10-16: ^RUT/^GSPC -1.5% (z -1.9), KRE -6.2% (z -3.8), bank stress high; 1 alert."
+    embed_within_limits(answer)
+
+
+def test_without_fred_there_is_no_credit_field_and_nothing_left_out(prices):
+    answer = digest_answer(daily_digest(prices.closes, MARCH_13), prices.provenance, NOW)
+    assert [name for name, _ in answer.fields] == FULL_FIELDS[:-1]
+    data = json.loads(answer.to_json())
+    assert data["credit"] is None and data["missing"] == []
+    assert "HYG" not in answer.footer
+
+
+def test_a_reading_that_cannot_be_made_is_left_out_with_why(prices, fred):
+    """2008-02-28: HYG has under a year of closes, BKLN and BIZD none: no credit measure to read."""
+    answer = digest_answer(daily_digest(prices.closes, T("2008-02-28"), fred=fred), prices.provenance, NOW)
+    fields = dict(answer.fields)
+    assert "Credit or rates" not in fields
+    assert fields["Left out"] == "Credit: No credit measure (HYG with IEF, BKLN, BIZD with SPY, HY OAS) covers the window."
+    failed = daily_digest(prices.closes, MARCH_13, unavailable={"credit": "FRED cannot be reached right now."})
+    answer = digest_answer(failed, prices.provenance, NOW)
+    assert dict(answer.fields)["Left out"] == "Credit: FRED cannot be reached right now."
 
 
 def test_a_servers_watchlist_section_lists_its_moves_best_first_and_names_what_is_missing(digest, prices, raw_closes):

@@ -71,11 +71,21 @@ async def test_history_rates_and_banks_answer(services):
     assert history.data["years"][0]["year"] == 1988 and history.data["years"][-1]["partial"]
     rates = await ask(services, "rates", [])
     assert rates.data["yields"]["^TNX"]["level_pct"] == pytest.approx(4.086)
-    assert rates.data["curve_10y_3m_bp"] == pytest.approx((4.086 - 3.595) * 100)
+    # The 13-week bill is quoted as a discount yield (3.595 on 2026-02-20); the curve is on its bond-equivalent yield.
+    bill = 3.595 / 100
+    bond_equivalent = 365 * bill / (360 - bill * 91) * 100
+    assert rates.data["yields"]["^IRX"]["quoted_pct"] == 3.595
+    assert rates.data["yields"]["^IRX"]["level_pct"] == pytest.approx(bond_equivalent, rel=1e-11)
+    assert rates.data["curve_10y_3m_bp"] == pytest.approx((4.086 - bond_equivalent) * 100, rel=1e-9)
+    assert rates.summary.startswith(f"10-year 4.09%, 13-week bill {bond_equivalent:.2f}% (bond-equivalent), curve +41 bp.")
+    assert rates.data["rate_path"]["next_decision"] == {"date": "2026-03-18", "kind": "scheduled"}
     banks = await ask(services, "banks", ["as_of:2023-03-13"])
     assert banks.data["now"]["level"] == "severe" and banks.data["as_of"] == "2023-03-13"
     assert banks.summary.startswith("Regional-bank stress is SEVERE on 2023-03-13")
     assert png_size(banks.chart) == (1600, 1000)
+    # The day's credit-or-rates reading: KRE's move into 2023-03-13 reads rates (tests/commands/test_credit_commands.py).
+    assert dict(banks.fields)["Credit or rates"].startswith("Rates: a stock of rate losses")
+    assert banks.data["credit_or_rates"]["reading"]["primary"] == "rates"
 
 
 async def test_every_command_prints_json_with_its_provenance(services):

@@ -385,12 +385,20 @@ def credit_reading(
     source (HYG, BKLN, or BIZD with SPY) over the ``TRAILING`` sessions before ``start``; ``fred``
     holds DGS2 in percent on FRED's dates, and BAMLH0A0HYM2 when live. Nothing after ``end`` is read.
     """
+    if DGS2 not in fred.columns:
+        raise InsufficientHistory("The credit reading needs the 2-year yield (FRED DGS2).")
+    published = fred[DGS2].dropna().index
+    if len(published) and published[-1] < end:
+        # FRED posts a day's 2-year the next business day: read now, the day's move would be a false 0 bp.
+        # (A bond-market holiday has later values after it, and is carried forward like any gap.)
+        raise InsufficientHistory(
+            f"FRED has not published the 2-year yield (DGS2) for {end.date()} yet "
+            f"(latest {published[-1].date()}); it does the next business day."
+        )
     closes, fred = closes.loc[:end], fred.loc[:end]
     sessions = to_sessions(closes)
     if start not in sessions or end not in sessions or start >= end:
         raise InsufficientHistory(f"No KRE window from {start.date()} to {end.date()} in the data.")
-    if DGS2 not in fred.columns:
-        raise InsufficientHistory("The credit reading needs the 2-year yield (FRED DGS2).")
     if XLF not in closes.columns:
         raise InsufficientHistory(f"The credit reading needs {XLF} closes.")
     log = {s: to_log_close(closes, s, sessions) for s in SYMBOLS}

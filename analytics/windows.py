@@ -89,10 +89,11 @@ def fixed_day(text: str, what: str, today: pd.Timestamp, words: tuple[str, ...])
     """
     key = text.strip().lower()
     if key in ANCHOR_DATES and key in words:
-        return pd.Timestamp(ANCHOR_DATES[key][0]).as_unit("ns")
-    if key in words:
+        day = pd.Timestamp(ANCHOR_DATES[key][0]).as_unit("ns")  # in the future too in a replay before it
+    elif key in words:
         return None
-    day = parse_date(text, what, words)
+    else:
+        day = parse_date(text, what, words)
     if day > to_session_date(today):
         raise InvalidInput(f"{what} {day.date()} is in the future.")
     return day

@@ -323,12 +323,6 @@ def test_missing_credit_measures_are_named(all_closes, raw_fred):
     assert without.loans is None and any("no BKLN closes" in m for m in without.missing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a session whose DGS2 is not published yet (FRED posts it the next business day, so "
-    "always for the KRE alert and the digest right after the close) takes the previous day's value: the 2-year "
-    "reads +0 bp, z 0, never a flight to quality, and nothing says so",
-)
 def test_a_session_without_its_dgs2_yet_is_not_read_as_an_unchanged_2_year(all_closes, raw_fred):
     day = T("2023-03-13")  # DGS2 fell 57 bp that day; after the close FRED has it through 2023-03-10 only
     as_after_the_close = raw_fred.loc[: T("2023-03-10")]

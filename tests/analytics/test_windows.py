@@ -414,11 +414,6 @@ def test_fixed_day_as_of_accepts_named_days_only():
         fixed_day("1y", "as_of", TODAY, AS_OF_WORDS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: fixed_day returns a named anchor's day without the future check a typed date gets "
-    "(its docstring: 'never in the future'); only seen with a clock before the anchor, e.g. a replay",
-)
 @pytest.mark.parametrize("check", ["as_of", "start"])
 def test_an_anchor_after_today_is_in_the_future_like_its_date(check):
     """Today 2024-01-12: `oct-2025` names 2025-10-16, which is refused as a typed 2025-10-16 is."""

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from analytics.errors import MarketbotError
 from bot.logs import configure as configure_logging
-from bot.settings import Settings
+from bot.settings import SettingError, Settings
 from commands.kit.version import package_version
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def _main(argv: list[str]) -> int:
         from bot.console import for_terminal
 
         print(f"marketbot: {for_terminal(str(exc))}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, SettingError) else 1
 
 
 def _ask_main(argv: list[str]) -> int:
@@ -198,11 +198,13 @@ def _ask_main(argv: list[str]) -> int:
         request = console.parse_request(words)
         command = request.command
         if args.chart is not None:
-            console.check_chart_path(args.chart)
+            console.check_chart_path(args.chart, request.command)
         settings = _settings("ask")
         if isinstance(settings, str):
             return fail(settings, 2)
         return asyncio.run(_ask(settings, request, args))
+    except SettingError as exc:  # a setting the data cannot serve (MARKETBOT_AS_OF past the snapshot)
+        return fail(str(exc), 2)
     except MarketbotError as exc:
         return fail(str(exc))
     except BrokenPipeError:

@@ -7,6 +7,7 @@ commands do: the terminal says what Discord says.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import shutil
 import textwrap
@@ -18,7 +19,7 @@ from analytics.errors import InvalidInput, MarketbotError
 from bot.discovery import discover
 from commands.kit import command as kit
 from commands.kit.answer import Answer
-from commands.kit.command import Catalog, Services
+from commands.kit.command import Catalog, Group, Services
 
 CHART_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
@@ -36,6 +37,7 @@ class Command:
     name: str  # "compare", "alerts replay"
     description: str
     options: tuple[Option, ...]
+    chart: bool = False  # its answers carry a chart: --chart is offered and accepted
 
     @property
     def option_names(self) -> list[str]:
@@ -61,7 +63,7 @@ def terminal_commands(catalog: Catalog | None = None) -> dict[str, Command]:
             )
             for name, option in command.options.declared().items()
         )
-        found[command.name] = Command(command.name, command.description, options)
+        found[command.name] = Command(command.name, command.description, options, command.chart)
     return found
 
 
@@ -72,6 +74,14 @@ def _choice(label: str, value: str) -> str:
 def discord_only(catalog: Catalog | None = None) -> list[str]:
     """Slash commands the terminal cannot answer (they act on a server: /alerts subscribe ...)."""
     return [command.name for command in (catalog or discover()).discord_only]
+
+
+# Why a group has no command in the terminal, and what answers the same here (slash forms: for_terminal
+# rewrites those the terminal answers). Advice, which no declaration can derive.
+ELSEWHERE = {
+    "watchlist": "the watchlist is a Discord server's; for symbols typed here, "
+    "use `/performance symbols:…` or `/quote symbols:…`",
+}
 
 
 # -- parsing -----------------------------------------------------------------------------
@@ -96,9 +106,15 @@ def resolve_command(words: list[str], catalog: Catalog | None = None) -> tuple[C
     if name in commands:
         return commands[name], rest
     if name in discord_only(catalog):
-        raise InvalidInput(f"`/{name}` works in Discord only; the terminal answers: {', '.join(commands)}.")
+        instead = (
+            f": {ELSEWHERE[parts[0]]}" if parts[0] in ELSEWHERE else f"; the terminal answers: {', '.join(commands)}"
+        )
+        raise InvalidInput(f"`/{name}` works in Discord only{instead}.")
     if parts[0] in groups:
-        subcommands = ", ".join(f"`{c}`" for c in commands if c.startswith(parts[0] + " ")) or "none of them"
+        subcommands = ", ".join(f"`{c}`" for c in commands if c.startswith(parts[0] + " "))
+        if not subcommands:
+            why = ELSEWHERE.get(parts[0], "each of its commands acts on a server")
+            raise InvalidInput(f"`/{parts[0]}` works in Discord only: {why}.")
         problem = "needs a subcommand" if name == parts[0] else "is not a command"
         raise InvalidInput(f"`{_shown(name)}` {problem}; the terminal answers {subcommands}.")
     raise InvalidInput(
@@ -129,8 +145,12 @@ def _options(command: Command, pairs: list[str]) -> dict[str, str]:
         name, sep, value = pair.partition(":")
         name = name.strip().lower()
         if not sep:
+            # `a=SPY` names a known option the shell way: suggest `a:SPY`, not `a:a=SPY`.
+            left, equals, right = pair.partition("=")
+            known = equals and left.strip().lower() in names
+            example = f"{left.strip().lower()}:{_shown(right)}" if known else f"{names[0]}:{_shown(pair)}"
             raise InvalidInput(
-                f"`{_shown(pair)}` is not name:value: use name:value, e.g. `{names[0]}:{_shown(pair)}` "
+                f"`{_shown(pair)}` is not name:value: use name:value, e.g. `{example}` "
                 f"(options of {command.name}: {', '.join(names)})."
             )
         if name not in names:
@@ -182,37 +202,54 @@ async def ask(services: Services, command: str, pairs: list[str]) -> Answer:
 
 # -- rendering ---------------------------------------------------------------------------
 
-_SLASH_HINT = re.compile(r"`/([^`\n]+)`")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_CODE = re.compile(r"`([^`\n]*)`")
+
+
+@functools.cache
+def _slash_mention(names: tuple[str, ...]) -> re.Pattern[str]:
+    """``/compare`` (or ``/alerts replay``) as a command, in backticks or not; never inside a path or a ratio
+    (``/tmp/quote``, ``KRE/XLF``). The longest name first, so ``/alerts replay`` is not read as ``/alerts``."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w/.~-])/({alternatives})(?![\w/-]|\.\w)")
 
 
 def for_terminal(text: str) -> str:
-    """Hints naming a slash command read as terminal commands: `/about` → `marketbot ask about`.
+    """Slash commands the terminal answers read as terminal commands: /about → marketbot ask about.
 
     Commands the terminal cannot answer (/alerts subscribe) keep their slash: they are Discord's.
+    Backticks stay: in a one-line error they quote what was typed (answer_text drops them).
     """
-
-    answered = terminal_commands()
-
-    def rewrite(match: re.Match[str]) -> str:
-        words = match.group(1).split()
-        for n in (2, 1):
-            if " ".join(words[:n]).lower() in answered:
-                return f"`marketbot ask {match.group(1)}`"
-        return match.group(0)
-
-    return _SLASH_HINT.sub(rewrite, text)
+    names = tuple(c.name for c in discover().terminal)
+    return _slash_mention(names).sub(r"marketbot ask \1", text)
 
 
 def answer_text(answer: Answer) -> str:
-    return for_terminal(answer.to_text())
+    """An Answer as the terminal prints it: title, verdict, a one-line field as ``name: value``, a longer
+    one as its name then its rows indented, the footer; Discord's markup (bold, code spans) read as plain
+    text and slash commands as terminal commands."""
+    lines = [answer.title, answer.summary, ""]
+    for name, value in answer.fields:
+        rows = value.split("\n")
+        lines += [f"{name}: {value}"] if len(rows) == 1 else [f"{name}:", *(f"  {row}" for row in rows)]
+    if answer.footer:
+        lines += ["", answer.footer]
+    text = for_terminal("\n".join(lines).strip())
+    return _CODE.sub(r"\1", _BOLD.sub(r"\1", text))
 
 
-def check_chart_path(path: Path) -> None:
-    """Refuses a chart file the terminal cannot write, before any work."""
+def check_chart_path(path: Path, command: str, catalog: Catalog | None = None) -> None:
+    """Refuses, before any work, a chart the command does not draw or a file the terminal cannot write."""
+    if not terminal_commands(catalog)[command].chart:
+        raise InvalidInput(f"The {command} answer has no chart: leave out --chart.")
     if path.is_dir():
         raise InvalidInput(f"--chart {path} is a folder: name a file in it, e.g. {path / 'chart.png'}.")
+    if not path.suffix:
+        raise InvalidInput(f"--chart {path}: name a .png or .jpg file, e.g. {path}.png.")
     if path.suffix.lower() not in CHART_FORMATS:
-        raise InvalidInput(f"--chart {path}: name a .png or .jpg file (got `{path.suffix or 'no extension'}`).")
+        raise InvalidInput(f"--chart {path}: name a .png or .jpg file (got `{path.suffix}`).")
+    if not path.parent.is_dir():
+        raise InvalidInput(f"--chart {path}: the folder {path.parent} does not exist; create it or pick another.")
 
 
 def write_chart(answer: Answer, path: Path) -> None:
@@ -248,10 +285,15 @@ def commands_help(catalog: Catalog | None = None) -> str:
 
 
 def command_help(words: list[str], catalog: Catalog | None = None) -> str:
-    """`marketbot ask compare --help`: usage, what it does, each option with its default and choices."""
+    """`marketbot ask compare --help`: usage, what it does, each option with its default and choices;
+    for a group (`marketbot ask alerts --help`), its commands here and in Discord."""
+    catalog = catalog or discover()
+    if len(words) == 1 and (group := catalog.group(words[0].strip().lower())) is not None:
+        return _group_help(group, catalog)
     command, _ = resolve_command(words, catalog)
     takes = " [name:value ...]" if command.options else ""
-    lines = [f"usage: marketbot ask {command.name}{takes} [--json] [--chart FILE]", "", command.description, ""]
+    chart = " [--chart FILE]" if command.chart else ""
+    lines = [f"usage: marketbot ask {command.name}{takes} [--json]{chart}", "", command.description, ""]
     if not command.options:
         lines.append(f"{command.name} takes no options.")
     else:
@@ -263,12 +305,27 @@ def command_help(words: list[str], catalog: Catalog | None = None) -> str:
         example = " ".join(f"{o.name}:{_quoted(o.default)}" for o in command.options if o.default)
         if example:
             lines += ["", f"the defaults spelled out: marketbot ask {command.name} {example}"]
-    lines += [
-        "",
-        "flags:",
-        "  --json        print the figures as JSON",
-        "  --chart FILE  write the chart (.png or .jpg)",
-    ]
+    lines += ["", "flags:", "  --json        print the figures as JSON"]
+    if command.chart:
+        lines.append("  --chart FILE  write the chart (.png or .jpg)")
+    return "\n".join(lines)
+
+
+def _group_help(group: Group, catalog: Catalog) -> str:
+    """`marketbot ask alerts --help`: the group's commands the terminal answers, and those only Discord has."""
+    here = {n: c for n, c in terminal_commands(catalog).items() if n.startswith(group.name + " ")}
+    only = [f"/{n}" for n in discord_only(catalog) if n.startswith(group.name + " ")]
+    if here:
+        width = max(map(len, here)) + 2
+        lines = [f"usage: marketbot ask {group.name} SUBCOMMAND [name:value ...]", "", group.description, ""]
+        lines += ["commands:", *(_row(name, command.description, width) for name, command in here.items())]
+    else:
+        why = ELSEWHERE.get(group.name, "each of its commands acts on a server")
+        lines = [group.description, "", for_terminal(f"None in the terminal: {why}.")]
+    if only:
+        lines += ["", f"In Discord only: {', '.join(only)}."]
+    if here:
+        lines += ["", f"`marketbot ask {group.name} SUBCOMMAND --help` shows a command's options."]
     return "\n".join(lines)
 
 

@@ -31,6 +31,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+# discord.py warns at every start that voice needs PyNaCl and davey (discord/client.py); this bot never
+# joins a voice channel. Only these two lines are dropped: its other warnings are worth reading.
+VOICE_WARNINGS = (
+    "PyNaCl is not installed, voice will NOT be supported",
+    "davey is not installed, voice will NOT be supported",
+)
+
+
+class _NoVoiceWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in VOICE_WARNINGS
+
+
+NO_VOICE_WARNINGS = _NoVoiceWarnings()
+
+
 def configure(level: str, fmt: str) -> None:
     """Logging for the process, on stderr (a service manager or a collector reads it there)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -39,3 +55,4 @@ def configure(level: str, fmt: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "job executed successfully" every tick is noise
+    logging.getLogger("discord.client").addFilter(NO_VOICE_WARNINGS)  # added once: the same filter

@@ -14,7 +14,14 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from analytics.errors import MarketbotError
+
 APP_NAME = "marketbot"
+
+
+class SettingError(MarketbotError):
+    """A valid setting the data cannot serve (MARKETBOT_AS_OF after the snapshot ends), found where settings
+    become a data source; its message names the variable. The command line exits 2 on it, as on an invalid one."""
 
 
 def _default_db() -> Path:
@@ -64,6 +71,15 @@ class Settings(BaseSettings):
         """A URL stays a string (never a file named after it); anything else is a path."""
         if isinstance(value, str) and "://" not in value:
             return Path(value)
+        return value
+
+    @field_validator("db")
+    @classmethod
+    def _folder_exists(cls, value: Path | str) -> Path | str:
+        """A path the user gave names a folder that exists: a typo must not create folders. Only the default
+        location is created (BaseSettings validates defaults too, hence the comparison)."""
+        if isinstance(value, Path) and value != _default_db() and not value.parent.is_dir():
+            raise ValueError(f"its folder {value.parent} does not exist (create it first)")
         return value
 
     @field_validator("shard_ids", mode="before")

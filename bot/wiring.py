@@ -8,13 +8,38 @@ from contextlib import ExitStack, contextmanager
 import pandas as pd
 import requests
 
-from analytics.sessions import utc_now
+from analytics.errors import InvalidInput
+from analytics.sessions import snap_to_session, utc_now
 from analytics.sources.bar_store import BarStore
 from analytics.sources.fred import FredSource
 from analytics.sources.market_data import MarketData
-from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot
-from bot.settings import Settings
+from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot, load_snapshot
+from bot.settings import SettingError, Settings
 from commands.kit.command import Catalog, Offload, Services, in_thread
+
+
+def replay_day(settings: Settings) -> pd.Timestamp | None:
+    """MARKETBOT_AS_OF, refused (``SettingError``) unless it falls within the bundled prices and FRED series:
+    past their end a replay would silently be of their last session, before their start it has nothing."""
+    if settings.as_of is None:
+        return None
+    day = pd.Timestamp(settings.as_of)
+    try:
+        session = snap_to_session(day).session  # a weekend after the last session replays that session
+    except InvalidInput:  # outside the exchange calendar: outside the snapshot too
+        session = day
+    indexes = [load_snapshot().closes.index, load_fred_snapshot().closes.index]
+    first, last = max(i[0] for i in indexes), min(i[-1] for i in indexes)
+    if session > last:
+        raise SettingError(
+            f"MARKETBOT_AS_OF={settings.as_of} is after the snapshot's last session, {last.date()}: "
+            "pick a date up to it."
+        )
+    if session < first:
+        raise SettingError(
+            f"MARKETBOT_AS_OF={settings.as_of} is before the snapshot starts ({first.date()}): pick a later date."
+        )
+    return day
 
 
 def build_market_data(
@@ -25,8 +50,7 @@ def build_market_data(
     """``yahoo_session`` replaces yfinance's HTTP session (tests replay Yahoo through it)."""
     source = settings.effective_source
     if source == "snapshot":
-        as_of = pd.Timestamp(settings.as_of) if settings.as_of else None
-        return MarketData(SnapshotSource(as_of=as_of), clock=clock)
+        return MarketData(SnapshotSource(as_of=replay_day(settings)), clock=clock)
 
     from analytics.sources.yahoo import YahooSource  # imports yfinance: only when used
 
@@ -50,7 +74,7 @@ def build_fred_data(
         return MarketData(snapshot, clock=clock)
 
     if source == "snapshot":
-        return bundled(pd.Timestamp(settings.as_of) if settings.as_of else None)
+        return bundled(replay_day(settings))
 
     fallback = bundled() if source == "auto" else None
     return MarketData(FredSource(session=fred_session), fallback=fallback, clock=clock)

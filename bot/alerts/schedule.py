@@ -11,7 +11,6 @@ older ones are never re-announced.
 from __future__ import annotations
 
 import asyncio
-
 import datetime as dt
 import logging
 from collections.abc import Callable

@@ -1,4 +1,5 @@
-"""The transport-neutral answer every command returns: rendered for Discord, the terminal and JSON."""
+"""The transport-neutral answer every command returns: rendered for Discord (commands.kit.render), the terminal
+(bot.console.answer_text) and JSON."""
 
 from __future__ import annotations
 
@@ -18,16 +19,6 @@ class Answer:
     data: dict[str, Any] = field(default_factory=dict)  # the figures, JSON-ready
     chart: bytes | None = None
     chart_name: str = "chart.png"
-
-    def to_text(self) -> str:
-        """For the terminal: a one-line field as ``name: value``; a longer one as its name, then its rows indented."""
-        lines = [f"**{self.title}**", self.summary, ""]
-        for name, value in self.fields:
-            rows = value.split("\n")
-            lines += [f"{name}: {value}"] if len(rows) == 1 else [f"{name}:", *(f"  {row}" for row in rows)]
-        if self.footer:
-            lines += ["", self.footer]
-        return "\n".join(lines).strip()
 
     def to_json(self) -> str:
         return json.dumps(_json_ready(self.data), indent=2, ensure_ascii=False, allow_nan=False)

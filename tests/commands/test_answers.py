@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.console import ask
+from bot.console import answer_text, ask
 from commands.compare import basis_note
 from commands.kit.answer import Answer
 from commands.kit.limits import FIELD_VALUE_MAX as FIELD_LIMIT
@@ -38,7 +38,13 @@ async def test_a_mixed_pair_names_the_bases_and_offers_the_like_for_like_pair(se
     [
         ("^RUT", "SPY", 0.03, ("IWM", "SPY"), "SPY is total return (dividends in), ^RUT price only, which favours SPY"),
         ("KRE", "^DJI", -0.1, ("KRE", "DIA"), "KRE is total return (dividends in), ^DJI price only, which favours KRE"),
-        ("QQQ", "^IXIC", 0.01, ("^NDX", "^IXIC"), "QQQ is total return (dividends in), ^IXIC price only, which favours QQQ"),
+        (
+            "QQQ",
+            "^IXIC",
+            0.01,
+            ("^NDX", "^IXIC"),
+            "QQQ is total return (dividends in), ^IXIC price only, which favours QQQ",
+        ),
         ("IWM", "^RUT", -0.01, None, "IWM trails despite its dividends: IWM is total return, ^RUT price only"),
         ("KRE", "^VIX", 0.2, None, "KRE is total return (dividends in), ^VIX price only, which favours KRE"),
     ],
@@ -83,11 +89,15 @@ def headlines(monkeypatch) -> list[str]:
 
 
 async def test_replay_lists_as_many_events_as_its_headings_say(services, headlines):
-    answer = await ask(services, "alerts", ["replay", "rule:ratio", "start:2020-01-01", "end:2020-12-31", "sensitivity:sensitive"])
+    answer = await ask(
+        services, "alerts", ["replay", "rule:ratio", "start:2020-01-01", "end:2020-12-31", "sensitivity:sensitive"]
+    )
     events = answer.data["events"]
     assert len(events) == len(headlines) == 55  # more than are listed: the headings say so
     listed = [(name, value) for name, value in answer.fields if name.startswith("Latest")]
-    assert [name for name, _ in listed] == [f"Latest 25 of 55 events ({i}/{len(listed)})" for i in range(1, len(listed) + 1)]
+    assert [name for name, _ in listed] == [
+        f"Latest 25 of 55 events ({i}/{len(listed)})" for i in range(1, len(listed) + 1)
+    ]
     lines = [line for _, value in listed for line in value.split("\n")]
     assert lines == headlines[-25:]  # the newest 25, in order, none dropped
     assert all(event["date"] in line for event, line in zip(events[-25:], lines, strict=True))  # the JSON's, too
@@ -161,5 +171,7 @@ async def test_credit_json_has_round_figures_where_the_data_has_them(services):
 
 
 def test_terminal_fields_put_a_multi_line_heading_on_its_own_line():
-    answer = Answer("x", "Title", "Verdict.", fields=(("One", "a line"), ("Several", "first\nsecond")), footer="Data: x")
-    assert answer.to_text() == "**Title**\nVerdict.\n\nOne: a line\nSeveral:\n  first\n  second\n\nData: x"
+    answer = Answer(
+        "x", "Title", "Verdict.", fields=(("One", "a line"), ("Several", "first\nsecond")), footer="Data: x"
+    )
+    assert answer_text(answer) == "Title\nVerdict.\n\nOne: a line\nSeveral:\n  first\n  second\n\nData: x"

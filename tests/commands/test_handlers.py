@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analytics.errors import InsufficientHistory, InvalidInput, InvalidSymbol, MarketbotError
-from bot.console import ask, parse_options
+from bot.console import answer_text, ask, parse_options
 from bot.discovery import discover
 
 
@@ -28,7 +28,12 @@ async def test_compare_matches_the_data(services, raw_closes):
     assert data["spread_pp"] == pytest.approx((rut - spx) * 100, rel=1e-12)
     assert answer.summary == "Small caps trail: Russell 2000 +47.4% vs S&P 500 +88.3%, -40.9 pp"
     assert (data["command"], data["source"], data["start"], data["end"], data["as_of"]) == (
-        "compare", "snapshot", "2022-10-12", "2025-10-21", "2025-10-21")
+        "compare",
+        "snapshot",
+        "2022-10-12",
+        "2025-10-21",
+        "2025-10-21",
+    )
     assert data["ratio"]["start"] == pytest.approx(1687.76 / 3577.03, rel=1e-12)
     assert "Data: snapshot, last session 2026-02-20, 9 months old" in answer.footer
     assert "Basis: price (^RUT, ^GSPC)" in answer.footer
@@ -44,7 +49,7 @@ async def test_compare_snapped_dates_are_reported(services):
         "End 2025-10-19 is not a trading day; used 2025-10-17.",
         "Start 2022-10-15 is not a trading day; used 2022-10-14.",
     ]
-    assert "not a trading day" in answer.to_text()
+    assert "not a trading day" in answer_text(answer)
 
 
 async def test_performance_sorted_with_exact_returns(services, raw_closes):
@@ -53,7 +58,7 @@ async def test_performance_sorted_with_exact_returns(services, raw_closes):
     assert [r["symbol"] for r in rows] == ["NVDA", "^GSPC", "^RUT"]
     nvda = raw_closes["NVDA"].loc["2025-10-21"] / raw_closes["NVDA"].loc["2022-10-12"] - 1
     assert rows[0]["return_pct"] == pytest.approx(nvda * 100, rel=1e-12)
-    assert answer.to_text().count("max drawdown") == 3
+    assert answer_text(answer).count("max drawdown") == 3
     assert png_size(answer.chart) == (1600, 1000)
 
 
@@ -77,7 +82,9 @@ async def test_history_rates_and_banks_answer(services):
     assert rates.data["yields"]["^IRX"]["quoted_pct"] == 3.595
     assert rates.data["yields"]["^IRX"]["level_pct"] == pytest.approx(bond_equivalent, rel=1e-11)
     assert rates.data["curve_10y_3m_bp"] == pytest.approx((4.086 - bond_equivalent) * 100, rel=1e-9)
-    assert rates.summary.startswith(f"10-year 4.09%, 13-week bill {bond_equivalent:.2f}% (bond-equivalent), curve +41 bp.")
+    assert rates.summary.startswith(
+        f"10-year 4.09%, 13-week bill {bond_equivalent:.2f}% (bond-equivalent), curve +41 bp."
+    )
     assert rates.data["rate_path"]["next_decision"] == {"date": "2026-03-18", "kind": "scheduled"}
     banks = await ask(services, "banks", ["as_of:2023-03-13"])
     assert banks.data["now"]["level"] == "severe" and banks.data["as_of"] == "2023-03-13"
@@ -89,7 +96,9 @@ async def test_history_rates_and_banks_answer(services):
 
 
 async def test_every_command_prints_json_with_its_provenance(services):
-    for command in [c.name for c in discover().terminal if c.name != "ask"]:  # /ask needs a question: tests/commands/test_ask.py
+    for command in [
+        c.name for c in discover().terminal if c.name != "ask"
+    ]:  # /ask needs a question: tests/commands/test_ask.py
         answer = await ask(services, command, [])
         data = json.loads(answer.to_json())
         assert data["command"] == command
@@ -115,7 +124,12 @@ async def test_every_command_prints_json_with_its_provenance(services):
         ("compare", ["end:2026-06-01"], InsufficientHistory, "after the last close"),
         ("compare", ["a:CFG", "start:2010-01-04"], InsufficientHistory, "before CFG's history starts (2014-09-24)"),
         ("compare", ["start:ytd", "end:ytd"], InvalidInput, "only works as a start"),
-        ("performance", ["symbols:" + " ".join(["KRE"] * 3 + [f"S{i}" for i in range(10)])], InvalidInput, "At most 10"),
+        (
+            "performance",
+            ["symbols:" + " ".join(["KRE"] * 3 + [f"S{i}" for i in range(10)])],
+            InvalidInput,
+            "At most 10",
+        ),
         ("performance", ["symbols:META KRE", "start:2010-01-04"], InsufficientHistory, "before META's history starts"),
         ("banks", ["as_of:1999-01-04"], InsufficientHistory, "before KRE's history starts (2006-06-22)"),
         ("banks", ["as_of:2030-01-02"], InvalidInput, "in the future"),

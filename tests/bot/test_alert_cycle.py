@@ -13,18 +13,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import alerts as rules
+from analytics.alerts.events import PRESETS, AlertEvent
+from analytics.alerts.rules import RULES
 from analytics.digest import CREDIT_SYMBOLS
 from analytics.errors import DataUnavailable, Unreachable, UpstreamError
 from analytics.sources.base import Fetched
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
-from bot.alert_cycle import AlertCycle, Due, nonce_for
-from bot.alert_schedule import SETTLED_KEY, AlertScheduler
+from bot.alerts import cycle as alert_cycle
+from bot.alerts.cycle import Alert, AlertCycle, Due, nonce_for
+from bot.alerts.schedule import SETTLED_KEY, AlertScheduler
 from bot.settings import Settings
-from bot.sqlite_store import SqliteStore
-from bot.wiring import build_market_data
-from commands.subscriptions import NewSubscription
+from bot.storage.sqlite import SqliteStore
+from bot.wiring import build_fred_data, build_market_data
+from commands.alerts.messages import series
+from commands.kit.store import NewSubscription
 from tests.sources.conftest import Clock, yf_cache  # noqa: F401 (a fixture)
 
 NOW = pd.Timestamp("2026-11-24 15:00Z")
@@ -36,6 +39,11 @@ GUILD, USER = 100, 7
 
 def market_at(as_of: dt.date) -> MarketData:
     return build_market_data(Settings(data_source="snapshot", as_of=as_of), clock=lambda: NOW)
+
+
+def fred_at(as_of: dt.date) -> MarketData:
+    """FRED as the bot has it beside ``market_at`` (the bundled DGS2): the alert job hands it to the cycle."""
+    return build_fred_data(Settings(data_source="snapshot", as_of=as_of), clock=lambda: NOW)
 
 
 @pytest.fixture
@@ -62,10 +70,13 @@ class Recorder:
     def __init__(self, storage: SqliteStore | None = None, *, hold: asyncio.Event | None = None) -> None:
         self.storage = storage
         self.hold = hold
-        self.calls: list[tuple[rules.AlertEvent, str, object, list[Due]]] = []
+        self.calls: list[tuple[AlertEvent, str, object, list[Due]]] = []
+        self.posts: list[object] = []  # as handed over: an Alert or a Digest
 
-    async def __call__(self, event, preset, prices, dues) -> None:
-        self.calls.append((event, preset, prices, list(dues)))
+    async def __call__(self, post, prices, dues) -> None:
+        self.posts.append(post)
+        event = post.event if isinstance(post, Alert) else post  # an alert goes with its credit-or-rates reading
+        self.calls.append((event, event.preset, prices, list(dues)))
         if self.hold is not None:  # a send that takes a while
             await asyncio.wait_for(self.hold.wait(), 5)
         if self.storage is not None:
@@ -89,7 +100,7 @@ def sent_keys(storage: SqliteStore) -> list[tuple]:
 
 async def test_without_subscriptions_nothing_is_fetched_or_delivered(storage):
     market, deliver = market_at(MARCH_13), Recorder(storage)
-    report = await AlertCycle(market, storage, deliver).run("settled")
+    report = await AlertCycle(market, storage, deliver, fred_at(MARCH_13)).run("settled")
     assert market.upstream_calls == 0 and deliver.calls == []
     assert (report.mode, report.session, report.events, report.claimed, report.skipped) == ("settled", None, [], 0, [])
 
@@ -97,7 +108,7 @@ async def test_without_subscriptions_nothing_is_fetched_or_delivered(storage):
 async def test_only_paused_subscriptions_fetch_nothing(storage):
     await storage.pause((await subscribe(storage)).id, "the channel is gone")
     market, deliver = market_at(MARCH_13), Recorder(storage)
-    report = await AlertCycle(market, storage, deliver).run("settled")
+    report = await AlertCycle(market, storage, deliver, fred_at(MARCH_13)).run("settled")
     assert market.upstream_calls == 0 and deliver.calls == [] and report.events == []
 
 
@@ -105,13 +116,13 @@ async def test_kre_on_2023_03_13_is_one_sharp_event_delivered_once_to_each_subsc
     subs = [await subscribe(storage, channel=c) for c in (10, 11, 12)]
     market, deliver = market_at(MARCH_13), Recorder(storage)
 
-    report = await AlertCycle(market, storage, deliver).run("settled")
+    report = await AlertCycle(market, storage, deliver, fred_at(MARCH_13)).run("settled")
 
     # One fetch per symbol the rule reads, and the credit line's (HYG, IEF, BKLN) for the KRE alert's message.
-    assert market.upstream_calls == len(rules.RULE_SYMBOLS["kre"]) + len(CREDIT_ONLY)
+    assert market.upstream_calls == len(RULES["kre"].symbols) + len(CREDIT_ONLY)
     assert report.session == T("2023-03-13") and report.skipped == []
     (event,) = report.events
-    assert event.key == ("kre", "2023-03-13", "sharp") and event.series == "KRE"
+    assert event.key == ("kre", "2023-03-13", "sharp") and series(event.watched) == "KRE"
     assert report.claimed == 3
     ((delivered, preset, prices, dues),) = deliver.calls  # rendered once, fanned out to every subscription
     assert delivered is event and preset == "standard"
@@ -128,14 +139,14 @@ async def test_kre_on_2023_03_13_is_one_sharp_event_delivered_once_to_each_subsc
 async def test_a_restart_delivers_nothing_twice(storage, db_path):
     subs = [await subscribe(storage, channel=c) for c in (10, 11)]
     first = Recorder(storage)
-    await AlertCycle(market_at(MARCH_13), storage, first).run("settled")
+    await AlertCycle(market_at(MARCH_13), storage, first, fred_at(MARCH_13)).run("settled")
     assert len(first.dues) == 2
 
     await storage.close()  # the first process ends, and with it its hold on the evaluator lock
     restarted = await SqliteStore.open(db_path)  # a new process: new storage, new cycle, new market
     try:
         again = Recorder(restarted)
-        report = await AlertCycle(market_at(MARCH_13), restarted, again).run("settled")
+        report = await AlertCycle(market_at(MARCH_13), restarted, again, fred_at(MARCH_13)).run("settled")
     finally:
         await restarted.close()
     assert [e.key for e in report.events] == [("kre", "2023-03-13", "sharp")]  # judged again...
@@ -146,13 +157,13 @@ async def test_a_restart_delivers_nothing_twice(storage, db_path):
 async def test_a_crash_between_sending_and_recording_resends_with_the_same_nonce(storage, db_path):
     await subscribe(storage)
     crashed = Recorder(None)  # sends, never records
-    await AlertCycle(market_at(MARCH_13), storage, crashed).run("settled")
+    await AlertCycle(market_at(MARCH_13), storage, crashed, fred_at(MARCH_13)).run("settled")
 
     await storage.close()  # the crash: the OS frees the dead process's evaluator lock
     restarted = await SqliteStore.open(db_path)
     try:
         again = Recorder(restarted)
-        await AlertCycle(market_at(MARCH_13), restarted, again).run("settled")
+        await AlertCycle(market_at(MARCH_13), restarted, again, fred_at(MARCH_13)).run("settled")
     finally:
         await restarted.close()
     assert [d.nonce for d in again.dues] == [d.nonce for d in crashed.dues]  # Discord refuses the duplicate
@@ -178,7 +189,8 @@ async def test_two_cycles_at_once_in_one_process_deliver_each_alert_once_in_tota
 
     storage.claim = counted
     recorders = [Recorder(storage, hold=both_claimed) for _ in range(2)]
-    reports = await asyncio.gather(*(AlertCycle(market_at(MARCH_13), storage, r).run("settled") for r in recorders))
+    runs = [AlertCycle(market_at(MARCH_13), storage, r, fred_at(MARCH_13)) for r in recorders]
+    reports = await asyncio.gather(*(c.run("settled") for c in runs))
     assert len(claims) == 2 and all(r.events and not r.skipped for r in reports)
     dues = [due for r in recorders for due in r.dues]
     assert sorted(d.key for d in dues) == [(s.id, "kre", "2023-03-13", "sharp") for s in subs]
@@ -191,7 +203,10 @@ async def test_a_second_process_on_the_same_database_stands_by_until_the_first_e
     second = await SqliteStore.open(db_path)  # another bot process on the same database
     try:
         firsts, seconds = Recorder(storage), Recorder(second)
-        cycles = AlertCycle(market_at(MARCH_13), storage, firsts), AlertCycle(market_at(MARCH_13), second, seconds)
+        cycles = (
+            AlertCycle(market_at(MARCH_13), storage, firsts, fred_at(MARCH_13)),
+            AlertCycle(market_at(MARCH_13), second, seconds, fred_at(MARCH_13)),
+        )
         first_report, second_report = await asyncio.gather(*(c.run("settled") for c in cycles))
         for _ in range(2):  # it says so once, not on every tick
             second_report = await cycles[1].run("settled")
@@ -217,8 +232,8 @@ async def test_ten_subscriptions_cost_one_fetch_per_symbol_and_one_evaluation_pe
             ("ratio", "sensitive"), ("ratio", "standard"), ("ratio", "standard"), ("ratio", "quiet"), ("ratio", "quiet")]  # fmt: skip
     subs = [await subscribe(storage, rule, preset, channel=10 + i) for i, (rule, preset) in enumerate(plan)]
     evaluated: list[tuple[str, str]] = []
-    fired: dict[tuple[str, str], list[rules.AlertEvent]] = {}
-    real = rules.evaluate
+    fired: dict[tuple[str, str], list[AlertEvent]] = {}
+    real = alert_cycle.evaluate
 
     def counting_evaluate(closes, rule, session, preset="standard", latest=None):
         evaluated.append((rule, preset))
@@ -226,13 +241,13 @@ async def test_ten_subscriptions_cost_one_fetch_per_symbol_and_one_evaluation_pe
         fired[(rule, preset)] = list(result.events)
         return result
 
-    monkeypatch.setattr(rules, "evaluate", counting_evaluate)
+    monkeypatch.setattr(alert_cycle, "evaluate", counting_evaluate)
     market, deliver = market_at(MARCH_13), Recorder(storage)
 
-    report = await AlertCycle(market, storage, deliver).run("settled")
+    report = await AlertCycle(market, storage, deliver, fred_at(MARCH_13)).run("settled")
 
     # Each once, with the credit line's symbols for the KRE alert's message.
-    assert market.upstream_calls == len({s for symbols in rules.RULE_SYMBOLS.values() for s in symbols}) + len(CREDIT_ONLY)
+    assert market.upstream_calls == len({s for rule in RULES.values() for s in rule.symbols}) + len(CREDIT_ONLY)
     assert sorted(evaluated) == sorted(set(plan)) and len(evaluated) == 6
     for event, preset, _, dues in deliver.calls:
         assert event in fired[(event.rule, preset)]
@@ -241,7 +256,7 @@ async def test_ten_subscriptions_cost_one_fetch_per_symbol_and_one_evaluation_pe
     assert len(delivered) == len(set(delivered))  # each subscription at most once
     expected = [s.id for s in subs if fired[(s.rule, s.preset)]]
     assert sorted(delivered) == expected and report.claimed == len(expected)
-    assert all(fired[("kre", p)][0].level == "sharp" for p in rules.PRESETS)  # KRE's fall is sharp at every preset
+    assert all(fired[("kre", p)][0].level == "sharp" for p in PRESETS)  # KRE's fall is sharp at every preset
 
 
 async def test_paused_subscriptions_get_nothing(storage):
@@ -249,7 +264,7 @@ async def test_paused_subscriptions_get_nothing(storage):
     paused = await subscribe(storage, channel=11)
     await storage.pause(paused.id, "no permission to post there")
     deliver = Recorder(storage)
-    report = await AlertCycle(market_at(MARCH_13), storage, deliver).run("settled")
+    report = await AlertCycle(market_at(MARCH_13), storage, deliver, fred_at(MARCH_13)).run("settled")
     assert [d.subscription.id for d in deliver.dues] == [active.id] and report.claimed == 1
     assert [r[0] for r in sent_keys(storage)] == [active.id]
 
@@ -282,7 +297,7 @@ async def test_a_data_failure_delivers_nothing_and_says_why(storage, raises, mod
     error = Unreachable("Yahoo Finance is unreachable (timed out).") if not raises else DataUnavailable("No data.")
     market = MarketData(FailingSource(error, raises), clock=lambda: NOW)
     deliver = Recorder(storage)
-    report = await AlertCycle(market, storage, deliver).run(mode)
+    report = await AlertCycle(market, storage, deliver, fred_at(MARCH_13)).run(mode)
     assert report.skipped == [f"kre rule not judged: {error}"]
     assert report.events == [] and report.session is None and report.claimed == 0
     assert deliver.calls == [] and sent_keys(storage) == []
@@ -291,7 +306,8 @@ async def test_a_data_failure_delivers_nothing_and_says_why(storage, raises, mod
 async def test_intraday_without_live_prices_delivers_nothing(storage):
     await subscribe(storage)
     deliver = Recorder(storage)
-    report = await AlertCycle(market_at(MARCH_13), storage, deliver).run("intraday")  # the snapshot is not live
+    cycle = AlertCycle(market_at(MARCH_13), storage, deliver, fred_at(MARCH_13))
+    report = await cycle.run("intraday")  # the snapshot is not live
     assert report.skipped == ["no live prices"] and report.events == [] and deliver.calls == []
 
 
@@ -300,7 +316,8 @@ async def test_a_rule_whose_symbol_has_no_data_yet_is_skipped_and_says_why(stora
     await subscribe(storage, "kre", channel=10)
     await subscribe(storage, "ratio", channel=11)
     deliver = Recorder(storage)
-    report = await AlertCycle(market_at(dt.date(2006, 1, 3)), storage, deliver).run("settled")
+    day = dt.date(2006, 1, 3)
+    report = await AlertCycle(market_at(day), storage, deliver, fred_at(day)).run("settled")
     assert report.session == T("2006-01-03")
     assert report.skipped == ["No KRE closes up to 2006-01-03."]
     assert all(e.rule == "ratio" for e in report.events)
@@ -311,9 +328,10 @@ async def test_a_rule_with_too_little_history_is_skipped_and_the_others_still_ju
     await subscribe(storage, "kre", channel=10)
     await subscribe(storage, "ratio", channel=11)
     judged = []
-    real = rules.evaluate
-    monkeypatch.setattr(rules, "evaluate", lambda c, rule, *a, **k: judged.append(rule) or real(c, rule, *a, **k))
-    report = await AlertCycle(market_at(dt.date(2006, 7, 10)), storage, Recorder(storage)).run("settled")  # KRE: 11 sessions
+    real = alert_cycle.evaluate
+    monkeypatch.setattr(alert_cycle, "evaluate", lambda c, rule, *a, **k: judged.append(rule) or real(c, rule, *a, **k))
+    day = dt.date(2006, 7, 10)  # KRE: 11 sessions
+    report = await AlertCycle(market_at(day), storage, Recorder(storage), fred_at(day)).run("settled")
     assert len(report.skipped) == 1 and "KRE" in report.skipped[0] and "60" in report.skipped[0]
     assert sorted(judged) == ["kre", "ratio"]
 
@@ -338,7 +356,7 @@ async def test_a_missing_index_leaves_kre_alerts_working_and_names_what_was_skip
 
     evening = pd.Timestamp("2023-03-13 22:00Z")  # live data as of that evening: not stale
     market, deliver = MarketData(MissingRut(), clock=lambda: evening), Recorder(storage)
-    report = await AlertCycle(market, storage, deliver).run("settled")
+    report = await AlertCycle(market, storage, deliver, fred_at(MARCH_13)).run("settled")
 
     assert [e.key for e in report.events] == [("kre", "2023-03-13", "sharp")]
     assert [d.key for d in deliver.dues] == [(kre.id, "kre", "2023-03-13", "sharp")]
@@ -352,7 +370,7 @@ async def test_a_rule_on_stale_data_is_not_judged(storage):
     await subscribe(storage, "kre")
     deliver = Recorder(storage)
     market = MarketData(SnapshotSource(), clock=lambda: NOW)  # last session 2026-02-20, nine months before NOW
-    report = await AlertCycle(market, storage, deliver).run("settled")
+    report = await AlertCycle(market, storage, deliver, fred_at(MARCH_13)).run("settled")
     assert report.events == [] and deliver.calls == [] and report.claimed == 0
     assert report.skipped == [
         "kre rule not judged: its data is stale (snapshot, last session 2026-02-20, 9 months old)"
@@ -371,7 +389,7 @@ async def test_yahoo_saying_no_data_for_an_index_skips_only_its_rule_and_recover
     market = MarketData(YahooSource(yf_cache, session=replay), clock=clock)
     await subscribe(storage, "kre", channel=10)
     await subscribe(storage, "ratio", channel=11)
-    cycle = AlertCycle(market, storage, Recorder(storage))
+    cycle = AlertCycle(market, storage, Recorder(storage), fred_at(MARCH_13))
     replay.fail_next("unknown", "^RUT", times=None)
 
     first = await cycle.run("settled")
@@ -418,10 +436,10 @@ def test_2023_06_13_is_calm_for_the_ratio(raw_closes):
 async def test_the_ratio_rule_on_a_calm_day_fires_nothing(storage):
     await subscribe(storage, "ratio", "standard")
     market, deliver = market_at(dt.date(2023, 6, 13)), Recorder(storage)
-    report = await AlertCycle(market, storage, deliver).run("settled")
+    report = await AlertCycle(market, storage, deliver, fred_at(dt.date(2023, 6, 13))).run("settled")
     assert report.session == T("2023-06-13") and report.skipped == []
     assert report.events == [] and report.claimed == 0 and deliver.calls == []
-    assert market.upstream_calls == len(rules.RULE_SYMBOLS["ratio"])
+    assert market.upstream_calls == len(RULES["ratio"].symbols)
 
 
 async def test_a_restart_resends_a_settled_sessions_alerts_handed_off_but_never_posted(storage, db_path):
@@ -429,7 +447,8 @@ async def test_a_restart_resends_a_settled_sessions_alerts_handed_off_but_never_
     posted leaves them claimed by a dead run, so the next run judges the session again and resends."""
     await subscribe(storage)
     crashed, market = Recorder(None), market_at(MARCH_13)  # handed off, never posted
-    schedule = AlertScheduler(AlertCycle(market, storage, crashed), storage, market, 300, lambda: NOW)
+    cycle = AlertCycle(market, storage, crashed, fred_at(MARCH_13))
+    schedule = AlertScheduler(cycle, storage, market, 300, lambda: NOW)
     assert (await schedule.tick()).claimed == 1 and await storage.get_meta(SETTLED_KEY) == "2023-03-13"
     assert await schedule.tick() is None  # this run: judged once
 
@@ -437,7 +456,8 @@ async def test_a_restart_resends_a_settled_sessions_alerts_handed_off_but_never_
     restarted = await SqliteStore.open(db_path)
     try:
         again, market = Recorder(restarted), market_at(MARCH_13)
-        schedule = AlertScheduler(AlertCycle(market, restarted, again), restarted, market, 300, lambda: NOW)
+        cycle = AlertCycle(market, restarted, again, fred_at(MARCH_13))
+        schedule = AlertScheduler(cycle, restarted, market, 300, lambda: NOW)
         assert (await schedule.tick()).claimed == 1
         assert [d.nonce for d in again.dues] == [d.nonce for d in crashed.dues]  # Discord refuses a duplicate
         assert await schedule.tick() is None and await restarted.unfinished_elsewhere("2023-03-13") == 0
@@ -450,7 +470,7 @@ async def test_an_unusable_lock_file_skips_the_cycle_and_says_why(storage, db_pa
     await subscribe(storage)
     (db_path.parent / f"{db_path.name}.alerts.lock").mkdir()  # not a file
     deliver = Recorder(storage)
-    report = await AlertCycle(market_at(MARCH_13), storage, deliver).run("settled")
+    report = await AlertCycle(market_at(MARCH_13), storage, deliver, fred_at(MARCH_13)).run("settled")
     assert deliver.calls == [] and report.claimed == 0
     assert len(report.skipped) == 1 and report.skipped[0].startswith("Cannot use the alert lock file")
     assert "MARKETBOT_DB" in report.skipped[0]

@@ -21,14 +21,14 @@ import pandas as pd
 import pytest
 
 from analytics.errors import MarketbotError
-from bot import alert_delivery
-from bot.alert_cycle import AlertCycle, CycleReport, nonce_for
-from bot.alert_delivery import AlertDelivery
+from bot.alerts import delivery as alert_delivery
+from bot.alerts.cycle import AlertCycle, CycleReport, nonce_for
+from bot.alerts.delivery import AlertDelivery
 from bot.settings import Settings
-from bot.sqlite_store import SqliteStore
-from bot.wiring import build_market_data
-from commands.services import Services, in_thread
-from commands.subscriptions import NewSubscription, Subscription
+from bot.storage.sqlite import SqliteStore
+from bot.wiring import build_fred_data, build_market_data
+from commands.kit.command import Services, in_thread
+from commands.kit.store import NewSubscription, Subscription
 from tests.fakes.discord_server import FakeDiscord
 
 NOW = pd.Timestamp("2023-03-14 12:00Z")
@@ -85,8 +85,9 @@ def offload() -> CountingOffload:
 
 @pytest.fixture
 def services(offload: CountingOffload) -> Services:
-    market = build_market_data(Settings(data_source="snapshot", as_of=MARCH_13), clock=lambda: NOW)
-    return Services(market=market, clock=lambda: NOW, offload=offload)
+    settings = Settings(data_source="snapshot", as_of=MARCH_13)
+    market, fred = build_market_data(settings, clock=lambda: NOW), build_fred_data(settings, clock=lambda: NOW)
+    return Services(market=market, clock=lambda: NOW, offload=offload, fred=fred)
 
 
 @pytest.fixture
@@ -115,7 +116,8 @@ async def subscribe(storage: SqliteStore, channel: int, role: int | None = None)
 
 async def cycle(delivery: AlertDelivery, storage: SqliteStore) -> CycleReport:
     """The settled cycle of 2023-03-13: claims the KRE alert per subscription, hands it to delivery."""
-    report = await AlertCycle(delivery.services.market, storage, delivery.deliver).run("settled")
+    services = delivery.services
+    report = await AlertCycle(services.market, storage, delivery.deliver, services.fred).run("settled")
     assert [e.key for e in report.events] == [KEY] and report.skipped == []
     return report
 
@@ -271,11 +273,12 @@ async def test_a_failed_render_leaves_no_alert_claimed(fake, storage, client):
     async def broken(fn: Any, *args: Any) -> Any:
         raise RuntimeError("worker process died")
 
-    market = build_market_data(Settings(data_source="snapshot", as_of=MARCH_13), clock=lambda: NOW)
-    delivery = AlertDelivery(client, storage, Services(market=market, clock=lambda: NOW, offload=broken))
+    settings = Settings(data_source="snapshot", as_of=MARCH_13)
+    market, fred = build_market_data(settings, clock=lambda: NOW), build_fred_data(settings, clock=lambda: NOW)
+    delivery = AlertDelivery(client, storage, Services(market=market, clock=lambda: NOW, offload=broken, fred=fred))
     sub = await subscribe(storage, CHANNEL)
 
-    report = await AlertCycle(market, storage, delivery.deliver).run("settled")
+    report = await AlertCycle(market, storage, delivery.deliver, fred).run("settled")
     await delivery.drain(TIMEOUT)
 
     assert report.claimed == 1 and posts(fake, CHANNEL) == []

@@ -20,15 +20,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import alerts as rules
+from analytics.alerts.evaluate import MIN_HISTORY, evaluate
+from analytics.alerts.events import PRESETS, AlertEvent, Evaluation
+from analytics.alerts.rules import RULES
 from analytics.errors import UpstreamError
 from analytics.sessions import sessions_between
 from analytics.sources.market_data import MarketData
 from analytics.sources.yahoo import YahooSource
-from bot.alert_cycle import AlertCycle, CycleReport, Due
-from bot.sqlite_store import SqliteStore
-from commands.alerts import SYMBOLS
-from commands.subscriptions import NewSubscription
+from bot.alerts.cycle import Alert, AlertCycle, CycleReport, Due
+from bot.storage.sqlite import SqliteStore
+from commands.alerts.messages import series, threshold
+from commands.kit.store import NewSubscription
 from tests.fakes.yahoo_replay import ReplayYahooSession, reset_yfinance_state
 
 T = pd.Timestamp
@@ -55,6 +57,7 @@ def _history() -> pd.DataFrame:
 
 
 HISTORY = _history()
+SYMBOLS = tuple(dict.fromkeys(s for rule in RULES.values() for s in rule.symbols))  # was commands.alerts.SYMBOLS
 PREV_CLOSE = {s: float(HISTORY[s].iloc[-1]) for s in SYMBOLS}
 
 
@@ -79,7 +82,7 @@ def kre_at_z(z: float) -> float:
 
 def test_the_history_is_calm_and_the_moves_are_what_they_say():
     """The test's own inputs, checked by hand before they are used as expectations."""
-    assert HISTORY.index[-1] == PREVIOUS and len(HISTORY) >= rules.MIN_HISTORY + 1
+    assert HISTORY.index[-1] == PREVIOUS and len(HISTORY) >= MIN_HISTORY + 1
     assert 0.004 < KRE_VOL < 0.006
     logs = np.log(HISTORY["KRE"]).diff().dropna()
     assert logs.abs().max() < 0.008  # no day anywhere near 2 sigma
@@ -95,10 +98,11 @@ class Recorder:
 
     def __init__(self, storage: SqliteStore) -> None:
         self.storage = storage
-        self.calls: list[tuple[rules.AlertEvent, str, object, list[Due]]] = []
+        self.calls: list[tuple[AlertEvent, str, object, list[Due]]] = []
 
-    async def __call__(self, event, preset, prices, dues) -> None:
-        self.calls.append((event, preset, prices, list(dues)))
+    async def __call__(self, post, prices, dues) -> None:
+        event = post.event if isinstance(post, Alert) else post  # an alert goes with its credit-or-rates reading
+        self.calls.append((event, event.preset, prices, list(dues)))
         for due in dues:
             assert await self.storage.attempt(due.key)
             await self.storage.finish(due.key, message_id=1000 + due.subscription.id)
@@ -214,9 +218,9 @@ async def make_world(tmp_path):
     reset_yfinance_state(None)
 
 
-def expected_kre(live: dict[str, float], preset: str = "standard") -> rules.Evaluation:
+def expected_kre(live: dict[str, float], preset: str = "standard") -> Evaluation:
     """What analytics.alerts gives on the test's own closes and live prices (no Yahoo in between)."""
-    return rules.evaluate(HISTORY, "kre", TODAY, preset, live)
+    return evaluate(HISTORY, "kre", TODAY, preset, live)
 
 
 # ---------------------------------------------------------------- 1. a sharp live move
@@ -232,15 +236,15 @@ async def test_a_sharp_live_fall_is_one_kre_event_delivered_once(make_world):
 
     assert report.session == TODAY and report.skipped == []
     (event,) = report.events
-    assert event.key == ("kre", "2026-02-10", "sharp") and event.series == "KRE"
+    assert event.key == ("kre", "2026-02-10", "sharp") and series(event.watched) == "KRE"
     assert event.move_pct == pytest.approx(
         (live_kre / PREV_CLOSE["KRE"] - 1) * 100, rel=1e-12, abs=0
     )
     assert event.move_pct == pytest.approx(-8.0, abs=1e-3)
     z = math.log(live_kre / PREV_CLOSE["KRE"]) / KRE_VOL
     assert event.zscore == pytest.approx(z, rel=1e-9, abs=0) and z < -15
-    assert event.threshold == "|z| ≥ 3 (sharp, standard)"
-    assert event.context.kre_spy_move_pct == pytest.approx(
+    assert threshold(event) == "|z| ≥ 3 (sharp, standard)"
+    assert event.context.context_move_pct == pytest.approx(
         (live_kre / PREV_CLOSE["KRE"] / CALM - 1) * 100, rel=1e-9
     )
     live = {s: PREV_CLOSE[s] * CALM for s in SYMBOLS} | {"KRE": live_kre}
@@ -252,10 +256,10 @@ async def test_a_sharp_live_fall_is_one_kre_event_delivered_once(make_world):
     ((_, preset, prices, _),) = world.deliver.calls
     assert preset == "standard"
     assert prices.closes.index[-1] == PREVIOUS  # the live bar is never a settled close
-    settled = prices.closes[list(rules.RULE_SYMBOLS["kre"])]  # the rules subscribed to are fetched
+    settled = prices.closes[list(RULES["kre"].symbols)]  # the rules subscribed to are fetched
     pd.testing.assert_frame_equal(
         settled,
-        HISTORY[list(rules.RULE_SYMBOLS["kre"])],
+        HISTORY[list(RULES["kre"].symbols)],
         check_exact=True,
         check_freq=False,
         check_names=False,
@@ -453,7 +457,7 @@ async def test_upstream_cost_does_not_depend_on_subscriptions(make_world):
     costs, sent = [], []
     for name, count in (("two-subscriptions", 2), ("fifty-subscriptions", 50)):
         world = make_world(name)
-        presets = list(rules.PRESETS)
+        presets = list(PRESETS)
         for i in range(count):
             await world.subscribe(("kre", "ratio")[i % 2], presets[i // 2 % 3])
         assert len(await world.storage.subscriptions(active_only=True)) == count

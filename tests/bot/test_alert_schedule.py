@@ -13,11 +13,11 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from apscheduler.triggers.interval import IntervalTrigger
 
 from analytics.sessions import last_settled_session
-from bot.alert_cycle import CycleReport
-from bot.alert_schedule import JOB_ID, MISFIRE_GRACE, NEW_YORK, SETTLED_KEY, AlertScheduler, cycle_mode
+from bot.alerts.cycle import CycleReport
+from bot.alerts.schedule import JOB_ID, MISFIRE_GRACE, NEW_YORK, SETTLED_KEY, AlertScheduler, cycle_mode
 from bot.settings import Settings
-from bot.sqlite_store import SqliteStore
-from bot.wiring import build_market_data
+from bot.storage.sqlite import SqliteStore
+from bot.wiring import build_fred_data, build_market_data
 from tests.pg_server import postgres_server  # noqa: F401  (a fixture)
 
 T = pd.Timestamp
@@ -232,9 +232,9 @@ async def test_an_intraday_tick_does_not_mark_the_session_done(storage):
 async def test_a_failing_cycle_is_logged_and_the_job_survives(storage, market, caplog):
     cycle = CycleFake(error=RuntimeError("boom"))
     sched = scheduler(cycle, storage, market)
-    with caplog.at_level(logging.ERROR, logger="bot.alert_schedule"):
+    with caplog.at_level(logging.ERROR, logger="bot.alerts.schedule"):
         assert await sched.tick() is None
-    (record,) = [r for r in caplog.records if r.name == "bot.alert_schedule"]
+    (record,) = [r for r in caplog.records if r.name == "bot.alerts.schedule"]
     assert record.getMessage() == "Alert cycle failed" and record.exc_info[0] is RuntimeError
     assert await storage.get_meta(SETTLED_KEY) is None
 
@@ -261,14 +261,14 @@ async def test_a_failing_job_run_does_not_stop_the_scheduler(storage, market):
 async def test_a_postgres_restart_mid_run_is_an_expected_event_and_the_next_tick_catches_up(postgres_server, market, caplog):
     """The real cycle on a real PostgreSQL that restarts: the tick says why it did nothing (no traceback),
     and the next one, with the server back, sends the session's alert."""
-    from bot.alert_cycle import AlertCycle
-    from bot.store import open_store
-    from commands.subscriptions import NewSubscription
+    from bot.alerts.cycle import AlertCycle
+    from bot.storage.open import open_store
+    from commands.kit.store import NewSubscription
 
     store = await open_store(postgres_server.create_database())
     sent = []
 
-    async def deliver(event, preset, prices, dues):
+    async def deliver(post, prices, dues):
         for due in dues:
             assert await store.attempt(due.key)
             await store.finish(due.key, message_id=1)
@@ -276,7 +276,8 @@ async def test_a_postgres_restart_mid_run_is_an_expected_event_and_the_next_tick
 
     try:
         await store.subscribe([NewSubscription(1, 2, "kre", "standard", None, 3)])
-        sched = scheduler(AlertCycle(market, store, deliver), store, market)
+        fred = build_fred_data(Settings(data_source="snapshot", as_of=dt.date(2023, 3, 13)), clock=lambda: NOW)
+        sched = scheduler(AlertCycle(market, store, deliver, fred), store, market)
         postgres_server.stop("fast")
         try:
             with caplog.at_level(logging.WARNING):

@@ -9,14 +9,13 @@ from importlib import resources
 import pandas as pd
 import pytest
 
-import commands.about
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource
 from bot.cli import main
-from bot.console import for_terminal
-from commands.catalog import slash_commands
-from commands.render import to_embed
-from commands.services import Services
+from bot.console import ask, for_terminal
+from bot.discovery import discover
+from commands.kit.command import Services
+from commands.kit.render import to_embed
 
 NOW = pd.Timestamp("2026-11-24 15:00Z")
 
@@ -28,7 +27,12 @@ def snapshot_source(monkeypatch):
 
 @pytest.fixture
 def services() -> Services:
-    return Services(market=MarketData(SnapshotSource(), clock=lambda: NOW), clock=lambda: NOW)
+    return Services(market=MarketData(SnapshotSource(), clock=lambda: NOW), clock=lambda: NOW, catalog=discover())
+
+
+def slash_commands() -> dict:
+    """Every slash command by its full name (``compare``, ``alerts replay``): the catalog's declarations."""
+    return {command.name: command for command in discover().commands}
 
 
 def snapshot_symbols() -> list[str]:
@@ -41,7 +45,7 @@ def snapshot_symbols() -> list[str]:
 
 
 async def test_about_in_discord_lists_every_slash_command_and_the_snapshot_symbols(services):
-    embed = to_embed(await commands.about.handle(services)).to_dict()
+    embed = to_embed(await ask(services, "about", [])).to_dict()
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert list(fields) == ["Commands", "Alerts", "Watchlist", "Symbols", "Basis", "Version"]
     assert all(len(value) <= 1024 for value in fields.values())
@@ -62,7 +66,7 @@ async def test_about_in_discord_lists_every_slash_command_and_the_snapshot_symbo
 
 
 async def test_about_json_has_every_command_and_symbol(services):
-    answer = await commands.about.handle(services)
+    answer = await ask(services, "about", [])
     assert list(answer.data["commands"]) == list(slash_commands())
     assert "alerts subscribe" in answer.data["commands"] and "alerts replay" in answer.data["commands"]
     assert sorted(answer.data["snapshot_symbols"]) == snapshot_symbols()

@@ -11,8 +11,8 @@ from analytics.banks import BANK_BASKET
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot, load_snapshot
 from bot.console import ask
-from commands.registry import HANDLERS
-from commands.services import Services
+from bot.discovery import discover
+from commands.kit.command import Services
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
 NOW = pd.Timestamp("2026-11-24 15:00Z")
@@ -27,10 +27,12 @@ def paragraph(start: str) -> str:
 
 async def test_the_commands_said_to_draw_charts_are_those_that_do():
     fred = MarketData(SnapshotSource(snapshot=load_fred_snapshot(), name="bundled FRED (DFF, DGS2)"), clock=lambda: NOW)
-    services = Services(market=MarketData(SnapshotSource(), clock=lambda: NOW), clock=lambda: NOW, fred=fred)
+    market = MarketData(SnapshotSource(), clock=lambda: NOW)
+    services = Services(market=market, clock=lambda: NOW, fred=fred, catalog=discover())
     said = re.findall(r"`(\w+)`", paragraph("Charts come with").split(".")[0])
     # /ask answers with another command's answer (and its chart): not a chart of its own.
-    drawn = [name for name in HANDLERS if name != "ask" and (await ask(services, name, [])).chart is not None]
+    names = [command.name for command in discover().terminal]
+    drawn = [name for name in names if name != "ask" and (await ask(services, name, [])).chart is not None]
     assert said == drawn == ["compare", "performance", "history", "banks", "credit"]
 
 

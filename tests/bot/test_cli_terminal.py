@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from commands.catalog import package_version, slash_commands
-from commands.registry import HANDLERS
+from bot.discovery import discover
+from commands.kit.version import package_version
 
 pytestmark = pytest.mark.e2e  # starts the program: the slow tier (the in-process cases are in test_cli.py)
 
@@ -94,10 +94,10 @@ def test_ask_help_lists_every_command_with_its_slash_description(runs):
     lines = helped.stdout.splitlines()
     assert lines[0] == "usage: marketbot ask COMMAND [name:value ...] [--json] [--chart FILE]"
     listed = lines[lines.index("commands:") + 1 :]
-    slash = slash_commands()
-    width = max(map(len, HANDLERS)) + 2
-    for name in HANDLERS:  # the registry's commands, described by their cogs
-        assert f"  {name.ljust(width)}{slash[name].description}" in listed
+    terminal = {command.name: command for command in discover().terminal}
+    width = max(map(len, terminal)) + 2
+    for name, command in terminal.items():  # the catalog's commands, described by their declarations
+        assert f"  {name.ljust(width)}{command.description}" in listed
     assert f"  {'alerts replay'.ljust(width)}The days a rule would have fired, to judge it before subscribing" in listed
     assert ("In Discord only: /alerts subscribe, /alerts unsubscribe, /alerts list, /alerts test, "
             "/watchlist add, /watchlist remove, /watchlist show.") in lines

@@ -1,20 +1,27 @@
-"""Slash-command sync: only when the command set changed, per application and scope; and the schema."""
+"""Slash-command sync: only when the command set changed, per application and scope; the schema; and the
+check against Discord's limits (`marketbot check`, and before every sync)."""
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import discord
 import pytest
+from discord import app_commands
 
-import commands.registry
+from analytics.sessions import utc_now
+from bot.alerts.jobs import AlertJobs
 from bot.app import MarketBot
-from bot.runtime import AlertJobs
-from bot.command_sync import command_set_hash, sync_commands
+from bot.cli import main
+from bot.command_sync import SyncRefused, command_set_hash, sync_commands
+from bot.discovery import discover
 from bot.settings import Settings
-from bot.sqlite_store import SqliteStore
-from bot.wiring import build_services
-from commands.respond import Responder
+from bot.storage.sqlite import SqliteStore
+from bot.wiring import build_fred_data, build_market_data
+from commands.kit.command import Catalog, Context, Services
+from commands.kit.respond import Responder
+from commands.kit.slash import slash_commands
 
 NAMES = ["compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "ask"]
 STRING = 3  # discord.AppCommandOptionType.string
@@ -22,7 +29,10 @@ STRING = 3  # discord.AppCommandOptionType.string
 
 @pytest.fixture
 def services():  # function scope: built inside the isolated environment
-    return build_services(Settings(data_source="snapshot"))
+    settings = Settings(data_source="snapshot")
+    return Services(
+        market=build_market_data(settings), clock=utc_now, fred=build_fred_data(settings), catalog=discover()
+    )
 
 
 @pytest.fixture
@@ -33,9 +43,13 @@ async def storage(tmp_path):
 
 
 async def make_bot(services, storage, application_id: int = 123) -> MarketBot:
-    bot = MarketBot(services, storage, Responder(services), AlertJobs(storage, services, 300))
-    for cog in commands.registry.COGS:  # as setup_hook does, without the network
-        await bot.add_cog(cog(bot.responder))
+    alerts = AlertJobs(storage, services, 300)
+    bot = MarketBot(Context(Responder(services), storage, alerts.post_sample), alerts)
+    # As setup_hook does, without the network; the commands outside a group (/alerts and /watchlist
+    # are left out, as the registry's COGS left out their cogs).
+    for command in slash_commands(services.catalog, bot.context):
+        if not isinstance(command, app_commands.Group):
+            bot.tree.add_command(command)
     bot._connection.application_id = application_id
     assert bot.tree.client.application_id == application_id
     return bot
@@ -180,3 +194,67 @@ async def test_every_description_is_present_and_short(bot):
             checked += 1
             pending.extend(item.get("options", []))
     assert checked > len(NAMES)  # options were checked too
+
+
+# -- Discord's limits, checked before anything is sent --
+
+
+def with_description(catalog: Catalog, name: str, description: str) -> Catalog:
+    """``catalog`` with one command's description replaced (declarations are frozen)."""
+    commands = tuple(dataclasses.replace(c, description=description) if c.name == name else c for c in catalog.commands)
+    return Catalog(commands, catalog.groups)
+
+
+@pytest.mark.parametrize("argv", [["check"], ["sync", "--dry-run"]])
+def test_check_says_the_real_commands_are_within_discords_limits(capsys, argv):
+    catalog = discover()
+    top_level = len([c for c in catalog.commands if not c.group]) + len(catalog.groups)  # a group is one command
+    assert top_level >= 11  # 9 commands, /alerts and /watchlist when `check` came (more commands may follow)
+    assert main(argv) == 0  # offline: no token, no settings
+    assert capsys.readouterr() == (f"{top_level} slash commands, within Discord's limits\n", "")
+
+
+@pytest.mark.parametrize("argv", [["check"], ["sync", "--dry-run"]])
+def test_check_names_the_command_and_field_discord_would_refuse(capsys, monkeypatch, argv):
+    broken = with_description(discover(), "quote", "x" * 101)
+    monkeypatch.setattr("bot.discovery.discover", lambda: broken)  # what `check` reads
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "Discord would refuse the slash commands:\n"
+        "  command `quote` description is 101 characters, the limit is 1 to 100\n"
+    )
+
+
+@pytest.fixture
+def broken_services(services):
+    return dataclasses.replace(services, catalog=with_description(services.catalog, "quote", "x" * 101))
+
+
+async def test_a_set_breaking_a_limit_is_refused_before_anything_is_sent(broken_services, storage, monkeypatch):
+    bot = await make_bot(broken_services, storage)
+    monkeypatch.setattr(bot.tree, "sync", FakeSync(bot.tree))
+    with pytest.raises(SyncRefused) as info:
+        await sync_commands(bot.tree, storage, None)
+    assert info.value.problems == ["command `quote` description is 101 characters, the limit is 1 to 100"]
+    assert "command `quote` description is 101 characters" in str(info.value)
+    assert info.value.earlier is False  # nothing was ever synced: no commands to fall back on
+    assert bot.tree.sync.calls == [] and await storage.get_meta("commands_synced:123:global") is None
+    with pytest.raises(SyncRefused):  # force changes nothing: still never sent
+        await sync_commands(bot.tree, storage, None, force=True)
+    assert bot.tree.sync.calls == []
+
+
+async def test_a_refused_set_says_when_an_earlier_sync_stays_in_use(services, broken_services, storage, monkeypatch):
+    good = await make_bot(services, storage)
+    monkeypatch.setattr(good.tree, "sync", FakeSync(good.tree))
+    assert await sync_commands(good.tree, storage, None) is True
+    synced = await storage.get_meta("commands_synced:123:global")
+
+    bot = await make_bot(broken_services, storage)  # a release with a declaration Discord would refuse
+    monkeypatch.setattr(bot.tree, "sync", FakeSync(bot.tree))
+    with pytest.raises(SyncRefused) as info:
+        await sync_commands(bot.tree, storage, None)
+    assert info.value.earlier is True
+    assert bot.tree.sync.calls == [] and await storage.get_meta("commands_synced:123:global") == synced

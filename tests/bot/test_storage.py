@@ -10,9 +10,10 @@ from contextlib import closing
 import pytest
 
 from analytics.errors import MarketbotError
-from bot.sqlite_store import MIGRATIONS, SqliteStore
-from bot.store import open_store
-from commands.subscriptions import AlertKey, Claim, NewSubscription, StoreUnavailable
+from bot.storage.open import open_store
+from bot.storage.protocol import AlertKey, Claim
+from bot.storage.sqlite import MIGRATIONS, SqliteStore
+from commands.kit.store import NewSubscription, StoreUnavailable
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ import pytest
 
 from analytics.watchlist import MAX_SYMBOLS as MAX_WATCHED
 from analytics.watchlist import WatchChange
-from bot.store import INTERRUPTED, NONCE_WINDOW, Store, open_store
-from commands.subscriptions import AlertKey, Claim, NewSubscription, StoreUnavailable
+from bot.storage.open import open_store
+from bot.storage.protocol import INTERRUPTED, NONCE_WINDOW, AlertKey, Claim, Store
+from commands.kit.store import NewSubscription, StoreUnavailable
 from tests.pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 GUILD, OTHER_GUILD = 100, 200
@@ -446,7 +447,8 @@ async def test_last_deliveries_gives_each_subscriptions_latest_alert(engine, sto
     last = await storage.last_deliveries(iter([sub.id, other.id, quiet.id]))
     assert set(last) == {sub.id, other.id}
     d = last[sub.id]
-    assert d.key == AlertKey(sub.id, "kre", "2023-03-13", "sharp") and d.headline == "KRE sharp on 2023-03-13"
+    key = AlertKey(d.subscription_id, d.rule, d.session, d.level)  # Delivery.key is gone
+    assert key == AlertKey(sub.id, "kre", "2023-03-13", "sharp") and d.headline == "KRE sharp on 2023-03-13"
     assert (d.state, d.finished_at, d.message_id, d.error) == ("claimed", None, None, None)
     o = last[other.id]
     assert (o.state, o.error) == ("failed", "the channel is gone") and o.finished_at is not None
@@ -496,7 +498,7 @@ async def test_a_standby_takes_over_when_the_holder_is_killed(engine, storage):
 
 HOLDER = """
 import asyncio, sys
-from bot.store import open_store
+from bot.storage.open import open_store
 
 async def main():
     store = await open_store(sys.argv[1])

@@ -21,10 +21,9 @@ def discord_refuses_nothing(request: pytest.FixtureRequest):
     """Fail the test during which the fake refused a request body Discord would refuse too (outside
     fake.expecting_refusals()): the bot sent something real Discord rejects. Refusals while the
     module's bot started (its command sync) are reported by the module's first test."""
+    fake = request.getfixturevalue("fake") if "fake" in request.fixturenames else None
     yield
-    if "fake" not in request.fixturenames:
-        return
-    unexpected = request.getfixturevalue("fake").take_unexpected_violations()
+    unexpected = fake.take_unexpected_violations() if fake else []
     if unexpected:
         listed = "\n".join(f"  {v.method} {v.path}: {v.field or '(body)'}: {v.rule}: {v.message}" for v in unexpected)
         pytest.fail(f"the fake Discord refused what real Discord refuses:\n{listed}", pytrace=False)

@@ -19,7 +19,10 @@ FakeDiscord (class attributes, fixed snowflakes)
     APP_ID, BOT_USER_ID (distinct on purpose, so mixing them up shows), USER_ID
     (default invoking user, guild owner), GUILD_ID, CHANNEL_ID, OTHER_CHANNEL_ID,
     THIRD_CHANNEL_ID (the guild's three text channels), ROLE_ID (a mentionable role besides
-    @everyone), DEFAULT_PERMISSIONS, FILE_SIZE_LIMIT
+    @everyone), DEFAULT_PERMISSIONS, FILE_SIZE_LIMIT, APP_INTEGRATION_TYPES (the app's installation
+    contexts: both)
+Module constants: GUILD, BOT_DM, PRIVATE_CHANNEL (interaction context types 0, 1, 2);
+    GUILD_INSTALL, USER_INSTALL (integration types 0, 1)
 FakeDiscord()                            start(), stop(), url, gateway_url, env()
     roles: dict[int, dict]               role id -> role object (@everyone, ROLE_ID), as sent in
                                          GUILD_CREATE and data.resolved and read to judge mentions
@@ -27,7 +30,14 @@ FakeDiscord()                            start(), stop(), url, gateway_url, env(
     find_requests(method=None, path=None) -> list[Request]   (path: re.search on Request.path)
     commands: dict[str, list[dict]]      "global" | str(guild_id) -> last synced list, as received;
                                          may be seeded, to model commands registered by an earlier run
-    command_syncs: list[str]             scope of each PUT
+    command_syncs: list[str]             scope of each PUT (a refused one is not)
+    violations: list[Violation]          every rule of Discord's a refused request body broke, in order
+                                         (method, path, field, rule, code, message; tests/fakes/discord_contract.py)
+    validated: int                       request bodies checked against Discord's contract
+    with expecting_refusals() as refused:   refusals meanwhile are what the test provokes; refused:
+                                         list[Violation], filled as they arrive
+    take_unexpected_violations() -> list[Violation]   those outside expecting_refusals() since the
+                                         last call: tests/e2e/conftest.py fails the test with them
     messages: list[Message]              one record per create or edit
     channel_messages(channel_id=None) -> list[Message]       kind == "channel" only
     identifies, resumes, deduplicated_nonces: int;  last_identify: dict | None (IDENTIFY's d)
@@ -44,9 +54,10 @@ FakeDiscord()                            start(), stop(), url, gateway_url, env(
     await wait_ready(timeout=30, *, guild_id=None)   until the connection of that guild's shard
                                          (default GUILD_ID's) has sent its GUILD_CREATEs or RESUMED
     await inject_command(name, options=None, *, user_id=USER_ID, permissions=DEFAULT_PERMISSIONS,
-                         channel_id=None, guild_id=None) -> Interaction
-    await inject_autocomplete(name, options, *, user_id=USER_ID, channel_id=None, guild_id=None)
-                         -> Interaction
+                         channel_id=None, guild_id=None, context=GUILD, integration_type=None)
+                         -> Interaction   (context, integration_type: see User installs below)
+    await inject_autocomplete(name, options, *, user_id=USER_ID, channel_id=None, guild_id=None,
+                              context=GUILD, integration_type=None) -> Interaction
     await inject_component(message, custom_id, *, values=None, user_id=USER_ID,
                            permissions=DEFAULT_PERMISSIONS) -> Interaction   (message: Message or id)
     fail_next(method, path_regex, status, times=1, retry_after=0.3, *, lost_response=False)
@@ -55,9 +66,10 @@ FakeDiscord()                            start(), stop(), url, gateway_url, env(
                                          it is set, then are handled as usual; stop() sets it
     await drop_gateway(code=4000, *, guild_id=None);  await send_reconnect(*, guild_id=None)
                                          (the connection of that guild's shard, default GUILD_ID's)
-Interaction: id, token, type (2 | 3 | 4), name (a component's: its custom_id), user_id, channel_id, guild_id,
-    payload (INTERACTION_CREATE's d), sent_at, callback (Request), callback_type, choices,
-    original_id, message_id (component: the message clicked on), messages;
+Interaction: id, token, type (2 | 3 | 4), name (a component's: its custom_id), user_id, channel_id,
+    guild_id (None in a DM), context, authorizing_integration_owners, payload (INTERACTION_CREATE's d),
+    sent_at, callback (Request), callback_type, choices, original_id, message_id (component: the
+    message clicked on), messages;
     await deferred(timeout=10) -> Request; await answered(timeout=30) -> Message
 Request: method, path (/api/v10/..., no query), query, json, files {filename: bytes}, status, at
 Message: id, kind ("callback" | "followup" | "edit" | "channel"), channel_id, payload, files,
@@ -76,8 +88,16 @@ Adjustments and modelled Discord behaviour
   options or min/max, or someone else's ephemeral message raises LookupError: Discord offers
   no such click. Every message an interaction creates carries interaction_metadata (its id,
   type and user; interacted_message_id for a component's), which edits keep.
-- Components sent are checked as Discord does (400, 50035): at most 5 action rows, each of 1-5
-  buttons or one select menu; custom_id 1-100 characters and unique in the message; 1-25 options.
+- Discord's contract: every body sent to PUT .../commands, an interaction callback, a followup, a
+  webhook message edit or POST /channels/{id}/messages (a multipart one's payload_json) is checked
+  against Discord's published OpenAPI spec and the limits its docs add (tests/fakes/discord_contract.py:
+  8000 characters per slash command, 100 CHAT_INPUT commands, 6000 characters across a message's
+  embeds, 2000 of content, 5 action rows, unique custom_ids, 10 files...). What Discord refuses is
+  refused as Discord does: 400 {"code": 50035, "errors": {...}} nested by field, so discord.py
+  raises HTTPException (CommandSyncFailure for a sync) naming it; a file over FILE_SIZE_LIMIT 413
+  (40005), an empty message 400 (50006); a type 6 or 7 callback to a command 400 (50035). Nothing
+  of a refused request takes effect (a refused sync keeps the commands synced before); its
+  violations are recorded.
 - Interaction options may omit "type": it is filled in from the synced schema (nested
   subcommand options included), and an unknown option name raises LookupError, as does
   injecting a command that was never synced. A guild-synced command wins over a global one
@@ -114,12 +134,16 @@ Adjustments and modelled Discord behaviour
   thousand channels want that: one guild cannot hold them anyway (Discord: 500 channels), and
   GUILD_CREATE is sent at IDENTIFY only. listed=True also puts them in GUILD_CREATE (add them
   before the bot connects); more than 500 channels listed raises ValueError.
-- Message limits are enforced with Discord's errors: content <= 2000, <= 10 embeds, embed
-  title/description/field/footer/author lengths, non-empty field name and value, <= 25 fields,
-  6000 characters per embed, <= 10 files, each file <= FILE_SIZE_LIMIT (413, 40005), no empty
-  message (50006); autocomplete: <= 25 choices with 1..100-character names and values;
-  allowed_mentions: "roles"/"users" in parse together with a roles/users list, or over 100
-  ids, is 400 (50035).
+- User installs: inject_command(..., context=BOT_DM | PRIVATE_CHANNEL) comes from the user's DM
+  with the bot, or with someone else: no guild_id, guild, member or guild_locale, but "user", a
+  "channel" of type 1 (the same per user and context; not open to REST) and the DM's
+  app_permissions. integration_type (GUILD_INSTALL | USER_INSTALL; default GUILD_INSTALL in a
+  guild, USER_INSTALL in a DM) sets authorizing_integration_owners: {"0": guild id ("0" in the
+  bot's DM)} or {"1": user id}. Discord delivers only what it offers: a guild's commands only in it
+  through its install, a global one where its synced contexts (null: all three; the deprecated
+  dm_permission false leaves out BOT_DM) and integration_types (null: APP_INTEGRATION_TYPES)
+  allow, PRIVATE_CHANNEL only through a user install; anything else is a LookupError. A click on
+  a message an interaction made comes from where that interaction did, authorized as it was.
 - Mentions: a created message's mention_roles holds the <@&id> roles of its content that
   allowed_mentions lets through (no allowed_mentions: all) and that ping: mentionable, or the
   bot has Mention Everyone (it has not). @everyone/@here never ping (mention_everyone false).
@@ -812,14 +836,20 @@ class FakeDiscord:
         """No guild, guild_id, member or guild_locale in a DM: the invoking user instead
         (docs developers/interactions/receiving-and-responding.mdx:28-49)."""
         channel = next(c for c in self._dm_channels.values() if c["id"] == str(ix.channel_id))
-        return {"channel": channel, "user": self._user(ix.user_id), "app_permissions": str(DM_APP_PERMISSIONS[ix.context])}
+        app_permissions = DM_APP_PERMISSIONS[ix.context]
+        return {"channel": channel, "user": self._user(ix.user_id), "app_permissions": str(app_permissions)}
 
     def _dm_channel(self, context: int, user_id: int) -> dict[str, Any]:
         """The user's DM with the bot (BOT_DM) or with someone else (PRIVATE_CHANNEL): a partial
         channel of type 1, made on first use."""
         if (context, user_id) not in self._dm_channels:
-            dm = {"id": str(self._snowflake()), "type": 1, "last_message_id": None, "flags": 0, "recipients": [self._user(user_id)]}
-            self._dm_channels[context, user_id] = dm
+            self._dm_channels[context, user_id] = {
+                "id": str(self._snowflake()),
+                "type": 1,
+                "last_message_id": None,
+                "flags": 0,
+                "recipients": [self._user(user_id)],
+            }
         return self._dm_channels[context, user_id]
 
     def _resolve(
@@ -833,7 +863,7 @@ class FakeDiscord:
             if option["type"] not in (7, 8) or option.get("focused"):
                 continue
             if guild_id is None:
-                raise NotImplementedError(f"option {option['name']!r}: channel and role options in a DM are not modelled")
+                raise NotImplementedError(f"option {option['name']!r}: channel and role options in a DM: not modelled")
             snowflake = int(option["value"])
             option["value"] = str(snowflake)
             if option["type"] == 7:
@@ -860,18 +890,20 @@ class FakeDiscord:
                     if scope == "global":
                         self._require_offered(command, origin)
                     return command, scope
-        raise LookupError(f"/{name} was never synced where context {origin.context} can reach it (synced: {self.commands})")
+        where = f"where context {origin.context} can reach it"
+        raise LookupError(f"/{name} was never synced {where} (synced: {self.commands})")
 
     def _require_offered(self, command: dict[str, Any], origin: _Origin) -> None:
-        contexts = command.get("contexts")
-        if contexts is None:  # all contexts (application-commands.mdx:1372); dm_permission false: not the bot's DM (:35)
-            contexts = [GUILD, PRIVATE_CHANNEL] if command.get("dm_permission") is False else [GUILD, BOT_DM, PRIVATE_CHANNEL]
+        name, contexts = command["name"], command.get("contexts")
+        if contexts is None:  # all of them (application-commands.mdx:1372); dm_permission false: not the bot's DM (:35)
+            dm_allowed = command.get("dm_permission") is not False
+            contexts = [GUILD, BOT_DM, PRIVATE_CHANNEL] if dm_allowed else [GUILD, PRIVATE_CHANNEL]
         integration_types = command.get("integration_types") or self.APP_INTEGRATION_TYPES
         if origin.context not in contexts:
-            raise LookupError(f"/{command['name']} is not offered in context {origin.context} (its contexts: {contexts})")
+            raise LookupError(f"/{name} is not offered in context {origin.context} (its contexts: {contexts})")
         if origin.integration_type not in integration_types:
             raise LookupError(
-                f"/{command['name']} is not offered through integration type {origin.integration_type} "
+                f"/{name} is not offered through integration type {origin.integration_type} "
                 f"(its integration_types: {list(integration_types)})"
             )
 
@@ -1148,12 +1180,14 @@ class FakeDiscord:
         self.validated += 1
         sizes = [len(data) for _, data in req.uploads.values()]
         api_path = req.path.removeprefix(API_PREFIX)
-        refusal = discord_contract.check(req.method, api_path, req.json, file_sizes=sizes, file_size_limit=self.FILE_SIZE_LIMIT)
+        limit = self.FILE_SIZE_LIMIT
+        refusal = discord_contract.check(req.method, api_path, req.json, file_sizes=sizes, file_size_limit=limit)
         return None if refusal is None else self._recorded(refusal)
 
     def _recorded(self, refusal: discord_contract.Refusal) -> Reply:
         self.violations.extend(refusal.violations)
-        (self._expected_refusals[-1] if self._expected_refusals else self._unexpected_violations).extend(refusal.violations)
+        expected = self._expected_refusals[-1] if self._expected_refusals else self._unexpected_violations
+        expected.extend(refusal.violations)
         return refusal.status, refusal.body
 
     # REST
@@ -1300,8 +1334,9 @@ class FakeDiscord:
         body = req.json or {}
         callback_type, data = body.get("type"), body.get("data") or {}
         if callback_type in (6, 7) and ix.type != 3:  # a rule on the interaction, which the body does not show
-            message = "Only component interactions update a message."
-            refusal = discord_contract.refuse(req.method, req.path.removeprefix(API_PREFIX), "type", "update_needs_component", "INTERACTION_RESPONSE_TYPE_INVALID", message)
+            api_path, message = req.path.removeprefix(API_PREFIX), "Only component interactions update a message."
+            code = "INTERACTION_RESPONSE_TYPE_INVALID"
+            refusal = discord_contract.refuse(req.method, api_path, "type", "update_needs_component", code, message)
             return self._recorded(refusal)
         if refused := self._refused(req):
             return refused

@@ -15,7 +15,7 @@ import pytest
 from discord import app_commands
 from discord.http import Route
 
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord_server import BOT_DM, GUILD_INSTALL, PRIVATE_CHANNEL, USER_INSTALL, FakeDiscord
 from tests.fakes.launch_bot import patch_discord
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # every byte value, to catch any mangling
@@ -110,6 +110,24 @@ class PingClient(discord.Client):
         async def panel_(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("panel", view=panel())
 
+        @self.tree.command(description="Where it was asked from, as discord.py parsed it")
+        @app_commands.allowed_installs(guilds=True, users=True)
+        @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+        async def whereami(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            context = interaction.context
+            where = "guild" if interaction.guild else type(interaction.channel).__name__
+            await interaction.followup.send(
+                f"{where} dm={context.dm_channel} private={context.private_channel} "
+                f"user-install={interaction.is_user_integration()} by {type(interaction.user).__name__}"
+            )
+
+        @self.tree.command(description="Only in servers that installed the app")
+        @app_commands.guild_only()
+        @app_commands.guild_install()
+        async def serveronly(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("server")
+
     async def setup_hook(self) -> None:
         self.add_dynamic_items(Pick, PickMenu)
         self.tree.copy_global_to(guild=GUILD)
@@ -122,6 +140,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     await fake.start()
     yield fake
     await fake.stop()
+    assert fake.take_unexpected_violations() == []  # discord.py sent only what Discord accepts
 
 
 @pytest.fixture
@@ -149,6 +168,7 @@ async def connected(fake: FakeDiscord) -> AsyncIterator[PingClient]:
         ready.cancel()
         running.result()
     await ready
+    await asyncio.wait_for(client.wait_until_ready(), TIMEOUT)  # its GUILD_CREATEs parsed, not only sent
     yield client
     await asyncio.wait_for(client.close(), TIMEOUT)
     await asyncio.wait_for(running, TIMEOUT)
@@ -237,9 +257,11 @@ async def test_role_mentions_ping_as_allowed_mentions_and_the_role_allow(fake: F
     assert not any(m.data["mention_everyone"] for m in messages)
     route = Route("POST", "/channels/{channel_id}/messages", channel_id=FakeDiscord.CHANNEL_ID)
     both = {"parse": ["roles"], "roles": [ROLE]}  # Discord: mutually exclusive
-    with pytest.raises(discord.HTTPException) as refused:
+    with fake.expecting_refusals(), pytest.raises(discord.HTTPException) as refused:
         await client.http.request(route, json={"content": text, "allowed_mentions": both})
-    assert (refused.value.status, refused.value.code) == (400, 50035) and "allowed_mentions" in refused.value.text
+    assert (refused.value.status, refused.value.code) == (400, 50035)
+    exclusive = 'parse:["roles"] and roles:[ids] are mutually exclusive.'
+    assert refused.value.text == f"Invalid Form Body\nIn allowed_mentions.roles: {exclusive}"
 
 
 async def test_autocomplete_returns_choices(fake: FakeDiscord, client: PingClient) -> None:
@@ -304,10 +326,22 @@ async def test_channel_status_errors(fake: FakeDiscord, client: PingClient) -> N
 
 
 async def test_oversized_content_is_rejected_like_discord(fake: FakeDiscord, client: PingClient) -> None:
-    with pytest.raises(discord.HTTPException) as rejected:
+    with fake.expecting_refusals() as refused, pytest.raises(discord.HTTPException) as rejected:
         await client.get_partial_messageable(FakeDiscord.CHANNEL_ID).send("x" * 2001)
     assert (rejected.value.status, rejected.value.code) == (400, 50035)
-    assert "content" in rejected.value.text
+    assert rejected.value.text == "Invalid Form Body\nIn content: Must be 2000 or fewer in length."
+    assert [(v.field, v.rule) for v in refused] == [("content", "content_length")]
+    assert fake.channel_messages() == []
+
+
+async def test_embeds_over_6000_characters_together_are_refused(fake: FakeDiscord, client: PingClient) -> None:
+    embeds = [discord.Embed(description="d" * 4000), discord.Embed(title="t" * 256, description="d" * 1745)]
+    with fake.expecting_refusals(), pytest.raises(discord.HTTPException) as rejected:
+        await client.get_partial_messageable(FakeDiscord.CHANNEL_ID).send(embeds=embeds)
+    assert (rejected.value.status, rejected.value.code) == (400, 50035)
+    assert rejected.value.text == "Invalid Form Body\nIn embeds: Embed size exceeds maximum size of 6000"
+    embeds[1].description = "d" * 1744  # 6000 in all
+    await client.get_partial_messageable(FakeDiscord.CHANNEL_ID).send(embeds=embeds)
 
 
 async def test_global_rate_limit_is_waited_out(fake: FakeDiscord, client: PingClient) -> None:
@@ -443,9 +477,11 @@ async def test_update_responses_are_for_components_only(fake: FakeDiscord, clien
     ix = await fake.inject_command("silent")  # the client leaves it unanswered: the test answers
     url = f"{fake.url}/api/v10/interactions/{ix.id}/{ix.token}/callback"
     async with aiohttp.ClientSession() as session:
-        for callback_type, status in ((6, 400), (7, 400), (5, 200)):
-            async with session.post(url, json={"type": callback_type}) as response:
-                assert response.status == status
+        with fake.expecting_refusals() as refused:
+            for callback_type, status in ((6, 400), (7, 400), (5, 200)):
+                async with session.post(url, json={"type": callback_type}) as response:
+                    assert response.status == status
+    assert [(v.field, v.rule) for v in refused] == [("type", "update_needs_component")] * 2
 
 
 async def test_components_beyond_discords_limits_are_refused(fake: FakeDiscord, client: PingClient) -> None:
@@ -455,10 +491,18 @@ async def test_components_beyond_discords_limits_are_refused(fake: FakeDiscord, 
     twice = discord.ui.View()
     twice.add_item(discord.ui.Button(label="x", custom_id="same"))
     twice.add_item(discord.ui.Button(label="y", custom_id="same"))
-    for view, what in ((too_long, "Must be between 1 and 100"), (twice, "cannot be duplicated")):
-        with pytest.raises(discord.HTTPException) as refused:
+    long_label = discord.ui.View()
+    long_label.add_item(discord.ui.Button(label="l" * 81, custom_id="x"))
+    row = "In components.0.components"
+    for view, text in (
+        (too_long, f"{row}.0.custom_id: Must be between 1 and 100 in length."),
+        (twice, f"{row}.1.custom_id: Component custom id cannot be duplicated"),
+        (long_label, f"{row}.0.label: Must be 80 or fewer in length."),
+    ):
+        with fake.expecting_refusals(), pytest.raises(discord.HTTPException) as refused:
             await channel.send("x", view=view)
-        assert (refused.value.status, refused.value.code) == (400, 50035) and what in refused.value.text
+        assert (refused.value.status, refused.value.code) == (400, 50035)
+        assert refused.value.text == f"Invalid Form Body\n{text}"
 
 
 # -- sharding --
@@ -537,3 +581,92 @@ async def test_an_interaction_for_a_shard_no_connection_holds_is_an_error(fake: 
             await asyncio.wait_for(fake.inject_command("where", guild_id=one), 2)  # at once: no session ever held it
         with pytest.raises(LookupError, match="not in guild"):
             await fake.inject_command("where", guild_id=one + (2 << 22))
+
+
+# -- Discord's contract --
+
+
+async def test_a_sync_discord_refuses_raises_command_sync_failure_naming_the_command_and_field(
+    fake: FakeDiscord, patched: None
+) -> None:
+    client = discord.Client(intents=discord.Intents.default())
+    await client.login("fake-token")  # REST only: the application id, no gateway
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(description="d" * 101)
+    async def wordy(interaction: discord.Interaction) -> None:
+        pass
+
+    try:
+        with fake.expecting_refusals() as refused, pytest.raises(app_commands.CommandSyncFailure) as failure:
+            await tree.sync()
+    finally:
+        await client.close()
+    assert (failure.value.status, failure.value.code) == (400, 50035)
+    assert str(failure.value) == (
+        "Failed to upload commands to Discord (HTTP status 400, error code 50035)\n"
+        f"In command 'wordy' defined in function {wordy.callback.__qualname__!r}\n"
+        "  description: Must be 100 or fewer in length."
+    )
+    assert [(v.field, v.rule) for v in refused] == [("0.description", "maxLength")]
+    assert fake.commands == {}  # Discord keeps none of a refused sync
+
+
+# -- user installs --
+
+
+USER_OWNS = {"1": str(FakeDiscord.USER_ID)}  # authorizing_integration_owners of a user install
+
+
+@pytest.mark.parametrize(
+    ("context", "integration_type", "answer", "owners"),
+    [
+        (BOT_DM, None, "DMChannel dm=True private=False user-install=True by User", USER_OWNS),
+        (PRIVATE_CHANNEL, None, "DMChannel dm=False private=True user-install=True by User", USER_OWNS),
+        (BOT_DM, GUILD_INSTALL, "DMChannel dm=True private=False user-install=False by User", {"0": "0"}),
+    ],
+)
+async def test_an_interaction_from_a_dm_has_no_guild_and_is_answered(
+    fake: FakeDiscord, client: PingClient, context: int, integration_type: int | None, answer: str, owners: dict
+) -> None:
+    await client.tree.sync()  # global: a guild's commands are never offered in a DM
+    ix = await fake.inject_command("whereami", context=context, integration_type=integration_type)
+    message = await ix.answered(TIMEOUT)
+    assert message.content == answer
+    assert (message.kind, message.id, message.channel_id) == ("followup", ix.original_id, ix.channel_id)
+    payload = ix.payload
+    assert not {"guild_id", "guild", "member", "guild_locale"} & payload.keys() and "guild_id" not in payload["data"]
+    assert payload["user"]["id"] == str(FakeDiscord.USER_ID) and payload["channel"]["type"] == 1
+    assert (payload["context"], payload["authorizing_integration_owners"]) == (context, owners)
+    assert ix.guild_id is None and message.data["interaction_metadata"]["authorizing_integration_owners"] == owners
+
+
+async def test_a_user_install_in_a_guild_is_a_member_s(fake: FakeDiscord, client: PingClient) -> None:
+    await client.tree.sync()
+    ix = await fake.inject_command("whereami", integration_type=USER_INSTALL)
+    assert (await ix.answered(TIMEOUT)).content == "guild dm=False private=False user-install=True by Member"
+    assert ix.payload["authorizing_integration_owners"] == USER_OWNS
+    assert "guild_id" not in ix.payload["data"]  # the global command: a guild's own come only through its install
+
+
+async def test_a_click_on_a_dm_answer_comes_from_the_dm(fake: FakeDiscord, client: PingClient) -> None:
+    await client.tree.sync()
+    command = await fake.inject_command("panel_", context=BOT_DM)
+    click = await fake.inject_component(await command.answered(TIMEOUT), "pick:update")
+    edit = await click.answered(TIMEOUT)
+    assert edit.content == f"updated by {FakeDiscord.USER_ID}" and edit.channel_id == command.channel_id
+    assert (click.guild_id, click.payload["context"], click.payload["channel"]["type"]) == (None, BOT_DM, 1)
+    assert "member" not in click.payload and click.payload["authorizing_integration_owners"] == USER_OWNS
+
+
+async def test_only_interactions_discord_would_deliver_are_injected(fake: FakeDiscord, client: PingClient) -> None:
+    with pytest.raises(LookupError, match="/whereami was never synced where context 1 can reach it"):
+        await fake.inject_command("whereami", context=BOT_DM)  # synced to the guild only
+    await client.tree.sync()
+    assert (await (await fake.inject_command("serveronly")).answered(TIMEOUT)).content == "server"
+    with pytest.raises(LookupError, match=r"/serveronly is not offered in context 1 \(its contexts: \[0\]\)"):
+        await fake.inject_command("serveronly", context=BOT_DM, integration_type=GUILD_INSTALL)
+    with pytest.raises(LookupError, match=r"through integration type 1 \(its integration_types: \[0\]\)"):
+        await fake.inject_command("serveronly", integration_type=USER_INSTALL)
+    with pytest.raises(LookupError, match="PRIVATE_CHANNEL interactions come from user installs only"):
+        await fake.inject_command("whereami", context=PRIVATE_CHANNEL, integration_type=GUILD_INSTALL)

@@ -88,7 +88,9 @@ async def bot(fake, database, tmp_path_factory):
     await until(lambda: any(r.status == 403 for r in fake.find_requests("POST", rf"/channels/{FORBIDDEN}/messages")))
     yield process
     await process.stop()
-    assert "Traceback" not in process.log, process.log
+    # discord.py logs its reconnection attempts during the gateway outage with their traceback; nothing else may.
+    failures = [line for line in map(json.loads, process.log.splitlines()) if "traceback" in line]
+    assert all(f["logger"] == "discord.shard" and "reconnect" in f["message"] for f in failures), failures
 
 
 async def subscribe(fake, channel: int):

@@ -66,6 +66,7 @@ FakeDiscord()                            start(), stop(), url, gateway_url, env(
                                          it is set, then are handled as usual; stop() sets it
     await drop_gateway(code=4000, *, guild_id=None);  await send_reconnect(*, guild_id=None)
                                          (the connection of that guild's shard, default GUILD_ID's)
+    async with gateway_outage():         every connection closed, new ones refused (503) until it ends
 Interaction: id, token, type (2 | 3 | 4), name (a component's: its custom_id), user_id, channel_id,
     guild_id (None in a DM), context, authorizing_integration_owners, payload (INTERACTION_CREATE's d),
     sent_at, callback (Request), callback_type, choices, original_id, message_id (component: the
@@ -173,7 +174,7 @@ import mimetypes
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -507,6 +508,7 @@ class FakeDiscord:
         self._guilds: dict[int, list[int]] = {}  # add_guilds: guild id -> its text channel ids
         self._channel_guild: dict[int, int] = {}  # those channels -> their guild
         self._connections: list[_Connection] = []  # open gateway connections, oldest first
+        self._gateway_down = False  # gateway_outage(): new connections refused
         self._sessions: dict[str, _Connection] = {}  # session id -> its latest connection, for RESUME
         self._runner: web.AppRunner | None = None
         self._routes = self._build_routes()
@@ -649,6 +651,19 @@ class FakeDiscord:
         connection = self._require_connection(guild_id or self.GUILD_ID)
         connection.ready = False
         await connection.ws.close(code=code)
+
+    @contextlib.asynccontextmanager
+    async def gateway_outage(self) -> AsyncIterator[None]:
+        """Discord's gateway down for the ``async with``: open connections close (resumable), new ones
+        are refused with 503 until it ends; then discord.py reconnects and RESUMEs."""
+        self._gateway_down = True
+        try:
+            for connection in list(self._connections):
+                connection.ready = False
+                await connection.ws.close(code=4000)
+            yield
+        finally:
+            self._gateway_down = False
 
     async def send_reconnect(self, *, guild_id: int | None = None) -> None:
         """Op 7: discord.py closes the socket itself and RESUMEs."""
@@ -1533,7 +1548,9 @@ class FakeDiscord:
         connection.seq += 1
         await self._send(connection.ws, {"op": 0, "t": event, "s": connection.seq, "d": data})
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self._gateway_down:
+            return web.Response(status=503, text="gateway outage")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         connection = _Connection(ws)

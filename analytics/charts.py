@@ -59,12 +59,13 @@ from matplotlib.transforms import blended_transform_factory
 from PIL import Image
 from zlib_ng import zlib_ng
 
-from analytics.compare import Comparison
+from analytics.compare import Comparison, YieldComparison
 from analytics.credit import to_session_values
 from analytics.history import LongRun
 from analytics.performance import PerformanceRow
 from analytics.symbols import display_name
 from analytics.windows import ANCHOR_DATES
+from analytics.yields import spread_bp
 
 # -- the shared style -------------------------------------------------------------------------
 
@@ -245,10 +246,24 @@ def _render(layout: _Layout, draw: Callable[..., None], *args: Any, **kwargs: An
 # -- shared pieces --------------------------------------------------------------------------
 
 
+def _signed(value: float, decimals: int, suffix: str) -> str:
+    """As the answers write a change (commands.kit.format): a nonzero value keeps its sign with the decimals its
+    first digit needs; zero has none."""
+    if value == 0 or not math.isfinite(value):
+        return f"{0:.{decimals}f}{suffix}" if value == 0 else "n/a"
+    while round(value, decimals) == 0:
+        decimals += 1
+    return f"{value:+,.{decimals}f}{suffix}"
+
+
 def _pct(value: float) -> str:
-    """A fraction as the answers write it: 0.474 -> '+47.4%' (never '-0.0%')."""
-    scaled = value * 100
-    return f"{0.0 if round(scaled, 1) == 0 else scaled:+,.1f}%"
+    """A fraction as the answers write it: 0.474 -> '+47.4%', -0.000491 -> '-0.05%'."""
+    return _signed(value * 100, 1, "%")
+
+
+def _bp(value: float) -> str:
+    """A yield's move or a spread, in basis points: '+38 bp'."""
+    return _signed(value, 0, " bp")
 
 
 def _level(value: float) -> str:
@@ -639,8 +654,11 @@ _CREDIT = _Layout(rows=3, heights=(3, 2, 2))
 # -- compare
 
 
-def compare_chart(pair: pd.DataFrame, comparison: Comparison, *, caption: str = "") -> bytes:
-    """Both rebased to 100 at the window's start, and their ratio below."""
+def compare_chart(pair: pd.DataFrame, comparison: Comparison | YieldComparison, *, caption: str = "") -> bytes:
+    """Both rebased to 100 at the window's start, and their ratio below; two yields: their levels (%), and the
+    spread between them (bp) below."""
+    if isinstance(comparison, YieldComparison):
+        return _render(_COMPARE, _draw_compare_yields, pair, comparison, caption)
     return _render(_COMPARE, _draw_compare, pair, comparison, caption)
 
 
@@ -671,32 +689,82 @@ def _draw_compare(fig: Figure, axes: list[Axes], pair: pd.DataFrame, comparison:
     _title(fig, f"{display_name(a)} vs {display_name(b)}", comparison.window.label())
 
 
+def _draw_compare_yields(
+    fig: Figure, axes: list[Axes], pair: pd.DataFrame, comparison: YieldComparison, caption: str
+) -> None:
+    """Levels as quoted (linear: a yield near zero is no reason for a log scale), and the spread a − b in bp with
+    its zero line."""
+    top, bottom = axes
+    a, b = comparison.a.symbol, comparison.b.symbol
+    inside = pair.loc[comparison.window.start : comparison.window.end]
+    spread = spread_bp(inside[a], inside[b])
+    first, last = inside.index[0], inside.index[-1]
+    lines = [
+        (last, inside[a].iloc[-1], f"{a} {inside[a].iloc[-1]:.2f}%", ORANGE),
+        (last, inside[b].iloc[-1], f"{b} {inside[b].iloc[-1]:.2f}%", BLUE),
+    ]
+    spread_end = [(last, spread.iloc[-1], _bp(comparison.spread_end), YELLOW)]
+    _caption(fig, caption, _COMPARE, [end[2] for end in lines + spread_end])
+    top.plot(inside.index, inside[a], color=ORANGE, linewidth=2)
+    top.plot(inside.index, inside[b], color=BLUE, linewidth=2)
+    _linear_axis(top, _Ticks("%"))
+    _ylabel(top, "yield, %")
+    bottom.plot(spread.index, spread, color=YELLOW, linewidth=1.8)
+    if spread.min() < 0 < spread.max():
+        bottom.axhline(0, color=MUTED, linewidth=1, linestyle="--")
+    _linear_axis(bottom, _Ticks(signed=True))
+    _ylabel(bottom, f"{a} − {b}, bp")
+    _dates(bottom, first, last, inside.index)
+    _anchors(axes, first, last)
+    _end_labels(top, lines)
+    _end_labels(bottom, spread_end)
+    _title(fig, f"{display_name(a)} vs {display_name(b)}", comparison.window.label())
+
+
 # -- performance
 
 
-def performance_chart(rows: list[PerformanceRow], window_label: str, *, caption: str = "") -> bytes:
-    """Horizontal bars of each return, best at the top: gains blue, losses orange, each labelled."""
-    return _render(_PERFORMANCE, _draw_performance, rows, window_label, caption)
+def performance_chart(
+    rows: list[PerformanceRow], window_label: str, *, yields: Sequence[tuple[str, float]] = (), caption: str = ""
+) -> bytes:
+    """Horizontal bars of each return, best at the top: gains blue, losses orange, each labelled.
+
+    ``yields``: (symbol, change in bp). Yields are not ranked with returns: beside priced rows they are not drawn
+    (the subtitle names them); when every symbol is a yield, the bars are their changes in bp (up blue, down
+    orange)."""
+    return _render(_PERFORMANCE, _draw_performance, rows, window_label, caption, yields=tuple(yields))
 
 
 def _draw_performance(
-    fig: Figure, axes: list[Axes], rows: list[PerformanceRow], window_label: str, caption: str
+    fig: Figure,
+    axes: list[Axes],
+    rows: list[PerformanceRow],
+    window_label: str,
+    caption: str,
+    yields: tuple[tuple[str, float], ...] = (),
 ) -> None:
     _caption(fig, caption, _PERFORMANCE)
     (ax,) = axes
-    ordered = list(reversed(rows))
-    values = [row.return_ * 100 for row in ordered]
-    places = list(range(len(ordered)))  # numeric places, not categories: a pooled axis keeps no category list
-    labels = [_pct(row.return_) for row in ordered]
-    bars = ax.barh(places, values, color=[GAIN if v >= 0 else LOSS for v in values], height=BAR_HEIGHT)
-    ax.bar_label(bars, labels=labels, color=TEXT, fontsize=VALUE_PT, padding=BAR_LABEL_PAD)
+    if rows:
+        bars = [(row.symbol, row.return_ * 100, _pct(row.return_)) for row in reversed(rows)]
+        unit, subtitle = "%", window_label
+        if yields:
+            named = ", ".join(symbol for symbol, _ in yields) if len(yields) <= 3 else f"{len(yields)} yields"
+            subtitle += f" · not drawn: {named} (in bp)"
+    else:  # only yields: their changes in bp, ranked among themselves
+        bars = [(symbol, change, _bp(change)) for symbol, change in sorted(yields, key=lambda y: y[1])]
+        unit, subtitle = " bp", f"{window_label} · yields, change in bp"
+    names, values, labels = (list(column) for column in zip(*bars, strict=True))
+    places = list(range(len(bars)))  # numeric places, not categories: a pooled axis keeps no category list
+    drawn = ax.barh(places, values, color=[GAIN if v >= 0 else LOSS for v in values], height=BAR_HEIGHT)
+    ax.bar_label(drawn, labels=labels, color=TEXT, fontsize=VALUE_PT, padding=BAR_LABEL_PAD)
     ax.yaxis.set_major_locator(FixedLocator(places))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: ordered[int(v)].symbol if 0 <= v < len(ordered) else ""))
-    _linear_axis(ax, _Ticks("%"), axis="x")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: names[int(v)] if 0 <= v < len(names) else ""))
+    _linear_axis(ax, _Ticks(unit), axis="x")
     ax.grid(False, axis="y")
     ax.axvline(0, color=MUTED, linewidth=1)
     _bars(ax, values, labels)
-    _title(fig, "Performance", window_label)
+    _title(fig, "Performance", subtitle)
 
 
 # -- banks
@@ -912,6 +980,7 @@ def _draw_credit(
 # The drawing behind each chart, for tests that inspect the drawn figure.
 DRAWINGS: dict[str, tuple[_Layout, Callable[..., None]]] = {
     "compare": (_COMPARE, _draw_compare),
+    "compare yields": (_COMPARE, _draw_compare_yields),
     "performance": (_PERFORMANCE, _draw_performance),
     "banks": (_BANKS, _draw_banks),
     "history": (_HISTORY, _draw_history),

@@ -1,4 +1,9 @@
-"""Two symbols side by side: returns, spread, their ratio and where it stands.
+"""Two symbols side by side: returns, spread, their ratio and where it stands; two yields by their spread.
+
+Two yields (``analytics.yields``) are compared by what means something for them: each one's
+change in bp and its range, and the spread between them in bp (``compare_yields``), never by
+returns, a ratio or drawdowns. A yield against a price is not compared at all (the command
+refuses it before fetching).
 
 Each series is taken as it comes: an ETF's or a stock's closes are total
 returns (Yahoo's dividend-adjusted closes), an index's are price only. The
@@ -23,6 +28,7 @@ from analytics.series import (
     trailing_52_weeks,
 )
 from analytics.windows import Window
+from analytics.yields import YieldMove, daily_moves, is_yield, spread_bp, yield_move
 
 ROLLING_SESSIONS = 63  # about three months of sessions
 FIVE_YEARS = pd.DateOffset(years=5)
@@ -80,8 +86,11 @@ def aligned_pair(closes: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
 
 
 def compare(pair: pd.DataFrame, window: Window) -> Comparison:
-    """``pair``: two columns (a, b) of closes on common sessions, all history to date."""
+    """``pair``: two columns (a, b) of closes on common sessions, all history to date (prices: for two yields,
+    ``compare_yields``)."""
     a, b = pair.columns
+    if is_yield(a) or is_yield(b):
+        raise ValueError(f"{a} and {b}: a yield moves in bp and has no ratio; compare two yields with compare_yields.")
     history = pair.loc[: window.end]
     inside = history.loc[window.start :]
     ratio = history[a] / history[b]
@@ -117,10 +126,8 @@ def compare(pair: pd.DataFrame, window: Window) -> Comparison:
         ratio_start=ratio_start,
         ratio_end=ratio_end,
         ratio_change=ratio_end / ratio_start - 1,
-        ratio_all=RatioStanding(ratio.index[0], calc_percentile_rank(ratio, ratio_end), calc_zscore(ratio, ratio_end)),
-        ratio_5y=RatioStanding(
-            recent.index[0], calc_percentile_rank(recent, ratio_end), calc_zscore(recent, ratio_end)
-        ),
+        ratio_all=calc_standing(ratio, ratio_end),
+        ratio_5y=calc_standing(recent, ratio_end),
         ratio_vs_52w_high=ratio_end / float(year.max()) - 1,
         ratio_vs_52w_low=ratio_end / float(year.min()) - 1,
         ratio_vs_record=ratio_end / float(ratio.max()) - 1,
@@ -128,6 +135,68 @@ def compare(pair: pd.DataFrame, window: Window) -> Comparison:
         correlation_63d=correlation,
         beta_63d=beta,
         streak=calc_streak(to_returns(history)),
+    )
+
+
+def calc_standing(history: pd.Series, value: float) -> RatioStanding:
+    return RatioStanding(history.index[0], calc_percentile_rank(history, value), calc_zscore(history, value))
+
+
+@dataclass(frozen=True)
+class YieldComparison:
+    """Two yields: their changes in bp, and the spread a − b (bp) where a ratio would be for prices."""
+
+    a: YieldMove
+    b: YieldMove
+    window: Window
+    spread_start: float  # bp, at the window's first session
+    spread_end: float
+    spread_all: RatioStanding  # the end spread in the spread's whole history
+    spread_5y: RatioStanding
+    spread_vs_52w_high: float  # bp: end spread minus its 52-week high (<= 0)
+    spread_vs_52w_low: float  # bp (>= 0)
+    spread_vs_record: float  # bp: end spread minus its highest (<= 0)
+    spread_record: float  # bp
+    spread_record_date: pd.Timestamp
+    correlation_63d: float  # of daily changes in bp, the last 63 ending at the window's end
+    streak: int  # sessions in a row to the end that a rose more than b (>0) or b more than a (<0)
+
+    @property
+    def spread_change(self) -> float:
+        return self.spread_end - self.spread_start
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return self.window.end
+
+
+def compare_yields(pair: pd.DataFrame, window: Window) -> YieldComparison:
+    """``pair``: two yields' levels (percent) on common sessions, all history to date."""
+    a, b = pair.columns
+    history = pair.loc[: window.end]
+    inside = history.loc[window.start :]
+    spread = spread_bp(history[a], history[b])
+    end = float(spread.iloc[-1])
+    year = trailing_52_weeks(spread)
+    changes = pd.DataFrame({s: daily_moves(s, history[s]) for s in (a, b)})
+    recent = changes.iloc[-ROLLING_SESSIONS:]
+    correlation = float(recent[a].corr(recent[b])) if len(recent) == ROLLING_SESSIONS else math.nan
+
+    return YieldComparison(
+        a=yield_move(a, inside[a]),
+        b=yield_move(b, inside[b]),
+        window=window,
+        spread_start=float(spread.loc[window.start]),
+        spread_end=end,
+        spread_all=calc_standing(spread, end),
+        spread_5y=calc_standing(spread.loc[window.end - FIVE_YEARS :], end),
+        spread_vs_52w_high=end - float(year.max()),
+        spread_vs_52w_low=end - float(year.min()),
+        spread_vs_record=end - float(spread.max()),
+        spread_record=float(spread.max()),
+        spread_record_date=spread.idxmax(),
+        correlation_63d=correlation,
+        streak=calc_streak(changes),
     )
 
 

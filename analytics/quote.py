@@ -1,4 +1,4 @@
-"""Last close, day change, 52-week range and year-to-date return of one symbol."""
+"""Last close, day change, 52-week range and year-to-date change of one symbol (a yield's in bp)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ import pandas as pd
 
 from analytics.errors import InsufficientHistory
 from analytics.series import trailing_52_weeks
+from analytics.yields import Move, move
 
 
 @dataclass(frozen=True)
 class Quote:
     symbol: str
     as_of: pd.Timestamp  # the last session in the data
-    close: float
+    close: float  # a yield's level, in percent
     previous_close: float  # NaN with a single session
-    day_change: float  # fraction, NaN without a previous close
+    day: Move  # from the previous close; NaN without one
     high_52w: float
     low_52w: float
     ytd_base: pd.Timestamp | None  # the last session of the previous year
-    ytd_return: float  # NaN when the history starts this year
+    ytd: Move  # from the last close of the previous year; NaN when the history starts this year
 
 
 def quote(symbol: str, closes: pd.Series) -> Quote:
@@ -40,9 +41,9 @@ def quote(symbol: str, closes: pd.Series) -> Quote:
         as_of=as_of,
         close=last,
         previous_close=previous,
-        day_change=last / previous - 1 if len(closes) > 1 else math.nan,
+        day=move(symbol, previous, last),
         high_52w=float(year.max()),
         low_52w=float(year.min()),
         ytd_base=ytd_base,
-        ytd_return=last / float(before_year.iloc[-1]) - 1 if ytd_base is not None else math.nan,
+        ytd=move(symbol, float(before_year.iloc[-1]) if ytd_base is not None else math.nan, last),
     )

@@ -69,7 +69,7 @@ def _stress_lines(s: stress.BankStress) -> dict[str, str]:
     returns = f"1d {fmt.pct(s.kre_return_1d)} · 5d {fmt.pct(s.kre_return_5d)} · 20d {fmt.pct(s.kre_return_20d)}"
     return {
         "KRE": f"{fmt.price(s.kre_close)} · {returns}",
-        "Move": f"z {s.move_zscore:+.1f} vs EWMA volatility · {rank}",
+        "Move": f"z {_move_z(s)} vs EWMA volatility · {rank}",
         "Drawdown": f"{fmt.pct(s.kre_drawdown_52w)} from 52-week high",
         "KRE/SPY": _ratio_line(s.vs_spy),
         "KRE/XLF": _ratio_line(s.vs_xlf),
@@ -112,7 +112,7 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices,
         fields.append(("Date", " ".join(notes)))
     summary = (
         f"Regional-bank stress is {today.level.upper()} on {fmt.day(today.session)}: "
-        f"KRE {fmt.pct(today.kre_return_1d)} (z {today.move_zscore:+.1f}), "
+        f"KRE {fmt.pct(today.kre_return_1d)} (z {_move_z(today)}), "
         f"{fmt.pct(today.kre_drawdown_52w)} from its 52-week high"
     )
     if side is not None:
@@ -153,9 +153,18 @@ def _credit_field(inputs: tuple[Prices, Prices] | str, session: pd.Timestamp) ->
 
 
 def _rule_value(part: stress.RulePart) -> str:
+    """The value as the rule reads it, never rounded onto or off one of its thresholds (fmt.against)."""
+    limits = [t for t in (part.one_point, part.two_points) if t is not None]
     if "z-score" in part.label:
-        return f"{part.value:+.1f}"
-    return f"{part.value * 100:.0f}%" if part.label.startswith("Share") else fmt.pct(part.value)
+        return fmt.against(part.value, limits)
+    if part.label.startswith("Share"):
+        return fmt.against(part.value * 100, [t * 100 for t in limits], decimals=0, signed=False) + "%"
+    return fmt.against(part.value * 100, [t * 100 for t in limits]) + "%"
+
+
+def _move_z(s: stress.BankStress) -> str:
+    """KRE's move z beside the stress rule's z thresholds (-2, -3): -2.96 is '-2.96', not '-3.0'."""
+    return next(_rule_value(p) for p in s.rule if "z-score" in p.label)
 
 
 def _data(s: stress.BankStress) -> dict:

@@ -7,12 +7,21 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.charts import compare_chart
-from analytics.compare import Comparison, Leg, aligned_pair, compare
+from analytics.compare import (
+    Comparison,
+    Leg,
+    RatioStanding,
+    YieldComparison,
+    aligned_pair,
+    compare,
+    compare_yields,
+)
 from analytics.errors import InvalidInput, MarketbotError
 from analytics.frames import history_name
 from analytics.sources.base import Prices
 from analytics.symbols import display_name, price_basis
-from analytics.windows import check_window, resolve_window
+from analytics.windows import Window, check_window, resolve_window
+from analytics.yields import BP_PER_POINT, YieldMove, is_yield
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
 from commands.kit.command import Act, Ask, AskHint, Button, Command, Pick, Services, window_buttons
@@ -35,11 +44,17 @@ class CompareOptions(Options):
     def check(self, today: pd.Timestamp) -> None:
         if self.a == self.b:
             raise InvalidInput("Pick two different symbols to compare.")
+        if is_yield(self.a) != is_yield(self.b):  # no unit in common: refused before any data is fetched
+            rate, priced = (self.a, self.b) if is_yield(self.a) else (self.b, self.a)
+            raise InvalidInput(
+                f"{rate} is a yield (moves in basis points) and {priced} a price: compare two yields or two prices; "
+                f"`/quote symbols:{self.a} {self.b}` shows each on its own terms."
+            )
         check_window(self.start, self.end, today)
 
 
 async def answer(services: Services, o: CompareOptions) -> Answer:
-    """Returns, spread, the a/b ratio and where it stands, correlation, drawdowns."""
+    """Returns, spread, the a/b ratio and where it stands, correlation, drawdowns; two yields by their spread in bp."""
     prices = await services.market.closes([o.a, o.b], partial=True)  # raises when neither side can be had
     for side, symbol in (("a", o.a), ("b", o.b)):
         if symbol in prices.missing:  # say which side failed
@@ -60,6 +75,8 @@ def buttons(o: CompareOptions) -> list[Button]:
 def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timestamp) -> Answer:
     pair = aligned_pair(prices.closes, a, b)
     window = resolve_window(start, end, pair.index, now, history_name=history_name(prices.closes[[a, b]]))
+    if is_yield(a):  # and so is b (CompareOptions.check)
+        return _yields_answer(prices, pair, window, now)
     result = compare(pair, window)
     name_a, name_b = display_name(a), display_name(b)
     fields = [
@@ -68,12 +85,7 @@ def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timest
             f"{a} {fmt.pct(result.a.return_)} · {b} {fmt.pct(result.b.return_)} · spread {fmt.pp(result.spread)}",
         ),
         (f"Ratio {a}/{b}", f"{result.ratio_start:.4f} → {result.ratio_end:.4f} ({fmt.pct(result.ratio_change)})"),
-        (
-            "Ratio in its history",
-            f"percentile {result.ratio_all.percentile:.1f} since {result.ratio_all.since.year} "
-            f"(z {result.ratio_all.zscore:+.2f}); "
-            f"percentile {result.ratio_5y.percentile:.1f} over 5 years (z {result.ratio_5y.zscore:+.2f})",
-        ),
+        ("Ratio in its history", _standing_text(result.ratio_all, result.ratio_5y)),
         (
             "Ratio vs its extremes",
             f"{fmt.pct(result.ratio_vs_52w_high)} from 52-week high · "
@@ -82,7 +94,7 @@ def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timest
         ),
         ("Correlation · beta (63 sessions)", f"{result.correlation_63d:.2f} · {result.beta_63d:.2f}"),
         ("Drawdowns", "\n".join(_drawdown_line(leg) for leg in (result.a, result.b))),
-        ("Streak", _streak_text(result)),
+        ("Streak", _streak_words(result.streak, a, b)),
     ]
     basis = basis_note(a, b, result.spread)
     if basis.like_for_like:
@@ -105,6 +117,103 @@ def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timest
         chart=compare_chart(pair, result, caption=footer(prices.provenance, [a, b], now, as_of=window.end)),
         chart_name="compare.png",
     )
+
+
+def _yields_answer(prices: Prices, pair: pd.DataFrame, window: Window, now: pd.Timestamp) -> Answer:
+    """Two yields: levels and changes in bp, the spread a − b in bp where prices have a ratio, ranges for drawdowns."""
+    result = compare_yields(pair, window)
+    a, b = result.a.symbol, result.b.symbol
+    spread = f"Spread {a} − {b}"
+    fields = [
+        ("Yields", "\n".join(_yield_leg_line(leg) for leg in (result.a, result.b))),
+        (spread, f"{fmt.bp(result.spread_start)} → {fmt.bp(result.spread_end)} ({fmt.bp(result.spread_change)})"),
+        (f"{spread} in its history", _standing_text(result.spread_all, result.spread_5y)),
+        (
+            f"{spread} vs its extremes",
+            f"{fmt.bp(result.spread_vs_52w_high)} from 52-week high · {fmt.bp(result.spread_vs_52w_low)} from "
+            f"52-week low · {fmt.bp(result.spread_vs_record)} from record ({fmt.bp(result.spread_record)}, "
+            f"{fmt.day(result.spread_record_date)})",
+        ),
+        ("Correlation of daily changes (63 sessions)", f"{result.correlation_63d:.2f}"),
+        ("Ranges in window", "\n".join(_range_line(leg) for leg in (result.a, result.b))),
+        ("Streak", _streak_words(result.streak, a, b, "rose more than")),
+    ]
+    if window.notes:
+        fields.append(("Dates", " ".join(window.notes)))
+    caption = footer(prices.provenance, [a, b], now, as_of=window.end)
+    return Answer(
+        command="compare",
+        title=f"{display_name(a)} vs {display_name(b)}",
+        summary=_yields_verdict(result),
+        fields=tuple(fields),
+        footer=footer(prices.provenance, [a, b], now, window.label(), window.end),
+        data=_yields_data(result, prices),
+        chart=compare_chart(pair, result, caption=caption),
+        chart_name="compare.png",
+    )
+
+
+def _yields_verdict(result: YieldComparison) -> str:
+    a, b, change = result.a, result.b, result.spread_change
+    moved = f"{'rose' if change > 0 else 'fell'} {fmt.bp(abs(change)).lstrip('+')} to" if change else "held at"
+    return (
+        f"The {a.symbol} − {b.symbol} spread {moved} {fmt.bp(result.spread_end)}: "
+        f"{display_name(a.symbol)} {fmt.bp(a.change_bp, zero=fmt.UNCHANGED)} to {fmt.level(a.end_level)}, "
+        f"{display_name(b.symbol)} {fmt.bp(b.change_bp, zero=fmt.UNCHANGED)} to {fmt.level(b.end_level)}"
+    )
+
+
+def _yield_leg_line(leg: YieldMove) -> str:
+    return f"{leg.symbol}: {fmt.level(leg.start_level)} → {fmt.level(leg.end_level)} ({fmt.bp(leg.change_bp)})"
+
+
+def _range_line(leg: YieldMove) -> str:
+    r = leg.range
+    return (
+        f"{leg.symbol}: {fmt.level(r.low)} ({fmt.day(r.low_date)}) to {fmt.level(r.high)} ({fmt.day(r.high_date)}), "
+        f"{fmt.bp((r.high - r.low) * BP_PER_POINT).lstrip('+')} wide"
+    )
+
+
+def _standing_text(everything: RatioStanding, five_years: RatioStanding) -> str:
+    return (
+        f"percentile {everything.percentile:.1f} since {everything.since.year} (z {everything.zscore:+.2f}); "
+        f"percentile {five_years.percentile:.1f} over 5 years (z {five_years.zscore:+.2f})"
+    )
+
+
+def _yields_data(result: YieldComparison, prices: Prices) -> dict:
+    return {
+        "command": "compare",
+        **provenance_data(prices.provenance, result.window.end),
+        "start": result.window.start.date().isoformat(),
+        "end": result.window.end.date().isoformat(),
+        "date_notes": list(result.window.notes),
+        "a": fmt.yield_move_data(result.a),
+        "b": fmt.yield_move_data(result.b),
+        # Two yields have no ratio: the spread a − b, in bp, stands where a pair of prices has one.
+        "spread": {
+            "start_bp": result.spread_start,
+            "end_bp": result.spread_end,
+            "change_bp": result.spread_change,
+            "percentile_all": result.spread_all.percentile,
+            "zscore_all": result.spread_all.zscore,
+            "history_since": result.spread_all.since.date().isoformat(),
+            "percentile_5y": result.spread_5y.percentile,
+            "zscore_5y": result.spread_5y.zscore,
+            "vs_52w_high_bp": result.spread_vs_52w_high,
+            "vs_52w_low_bp": result.spread_vs_52w_low,
+            "vs_record_bp": result.spread_vs_record,
+            "record_bp": result.spread_record,
+            "record_date": result.spread_record_date.date().isoformat(),
+        },
+        "correlation_63d": result.correlation_63d,  # of daily changes in bp
+        "streak": {
+            "sessions": result.streak,
+            "leader": _leader(result.streak, result.a.symbol, result.b.symbol),
+            "sign": "positive: a rose more than b; negative: b rose more than a",
+        },
+    }
 
 
 def _verdict(result: Comparison) -> str:
@@ -157,12 +266,12 @@ def _drawdown_line(leg: Leg) -> str:
     return f"{leg.symbol}: worst {fmt.pct(leg.max_drawdown)} in window, {fmt.pct(leg.drawdown_52w)} from 52-week high"
 
 
-def _streak_text(result: Comparison) -> str:
-    if result.streak == 0:
+def _streak_words(streak: int, a: str, b: str, verb: str = "beat") -> str:
+    if streak == 0:
         return "Level on the last session."
-    leader, laggard = (result.a, result.b) if result.streak > 0 else (result.b, result.a)
-    n = abs(result.streak)
-    return f"{leader.symbol} beat {laggard.symbol} {n} session{'s' if n > 1 else ''} running."
+    leader, laggard = (a, b) if streak > 0 else (b, a)
+    n = abs(streak)
+    return f"{leader} {verb} {laggard} {n} session{'s' if n > 1 else ''} running."
 
 
 def _leg_data(leg: Leg) -> dict:
@@ -207,7 +316,7 @@ def _data(result: Comparison, prices: Prices, basis: BasisNote) -> dict:
         # Sessions running that one side beat the other on the day: positive when a did, negative when b did.
         "streak": {
             "sessions": result.streak,
-            "leader": _streak_leader(result),
+            "leader": _leader(result.streak, result.a.symbol, result.b.symbol),
             "sign": "positive: a beat b; negative: b beat a",
         },
         "basis_note": basis.sentence,
@@ -215,8 +324,8 @@ def _data(result: Comparison, prices: Prices, basis: BasisNote) -> dict:
     }
 
 
-def _streak_leader(result: Comparison) -> str | None:
-    return result.a.symbol if result.streak > 0 else result.b.symbol if result.streak < 0 else None
+def _leader(streak: int, a: str, b: str) -> str | None:
+    return a if streak > 0 else b if streak < 0 else None
 
 
 COMMANDS = (

@@ -8,10 +8,11 @@ import pandas as pd
 
 from analytics.charts import performance_chart
 from analytics.frames import history_name
-from analytics.performance import performance
+from analytics.performance import PerformanceRow, performance, yield_performance
 from analytics.sources.base import Prices
 from analytics.symbols import display_name, price_basis
 from analytics.windows import check_window, resolve_window
+from analytics.yields import YieldMove, is_yield
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
 from commands.kit.command import AskHint, Button, Command, Services, window_buttons
@@ -21,7 +22,8 @@ from commands.kit.options import Options, end_option, start_option, symbols_opti
 MAX_SYMBOLS = 10
 DEFAULT_SYMBOLS = "NVDA META GOOGL MSFT ^GSPC ^RUT"
 # Rows that are not total returns say so: an index's level leaves its dividends out.
-BASIS_MARK = {"price": ", price only", "yield": ", a yield"}
+BASIS_MARK = {"price": ", price only"}
+YIELDS_FIELD = "Yields: in bp, not ranked with returns"
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class PerformanceOptions(Options):
 
 
 async def answer(services: Services, o: PerformanceOptions) -> Answer:
-    """Start and end close, return and max drawdown of each symbol, sorted by return."""
+    """Start and end close, return and max drawdown of each symbol, sorted by return; yields apart, in bp."""
     wanted = list(o.symbols)
     # One symbol that cannot be had leaves the rest answered; the answer names it and why.
     prices = await services.market.closes(wanted, partial=True)
@@ -53,14 +55,9 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
     closes = prices.closes[shown]
     # Sessions where every symbol traded, so the window is the same for all.
     window = resolve_window(start, end, closes.dropna().index, now, history_name=history_name(closes))
-    rows = performance(closes, window)
-    best, worst = rows[0], rows[-1]
-    summary = (
-        f"Best: {display_name(best.symbol)} {fmt.pct(best.return_)}"
-        + (f"; worst: {display_name(worst.symbol)} {fmt.pct(worst.return_)}" if len(rows) > 1 else "")
-        + f" ({window.label()})"
-        + (f"; not shown: {', '.join(prices.missing)}" if prices.missing else "")
-    )
+    # Yields move in bp: they are listed apart, after the ranked returns, never ranked with them.
+    rows = performance(closes[[s for s in shown if not is_yield(s)]], window)
+    levels = yield_performance(closes[[s for s in shown if is_yield(s)]], window)
     fields = [
         (
             f"{i}. {display_name(row.symbol)} ({row.symbol}{BASIS_MARK.get(price_basis(row.symbol), '')})",
@@ -69,6 +66,8 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
         )
         for i, row in enumerate(rows, 1)
     ]
+    if levels:
+        fields.append((YIELDS_FIELD, "\n".join(_yield_line(y) for y in levels)))
     if prices.missing:
         fields.append(("Not shown", fmt.not_shown(prices.missing)))
     if window.notes:
@@ -91,17 +90,49 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
             }
             for row in rows
         ],
+        "yields": [fmt.yield_move_data(y) for y in levels],
         "missing": fmt.missing_data(prices.missing),
     }
     return Answer(
         command="performance",
         title="Performance",
-        summary=summary,
+        summary=_summary(rows, levels, window.label(), list(prices.missing)),
         fields=tuple(fields),
         footer=footer(prices.provenance, shown, now, window.label(), window.end),
         data=data,
-        chart=performance_chart(rows, window.label(), caption=footer(prices.provenance, wanted, now, as_of=window.end)),
+        chart=performance_chart(
+            rows,
+            window.label(),
+            yields=[(y.symbol, y.change_bp) for y in levels],
+            caption=footer(prices.provenance, wanted, now, as_of=window.end),
+        ),
         chart_name="performance.png",
+    )
+
+
+def _summary(rows: list[PerformanceRow], levels: list[YieldMove], label: str, missing: list[str]) -> str:
+    parts = []
+    if rows:
+        best, worst = rows[0], rows[-1]
+        parts.append(
+            f"Best: {display_name(best.symbol)} {fmt.pct(best.return_, zero=fmt.UNCHANGED)}"
+            + (
+                f"; worst: {display_name(worst.symbol)} {fmt.pct(worst.return_, zero=fmt.UNCHANGED)}"
+                if len(rows) > 1
+                else ""
+            )
+        )
+    if levels:
+        moves = ", ".join(f"{y.symbol} {fmt.bp(y.change_bp, zero=fmt.UNCHANGED)}" for y in levels)
+        parts.append(f"yields apart, in bp: {moves}" if rows else f"Yields, in bp: {moves}")
+    return "; ".join(parts) + f" ({label})" + (f"; not shown: {', '.join(missing)}" if missing else "")
+
+
+def _yield_line(y: YieldMove) -> str:
+    r = y.range
+    return (
+        f"{display_name(y.symbol)} ({y.symbol}): {fmt.bp(y.change_bp)} · {fmt.level(y.start_level)} → "
+        f"{fmt.level(y.end_level)} · range {fmt.level(r.low)}–{fmt.level(r.high)}"
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analytics.quote import quote
+from analytics.quote import Quote, quote
 from analytics.symbols import display_name, price_basis
+from analytics.yields import is_yield
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
 from commands.kit.command import LIGHT, AskHint, Command, Services
@@ -23,7 +24,7 @@ class QuoteOptions(Options):
 
 
 async def answer(services: Services, o: QuoteOptions) -> Answer:
-    """Last close, day change, 52-week range and year-to-date return."""
+    """Last close, day change, 52-week range and year-to-date change (a yield: its level, changes in bp)."""
     wanted = list(o.symbols)
     # One symbol that cannot be had leaves the rest answered; the answer names it and why.
     prices = await services.market.closes(wanted, partial=True)
@@ -32,14 +33,14 @@ async def answer(services: Services, o: QuoteOptions) -> Answer:
     fields = [
         (
             f"{display_name(q.symbol)} ({q.symbol})",
-            f"{fmt.price(q.close)} ({fmt.pct(q.day_change)} day) · 52w {fmt.price(q.low_52w)}–{fmt.price(q.high_52w)}"
-            f" · YTD {fmt.pct(q.ytd_return)}",
+            f"{fmt.close(q.symbol, q.close)} ({_day(q)}) · 52w {fmt.close(q.symbol, q.low_52w)}–"
+            f"{fmt.close(q.symbol, q.high_52w)} · YTD {fmt.move(q.ytd)}",
         )
         for q in quotes
     ]
     lead = quotes[0]
     summary = (
-        f"{display_name(lead.symbol)} closed at {fmt.price(lead.close)} ({fmt.pct(lead.day_change)}) "
+        f"{display_name(lead.symbol)} closed at {fmt.close(lead.symbol, lead.close)} ({_day(lead)}) "
         f"on {fmt.day(lead.as_of)}."
     )
     if prices.missing:
@@ -48,21 +49,7 @@ async def answer(services: Services, o: QuoteOptions) -> Answer:
     data = {
         "command": "quote",
         **provenance_data(prices.provenance),
-        "rows": [
-            {
-                "symbol": q.symbol,
-                "name": display_name(q.symbol),
-                "basis": price_basis(q.symbol),
-                "session": q.as_of.date().isoformat(),
-                "close": q.close,
-                "previous_close": q.previous_close,
-                "day_change_pct": q.day_change * 100,
-                "high_52w": q.high_52w,
-                "low_52w": q.low_52w,
-                "ytd_return_pct": q.ytd_return * 100,
-            }
-            for q in quotes
-        ],
+        "rows": [_row_data(q) for q in quotes],
         "missing": fmt.missing_data(prices.missing),
     }
     return Answer(
@@ -73,6 +60,38 @@ async def answer(services: Services, o: QuoteOptions) -> Answer:
         footer=footer(prices.provenance, shown, services.clock()),
         data=data,
     )
+
+
+def _day(q: Quote) -> str:
+    """'+0.3% day', '+1 bp day', 'unchanged on the day'."""
+    return fmt.UNCHANGED + " on the day" if q.day.value == 0 else f"{fmt.move(q.day)} day"
+
+
+def _row_data(q: Quote) -> dict:
+    """A price's figures as before; a yield's keyed by their units: levels in percent, changes in bp."""
+    head = {
+        "symbol": q.symbol,
+        "name": display_name(q.symbol),
+        "basis": price_basis(q.symbol),
+        "session": q.as_of.date().isoformat(),
+    }
+    if is_yield(q.symbol):
+        return head | {
+            "level_pct": q.close,
+            "previous_level_pct": q.previous_close,
+            "day_change_bp": q.day.value,
+            "high_52w_pct": q.high_52w,
+            "low_52w_pct": q.low_52w,
+            "ytd_change_bp": q.ytd.value,
+        }
+    return head | {
+        "close": q.close,
+        "previous_close": q.previous_close,
+        "day_change_pct": q.day.value * 100,
+        "high_52w": q.high_52w,
+        "low_52w": q.low_52w,
+        "ytd_return_pct": q.ytd.value * 100,
+    }
 
 
 COMMANDS = (

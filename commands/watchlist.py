@@ -17,6 +17,7 @@ from analytics.performance import PerformanceRow
 from analytics.sources.base import Prices
 from analytics.symbols import price_basis
 from analytics.watchlist import MAX_SYMBOLS, WatchChange, WatchRow, watch_rows
+from analytics.yields import is_yield
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
 from commands.kit.command import LIGHT, Command, Context, Group, Services, Where
@@ -54,7 +55,7 @@ class ListedOptions(Options):
 
 
 async def show(services: Services, o: ListedOptions) -> Answer:
-    """Each symbol's last close with its 1-day, 1-month and year-to-date returns, best day first."""
+    """Each symbol's last close with its 1-day, 1-month and year-to-date returns, best day first; yields in bp."""
     wanted = list(o.symbols)
     # One symbol that cannot be had leaves the rest answered; the answer names it and why.
     prices = await services.market.closes(wanted, partial=True)
@@ -67,16 +68,19 @@ LISTED = Command(name="watchlist show", description="The watchlist's symbols", o
 
 def _show_answer(prices: Prices, wanted: list[str], now: pd.Timestamp) -> Answer:
     shown = [s for s in wanted if s not in prices.missing]
-    rows = watch_rows(prices.closes, shown)
+    rows = watch_rows(prices.closes, shown)  # priced rows best day first, then the yields
     as_of = max(r.as_of for r in rows)
-    lead = rows[0]
-    summary = (
-        f"{len(rows)} symbol{'s' if len(rows) != 1 else ''} as of the close of {fmt.day(as_of)}; "
-        f"best day: {lead.symbol} {fmt.pct(lead.day_change)}"
-        + (f", worst: {rows[-1].symbol} {fmt.pct(rows[-1].day_change)}" if len(rows) > 1 else "")
-        + "."
-        + (f" Not shown: {', '.join(prices.missing)}." if prices.missing else "")
-    )
+    ranked = [r for r in rows if not is_yield(r.symbol)]
+    levels = [r for r in rows if is_yield(r.symbol)]
+    summary = f"{len(rows)} symbol{'s' if len(rows) != 1 else ''} as of the close of {fmt.day(as_of)}"
+    if ranked:
+        best, worst = (f"{r.symbol} {fmt.move(r.day, zero=fmt.UNCHANGED)}" for r in (ranked[0], ranked[-1]))
+        summary += f"; best day: {best}" + (f", worst: {worst}" if len(ranked) > 1 else "")
+    if levels:
+        summary += "; yields apart, in bp: " + ", ".join(
+            f"{r.symbol} {fmt.move(r.day, zero=fmt.UNCHANGED)}" for r in levels
+        )
+    summary += "." + (f" Not shown: {', '.join(prices.missing)}." if prices.missing else "")
     lines = [f"{'Symbol':<10}{'Close':>11}{'1d':>8}{'1m':>8}{'YTD':>8}"] + [_line(r, as_of) for r in rows]
     tables = chunk_lines(lines[1:], FIELD_VALUE_MAX - len(lines[0]) - 10)
     fields = [
@@ -86,15 +90,17 @@ def _show_answer(prices: Prices, wanted: list[str], now: pd.Timestamp) -> Answer
     fields.append(("Returns", _returns_note(rows)))
     if prices.missing:
         fields.append(("Not shown", fmt.not_shown(prices.missing)))
-    charted = sorted((r for r in rows if not math.isnan(r.ytd_return)), key=lambda r: r.ytd_return, reverse=True)
+    charted = sorted((r for r in ranked if r.ytd.known), key=lambda r: r.ytd.value, reverse=True)
     caption = footer(prices.provenance, shown, now, as_of=as_of)
+    yields = [(r.symbol, r.ytd.value) for r in levels if r.ytd.known]
     chart = (
         performance_chart(
-            [PerformanceRow(r.symbol, math.nan, r.close, r.ytd_return, math.nan) for r in charted],
+            [PerformanceRow(r.symbol, math.nan, r.close, r.ytd.value, math.nan) for r in charted],
             f"year to date, to {fmt.day(as_of)}",
+            yields=yields,
             caption=caption,
         )
-        if charted
+        if charted or yields
         else None
     )
     return Answer(
@@ -115,36 +121,60 @@ def _show_answer(prices: Prices, wanted: list[str], now: pd.Timestamp) -> Answer
 
 
 def _line(row: WatchRow, as_of: pd.Timestamp) -> str:
+    """A price's close and returns; a yield's level and changes in bp."""
     stale = f" ({fmt.day(row.as_of)})" if row.as_of != as_of else ""  # a symbol whose last close is older
     return (
-        f"{row.symbol:<10}{fmt.price(row.close):>11}{fmt.pct(row.day_change):>8}{fmt.pct(row.month_return):>8}"
-        f"{fmt.pct(row.ytd_return):>8}{stale}"
+        f"{row.symbol:<10}{fmt.close(row.symbol, row.close):>11}{fmt.move(row.day):>8}{fmt.move(row.month):>8}"
+        f"{fmt.move(row.ytd):>8}{stale}"
     )
 
 
 def _returns_note(rows: list[WatchRow]) -> str:
     month_bases = sorted({fmt.day(r.month_base) for r in rows if r.month_base is not None})
     ytd_bases = sorted({fmt.day(r.ytd_base) for r in rows if r.ytd_base is not None})
+    yields = [r.symbol for r in rows if is_yield(r.symbol)]
     return (
         "1d: from the previous close. "
         f"1m: from the last close a month before ({', '.join(month_bases) or 'n/a'}). "
         f"YTD: from the last close of the previous year ({', '.join(ytd_bases) or 'n/a'}). "
         "Best day first; n/a where the history is too short."
+        + (
+            f" Yields ({', '.join(yields)}): the level in percent and changes in bp, after the returns, not ranked "
+            "with them."
+            if yields
+            else ""
+        )
     )
 
 
 def _row_data(row: WatchRow) -> dict:
-    return {
-        "symbol": row.symbol,
-        "basis": price_basis(row.symbol),
-        "session": row.as_of.date().isoformat(),
-        "close": row.close,
-        "day_change_pct": row.day_change * 100,
+    """A price's figures in percent; a yield's level in percent and its changes in bp (keys say which)."""
+    head = {"symbol": row.symbol, "basis": price_basis(row.symbol), "session": row.as_of.date().isoformat()}
+    bases = {
         "month_base": row.month_base.date().isoformat() if row.month_base is not None else None,
-        "month_return_pct": row.month_return * 100,
         "ytd_base": row.ytd_base.date().isoformat() if row.ytd_base is not None else None,
-        "ytd_return_pct": row.ytd_return * 100,
     }
+    if is_yield(row.symbol):
+        return (
+            head
+            | {
+                "level_pct": row.close,
+                "day_change_bp": row.day.value,
+                "month_change_bp": row.month.value,
+                "ytd_change_bp": row.ytd.value,
+            }
+            | bases
+        )
+    return (
+        head
+        | {
+            "close": row.close,
+            "day_change_pct": row.day.value * 100,
+            "month_return_pct": row.month.value * 100,
+            "ytd_return_pct": row.ytd.value * 100,
+        }
+        | bases
+    )
 
 
 def change_text(change: WatchChange, unknown: dict[str, str], size: int) -> str:

@@ -55,7 +55,8 @@ LATER_BASIS = frozenset(
         "BIZD",
     }
 )
-LATER_BASIS_NOTE = "adjusted on Yahoo's 2026-08-03 basis: returns exact, levels a few % low"
+# The footer's words for them: why a date after the snapshot's end, and what it changes.
+LATER_BASIS_NOTE = "closes downloaded 2026-08-03, so payouts after 2026-02-20 lower their levels a few %; returns exact"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.alerts.events import AlertEvent, DayMove, DrawdownTrigger, MoveTrigger, Trigger, Watched
+from analytics.alerts.events import PRESETS, AlertEvent, DayMove, DrawdownTrigger, MoveTrigger, Trigger, Watched
 from analytics.alerts.rules import RULES
 from analytics.charts import alert_chart
 from analytics.credit import CreditReading
@@ -74,7 +74,7 @@ def reason(event: AlertEvent, trigger: Trigger) -> str:
         span = f"on {day}" if trigger.sessions == 1 else f"over the {trigger.sessions} sessions to {day}"
         first = "" if trigger.sessions == 1 else f", the first session past {trigger.limit:g}σ"
         return (
-            f"{name} {verb} {_size(trigger.move)} {span}, a {abs(trigger.zscore):.1f}σ move{first} "
+            f"{name} {verb} {_size(trigger.move)} {span}, a {_sigma(abs(trigger.zscore), event.preset)} move{first} "
             f"({trigger.level}: {threshold(event, trigger, with_preset=False)})"
         )
     if isinstance(trigger, DrawdownTrigger):
@@ -132,7 +132,11 @@ def alert_answer(
     ``credit``: for a KRE alert after the close, the credit-or-rates reading of the session, or why
     there is none (None: intraday, when the session has no closes to read yet)."""
     ctx = event.context
-    z = f"{event.zscore:+.1f}σ" if event.zscore is not None else "a backstop (whatever the volatility)"
+    z = (
+        _sigma(event.zscore, event.preset, signed=True)
+        if event.zscore is not None
+        else "a backstop (whatever the volatility)"
+    )
     comparable = (
         f"{fmt.day(ctx.last_comparable)} ({fmt.pct(ctx.last_comparable_move_pct / 100)})"
         if ctx.last_comparable is not None and ctx.last_comparable_move_pct is not None
@@ -204,16 +208,23 @@ def digest_answer(digest: Digest, provenance: Provenance, now: pd.Timestamp) -> 
     verdict, fields = [], []
     if digest.ratio:
         r = digest.ratio
-        verdict.append(f"{r.watched.name} {fmt.pct(r.move_pct / 100)} ({_z(r.zscore)})")
+        verdict.append(f"{r.watched.name} {fmt.pct(r.move_pct / 100)} ({_z(r.zscore, digest.preset)})")
         legs = " · ".join(f"{s} {fmt.pct(m / 100)}" for s, m in zip(r.watched.symbols, r.part_moves_pct, strict=True))
         fields.append(
-            ("Small vs large caps", f"{series(r.watched)} {fmt.pct(r.move_pct / 100)}, {_z(r.zscore)} · {legs}")
+            (
+                "Small vs large caps",
+                f"{series(r.watched)} {fmt.pct(r.move_pct / 100)}, {_z(r.zscore, digest.preset)} · {legs}",
+            )
         )
     if digest.kre:
         k = digest.kre
-        verdict.append(f"KRE {fmt.pct(k.move_pct / 100)} ({_z(k.zscore)})")
+        verdict.append(f"KRE {fmt.pct(k.move_pct / 100)} ({_z(k.zscore, digest.preset)})")
         fields.append(
-            ("KRE", f"{fmt.pct(k.move_pct / 100)}, {_z(k.zscore)} · KRE/SPY {fmt.pct(_fraction(k.context_move_pct))}")
+            (
+                "KRE",
+                f"{fmt.pct(k.move_pct / 100)}, {_z(k.zscore, digest.preset)} · "
+                f"KRE/SPY {fmt.pct(_fraction(k.context_move_pct))}",
+            )
         )
     if digest.stress:
         s, b = digest.stress, digest.stress.breadth
@@ -246,6 +257,7 @@ def digest_answer(digest: Digest, provenance: Provenance, now: pd.Timestamp) -> 
                 *RATE_SYMBOLS,
                 *(CREDIT_SYMBOLS if digest.credit else ()),
                 *(s for s, _ in (digest.watchlist.moves if digest.watchlist else ())),
+                *(s for s, _, _ in (digest.watchlist.yields if digest.watchlist else ())),
             ]
         )
     )
@@ -292,6 +304,7 @@ def digest_data(digest: Digest) -> dict[str, Any]:
         "watchlist": digest.watchlist
         and {
             "moves_pct": {symbol: move * 100 for symbol, move in digest.watchlist.moves},
+            "yields": {s: {"level_pct": level, "change_1d_bp": bp} for s, level, bp in digest.watchlist.yields},
             "missing": list(digest.watchlist.missing),
         },
         "missing": [f"{_part(name)}: {why}" for name, why in digest.missing],
@@ -304,17 +317,36 @@ def _part(name: str) -> str:
 
 
 def _watchlist_fields(day: WatchDay) -> list[tuple[str, str]]:
-    """The server's symbols' moves that session, best first, over as many fields as they need."""
+    """The server's symbols' moves that session, best first, then its yields (level, change in bp: not ranked with
+    the returns), over as many fields as they need."""
     lines = [
         " · ".join(f"{symbol} {fmt.pct(move)}" for symbol, move in day.moves[i : i + 5])
         for i in range(0, len(day.moves), 5)
+    ]
+    lines += [
+        "Yields: "
+        + " · ".join(f"{symbol} {fmt.level(level)} ({fmt.bp(bp)})" for symbol, level, bp in day.yields[i : i + 4])
+        for i in range(0, len(day.yields), 4)
     ]
     lines += [f"Not shown: {reason}" for reason in day.missing]
     return numbered(f"Watchlist on {fmt.day(day.session)}", chunk_lines(lines))
 
 
-def _z(zscore: float | None) -> str:
-    return f"z {zscore:+.1f}" if zscore is not None else "no z (too little volatility history)"
+def _limits(preset: str) -> tuple[float, ...]:
+    """The preset's |z| thresholds, both signs: what a z printed beside them must not be rounded across."""
+    t = PRESETS[preset]
+    return (t.notable, -t.notable, t.sharp, -t.sharp)
+
+
+def _sigma(zscore: float, preset: str, signed: bool = False) -> str:
+    """``2.5σ``; 2.496 at a 2.5 threshold is ``2.49σ`` (fmt.against)."""
+    return f"{fmt.against(zscore, _limits(preset), signed=signed)}σ"
+
+
+def _z(zscore: float | None, preset: str) -> str:
+    if zscore is None:
+        return "no z (too little volatility history)"
+    return f"z {fmt.against(zscore, _limits(preset))}"
 
 
 def _fraction(percent: float | None) -> float | None:
@@ -327,16 +359,16 @@ def _count(n: int, what: str) -> str:
 
 def _size(fraction: float) -> str:
     """An unsigned percentage (the verb carries the sign): -0.1234 -> '12.3%'."""
-    return f"{abs(fraction) * 100:.1f}%"
+    return fmt.pct(abs(fraction)).lstrip("+")
 
 
 def _rates_line(r: Rates, session: pd.Timestamp) -> str:
     def one(name: str, y: Yield) -> str:
-        change = f" ({y.change_1d_bp:+.0f} bp)" if y.change_1d_bp is not None else ""
+        change = f" ({fmt.bp(y.change_1d_bp)})" if y.change_1d_bp is not None else ""
         stale = f" on {fmt.day(y.session)}" if y.session != session else ""
-        return f"{name} {y.level:.2f}%{change}{stale}"
+        return f"{name} {fmt.level(y.level)}{change}{stale}"
 
     return (
         f"{one('10-year', r.ten_year)} · {one('13-week bill (bond-equivalent)', r.bill)} · "
-        f"10y minus 3m {r.curve_bp:+.0f} bp"
+        f"10y minus 3m {fmt.bp(r.curve_bp)}"
     )

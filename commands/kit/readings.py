@@ -1,11 +1,13 @@
 """The credit-or-rates reading in words: /credit, /banks, the KRE alert and the digest say it alike.
 
 The figures and the verdict are analytics.credit's; here only how they are said. Percentages
-keep their sign at the precision shown; z-scores have two decimals where a threshold is near.
+keep their sign at the precision shown; z-scores have two decimals, and more where that would round
+one across the rule's threshold for it (``fmt.against``: -1.496 beside "z ≤ -1.5" is -1.496, never -1.50).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from analytics import credit as cr
@@ -26,20 +28,35 @@ PRIMARY = {
 def backdrop_text(b: RatesBackdrop) -> str:
     """The stock of rate losses at the window's first close."""
     return (
-        f"2-year {b.dgs2_change_24m_bp:+.0f} bp over 24 months and {b.dgs2_change_12m_bp:+.0f} bp over 12, "
+        f"2-year {fmt.bp(b.dgs2_change_24m_bp)} over 24 months and {fmt.bp(b.dgs2_change_12m_bp)} over 12, "
         f"TLT {fmt.pct(b.tlt_from_3y_high)} from its 3-year high"
     )
 
 
+# The rule's threshold for each scored move, by the name analytics.credit gives it (a credit measure: CREDIT_Z).
+LIMITS = {"KRE": (), "2-year": (cr.FLIGHT_Z,), "KRE against XLF": (cr.BANK_Z,), "HY OAS": (cr.HY_OAS_Z,)}
+
+
+def z_text(m: ScoredMove, *more: float) -> str:
+    """``z -2.25``: never rounded across the move's threshold (or ``more``, such as the worst credit z)."""
+    return f"z {fmt.against(m.z, (*LIMITS.get(m.name, (cr.CREDIT_Z,)), *more), decimals=2)}"
+
+
 def move_text(m: ScoredMove) -> str:
     """``HY excess return -2.7% (z -2.25)``; a yield's move in bp."""
-    size = f"{m.change:+.0f} bp" if m.unit == "bp" else fmt.pct(m.change, 2)
-    return f"{m.name} {size} (z {m.z:+.2f})"
+    size = fmt.bp(m.change) if m.unit == "bp" else fmt.pct(m.change, 2)
+    return f"{m.name} {size} ({z_text(m)})"
 
 
 def credit_text(r: CreditReading) -> str:
     """The credit measures' z-scores (their moves are in the fields): ``HY excess return z -2.25, ...``."""
-    return ", ".join(f"{m.name} z {m.z:+.2f}" for m in r.credit_moves)
+    return ", ".join(f"{m.name} {z_text(m)}" for m in r.credit_moves)
+
+
+def banks_text(r: CreditReading) -> str:
+    """``KRE against XLF z -2.31``, kept apart from the worst credit z where the verdict compares them."""
+    more = (r.worst_credit_z,) if r.reading.credit_stress and math.isfinite(r.worst_credit_z) else ()
+    return f"KRE against XLF {z_text(r.bank_vs_financials, *more)}"
 
 
 def headline(r: CreditReading) -> str:
@@ -48,7 +65,7 @@ def headline(r: CreditReading) -> str:
     span = f"KRE {fmt.pct(r.kre.change)} over {r.sessions} session{'s' if r.sessions != 1 else ''} to {fmt.day(r.end)}"
     stock = backdrop_text(r.backdrop)
     credit = credit_text(r)
-    banks = f"KRE against XLF z {r.bank_vs_financials.z:+.2f}"
+    banks = banks_text(r)
     if reading.primary == "rates" and reading.credit_stress:
         text = (
             f"Rates: {span} on a stock of rate losses ({stock}); credit fell too ({credit}) but less than "
@@ -68,7 +85,7 @@ def headline(r: CreditReading) -> str:
     if reading.primary in ("credit", "neither") or not reading.credit_stress:
         text += f"; {banks}, " + ("bank-specific" if reading.bank_specific else "not bank-specific")
     if reading.flight_to_quality:
-        text += f"; the 2-year fell {-r.two_year.move:.0f} bp (z {r.two_year.z:+.2f}), a flight to quality"
+        text += f"; the 2-year fell {fmt.bp(-r.two_year.move).lstrip('+')} ({z_text(r.two_year)}), a flight to quality"
     return text + "."
 
 
@@ -96,9 +113,9 @@ def line(r: CreditReading) -> str:
     elif r.credit_moves:
         why.append(f"credit calm ({credit_text(r)})")
     if reading.flight_to_quality:
-        why.append(f"a flight to quality (2-year {r.two_year.move:+.0f} bp)")
+        why.append(f"a flight to quality (2-year {fmt.bp(r.two_year.move)})")
     if reading.bank_specific:
-        why.append(f"bank-specific (KRE against XLF z {r.bank_vs_financials.z:+.2f})")
+        why.append(f"bank-specific ({banks_text(r)})")
     return f"{PRIMARY[reading.primary]}: " + "; ".join(why) + f". `/credit as_of:{fmt.day(r.end)} window:{r.sessions}`."
 
 

@@ -177,10 +177,10 @@ def test_mistakes_are_one_line_saying_what_to_change(capsys, argv, message):
     assert json.loads(captured.out) == {"error": message, "command": argv[0].lower()}
 
 
-def test_an_answer_without_a_chart_is_printed_then_refused(capsys, tmp_path):
+def test_an_answer_without_a_chart_is_refused_before_it_is_computed(capsys, tmp_path):
     assert main(["ask", "rates", "--chart", str(tmp_path / "r.png")]) == 1
     captured = capsys.readouterr()
-    assert captured.out.startswith("**") and captured.err == "marketbot: The rates answer has no chart: leave out --chart.\n"
+    assert captured.out == "" and captured.err == "marketbot: The rates answer has no chart: leave out --chart.\n"
     assert not (tmp_path / "r.png").exists()
     assert main(["ask", "rates", "--json", "--chart", str(tmp_path / "r.png")]) == 1
     assert json.loads(capsys.readouterr().out) == {"error": "The rates answer has no chart: leave out --chart.", "command": "rates"}

@@ -75,10 +75,10 @@ async def test_about_json_has_every_command_and_symbol(services):
 def test_about_in_the_terminal_names_terminal_commands(capsys):
     assert main(["ask", "about"]) == 0
     out = capsys.readouterr().out
-    assert "`marketbot ask compare`: Two symbols since a date" in out
-    assert "`marketbot ask alerts replay`: The days a rule would have fired" in out
-    assert "`/alerts subscribe`: Post alerts for a rule in a channel" in out  # Discord's own: it keeps its slash
-    assert "`/compare`" not in out and "`/about`" not in out
+    assert "marketbot ask compare: Two symbols since a date" in out
+    assert "marketbot ask alerts replay: The days a rule would have fired" in out
+    assert "/alerts subscribe: Post alerts for a rule in a channel" in out  # Discord's own: it keeps its slash
+    assert "/compare" not in out and "/about" not in out and "`" not in out  # no Discord markup
     assert main(["ask", "about", "--json"]) == 0
     assert "`/" not in json.dumps(json.loads(capsys.readouterr().out)["commands"])
 
@@ -89,7 +89,8 @@ def test_about_in_the_terminal_names_terminal_commands(capsys):
         ("try `/about`.", "try `marketbot ask about`."),
         ("`/compare start:max` shows more", "`marketbot ask compare start:max` shows more"),
         ("`/alerts replay rule:kre` and `/alerts list`", "`marketbot ask alerts replay rule:kre` and `/alerts list`"),
-        ("`/nope` and /about without backticks", "`/nope` and /about without backticks"),
+        ("`/nope` and /about without backticks", "`/nope` and marketbot ask about without backticks"),
+        ("KRE/XLF and /tmp/quote are not commands", "KRE/XLF and /tmp/quote are not commands"),
     ],
 )
 def test_slash_hints_read_as_terminal_commands(text, terminal):

@@ -99,7 +99,7 @@ def test_ask_help_lists_every_command_with_its_slash_description(runs):
     for name, command in terminal.items():  # the catalog's commands, described by their declarations
         assert f"  {name.ljust(width)}{command.description}" in listed
     assert f"  {'alerts replay'.ljust(width)}The days a rule would have fired, to judge it before subscribing" in listed
-    assert ("In Discord only: /alerts subscribe, /alerts unsubscribe, /alerts list, /alerts test, "
+    assert ("In Discord only: /status, /alerts subscribe, /alerts unsubscribe, /alerts list, /alerts test, "
             "/watchlist add, /watchlist remove, /watchlist show.") in lines
 
 
@@ -124,9 +124,12 @@ def test_command_help_prints_its_options_descriptions_and_defaults(runs):
         "  --chart FILE  write the chart (.png or .jpg)\n"
     )
     replay = runs["replay help"].stdout.splitlines()
-    assert replay[0] == "usage: marketbot ask alerts replay [name:value ...] [--json] [--chart FILE]"
-    # "ratio or kre" does not say the default: the handler's signature adds it.
-    assert "  rule         ratio or kre (default kre)" in replay
+    assert replay[0] == "usage: marketbot ask alerts replay [name:value ...] [--json]"  # it draws no chart
+    # The rules are the choices, each with what it watches (from the rules' declarations).
+    assert replay[replay.index("  rule         The rule to replay (default kre)") + 1 :][:2] == [
+        "                 ratio: the Russell 2000 / S&P 500 ratio (IWM/SPY where an index is missing)",
+        "                 kre: the regional-bank ETF KRE, with KRE/SPY as context",
+    ]
     assert replay[replay.index("  sensitivity  How unusual a move must be (default standard)") + 1 :][:3] == [
         "                 sensitive: notable at |z| ≥ 1.5, sharp at |z| ≥ 2.5",
         "                 standard: notable at |z| ≥ 2, sharp at |z| ≥ 3",
@@ -134,10 +137,10 @@ def test_command_help_prints_its_options_descriptions_and_defaults(runs):
     ]
 
 
-def test_chart_into_a_missing_folder_prints_the_answer_then_one_line(runs):
+def test_chart_into_a_missing_folder_is_refused_before_answering(runs):
     run = runs["chart missing folder"]
     assert run.returncode == 1
-    assert run.stdout.startswith("**Russell 2000 vs S&P 500**\n")
+    assert run.stdout == ""
     assert run.stderr == "marketbot: --chart /nonexistent/dir/x.png: the folder /nonexistent/dir does not exist; create it or pick another.\n"
 
 

@@ -23,7 +23,7 @@ from commands.kit.command import Catalog, Context, Services
 from commands.kit.respond import Responder
 from commands.kit.slash import slash_commands
 
-NAMES = ["compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "ask"]
+NAMES = ["compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "status", "ask"]
 STRING = 3  # discord.AppCommandOptionType.string
 
 

@@ -199,7 +199,9 @@ async def test_a_toy_rule_is_one_class_and_one_wording(spy_rule, services, tmp_p
         report = await AlertCycle(market, storage, deliver).run("settled")
     finally:
         await storage.close()
-    [(event, prices, dues)] = posted
+    [(alert, prices, dues)] = posted
+    event = alert.event
+    assert alert.credit is None  # a reading is the kre rule's
     assert report.claimed == 1 and len(dues) == 1 and (event.rule, event.level) == ("spy", level)
     assert headline(event) == day["reasons"][0]
     embed = alert_answer(event, prices.closes["SPY"], prices.provenance, NOW)

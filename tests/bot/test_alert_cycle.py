@@ -33,7 +33,7 @@ from tests.sources.conftest import Clock, yf_cache  # noqa: F401 (a fixture)
 NOW = pd.Timestamp("2026-11-24 15:00Z")
 T = pd.Timestamp
 MARCH_13 = dt.date(2023, 3, 13)
-CREDIT_ONLY = set(CREDIT_SYMBOLS) - {"KRE"}  # HYG, IEF, BKLN: fetched when a KRE alert fires after the close
+CREDIT = set(CREDIT_SYMBOLS)  # the credit reading's: fetched (once each) when a KRE alert fires after the close
 GUILD, USER = 100, 7
 
 
@@ -118,8 +118,8 @@ async def test_kre_on_2023_03_13_is_one_sharp_event_delivered_once_to_each_subsc
 
     report = await AlertCycle(market, storage, deliver, fred_at(MARCH_13)).run("settled")
 
-    # One fetch per symbol the rule reads, and the credit line's (HYG, IEF, BKLN) for the KRE alert's message.
-    assert market.upstream_calls == len(RULES["kre"].symbols) + len(CREDIT_ONLY)
+    # One fetch per symbol the rule reads or the KRE alert's credit reading needs, each once.
+    assert market.upstream_calls == len(set(RULES["kre"].symbols) | CREDIT)
     assert report.session == T("2023-03-13") and report.skipped == []
     (event,) = report.events
     assert event.key == ("kre", "2023-03-13", "sharp") and series(event.watched) == "KRE"
@@ -247,7 +247,7 @@ async def test_ten_subscriptions_cost_one_fetch_per_symbol_and_one_evaluation_pe
     report = await AlertCycle(market, storage, deliver, fred_at(MARCH_13)).run("settled")
 
     # Each once, with the credit line's symbols for the KRE alert's message.
-    assert market.upstream_calls == len({s for rule in RULES.values() for s in rule.symbols}) + len(CREDIT_ONLY)
+    assert market.upstream_calls == len({s for rule in RULES.values() for s in rule.symbols} | CREDIT)
     assert sorted(evaluated) == sorted(set(plan)) and len(evaluated) == 6
     for event, preset, _, dues in deliver.calls:
         assert event in fired[(event.rule, preset)]

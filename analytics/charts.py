@@ -18,6 +18,10 @@ processes without shared global state. Figures are expensive to build, so each c
 kind keeps a pool of drawn-once templates: a render takes one (under a lock), draws
 its data, encodes and gives it back; the next render of that kind removes what the
 last one added. Every function is blocking; call it off the loop.
+
+Importing this module imports matplotlib (about a second): callers import it where a chart is
+drawn, not at the top of a module, so that an answer without a chart (a terminal `quote`) never
+pays for it; the bot's worker processes import it once when they start.
 """
 
 from __future__ import annotations

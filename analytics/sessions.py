@@ -14,6 +14,7 @@ import exchange_calendars as xcals
 import pandas as pd
 
 from analytics.errors import InvalidInput
+from analytics.prepared import prepared
 
 NEW_YORK = "America/New_York"
 # Yahoo's daily close for an index is final some minutes after the bell;
@@ -24,8 +25,9 @@ CALENDAR_START = "1985-01-02"
 
 @functools.cache
 def nyse() -> xcals.ExchangeCalendar:
-    """The XNYS calendar, built once (it covers 1985 to a year from now)."""
-    return xcals.get_calendar("XNYS", start=CALENDAR_START)
+    """The XNYS calendar, built once a day (0.15 s; prepared): it covers 1985 to a year from now."""
+    today = dt.datetime.now(dt.UTC).date().isoformat().encode()
+    return prepared("nyse", today, (__file__,), lambda: xcals.get_calendar("XNYS", start=CALENDAR_START))
 
 
 def to_session_date(value: dt.date | str | pd.Timestamp) -> pd.Timestamp:

@@ -14,7 +14,6 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from analytics.charts import to_jpeg
 from analytics.errors import InvalidInput, MarketbotError
 from bot.discovery import discover
 from commands.kit import command as kit
@@ -256,6 +255,8 @@ def write_chart(answer: Answer, path: Path) -> None:
     """The chart as PNG, or as JPEG for .jpg/.jpeg; each failure is one sentence saying what to change."""
     if answer.chart is None:
         raise MarketbotError(f"The {answer.command} answer has no chart: leave out --chart.")
+    from analytics.charts import to_jpeg  # here, not at import: see analytics.charts
+
     data = answer.chart if CHART_FORMATS[path.suffix.lower()] == "PNG" else to_jpeg(answer.chart)
     try:
         path.write_bytes(data)

@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 import pandas as pd
 import requests
 
+from analytics import prepared
 from analytics.errors import InvalidInput
 from analytics.sessions import snap_to_session, utc_now
 from analytics.sources.bar_store import BarStore
@@ -84,6 +85,7 @@ def build_fred_data(
 def open_services(settings: Settings, offload: Offload = in_thread, catalog: Catalog = Catalog()) -> Iterator[Services]:
     """The services for as long as the ``with`` lasts; then the market data's and FRED's thread
     pools and HTTP sessions are closed, in reverse order."""
+    prepared.keep_in(settings.cache_dir / "prepared")  # the snapshot's frames and the calendar, between runs
     with ExitStack() as stack:
         clock = utc_now
         market = build_market_data(settings, clock)

@@ -30,9 +30,10 @@ def _initialize() -> None:
     # Below the bot's own process: when a burst of charts fills every core, the event loop
     # (heartbeats, 3-second deferrals) still gets the CPU first.
     os.nice(WORKER_NICENESS)
+    import analytics.charts  # noqa: F401  (matplotlib: the commands import it only where they draw)
     from bot.discovery import discover
 
-    discover()  # pandas, matplotlib, every command module (none imports Discord): imported once per worker
+    discover()  # pandas and every command module (none imports Discord): imported once per worker
 
 
 def _ready() -> int:

@@ -8,7 +8,6 @@ import pandas as pd
 
 from analytics import banks as stress
 from analytics import credit as cr
-from analytics.charts import banks_chart
 from analytics.errors import MarketbotError
 from analytics.sources.base import Prices
 from analytics.windows import AS_OF_WORDS, fixed_day, snap_to_sessions
@@ -86,6 +85,8 @@ def _ratio_line(r: stress.RatioCheck) -> str:
 
 
 def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices, Prices] | str) -> Answer:
+    from analytics.charts import banks_chart  # here, not at import: see analytics.charts
+
     session, notes = _session(prices, as_of, now)
     credit_field, credit_data = _credit_field(credit, session)
     report = stress.bank_report(prices.closes, session)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.charts import compare_chart
 from analytics.compare import (
     Comparison,
     Leg,
@@ -73,6 +72,8 @@ def buttons(o: CompareOptions) -> list[Button]:
 
 
 def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timestamp) -> Answer:
+    from analytics.charts import compare_chart  # here, not at import: see analytics.charts
+
     pair = aligned_pair(prices.closes, a, b)
     window = resolve_window(start, end, pair.index, now, history_name=history_name(prices.closes[[a, b]]))
     if is_yield(a):  # and so is b (CompareOptions.check)
@@ -121,6 +122,8 @@ def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timest
 
 def _yields_answer(prices: Prices, pair: pd.DataFrame, window: Window, now: pd.Timestamp) -> Answer:
     """Two yields: levels and changes in bp, the spread a − b in bp where prices have a ratio, ranges for drawdowns."""
+    from analytics.charts import compare_chart  # here, not at import: see analytics.charts
+
     result = compare_yields(pair, window)
     a, b = result.a.symbol, result.b.symbol
     spread = f"Spread {a} − {b}"

@@ -8,7 +8,6 @@ from typing import Any
 import pandas as pd
 
 from analytics import credit as cr
-from analytics.charts import credit_chart
 from analytics.sources.base import Prices
 from analytics.sources.snapshot import LATER_BASIS, LATER_BASIS_NOTE
 from analytics.windows import AS_OF_WORDS, EPISODE_DAYS, fixed_day, snap_to_sessions
@@ -56,6 +55,8 @@ async def answer(services: Services, o: CreditOptions) -> Answer:
 def _answer(
     prices: Prices, fred: Prices, oas_note: str, day: pd.Timestamp | None, sessions: int, now: pd.Timestamp
 ) -> Answer:
+    from analytics.charts import credit_chart  # here, not at import: see analytics.charts
+
     notes: list[str] = []
     kre = prices.closes[cr.KRE].dropna().index
     session = kre[-1] if day is None else snap_to_sessions(day, kre, now, "as_of", notes, "KRE's history")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.charts import history_chart
 from analytics.compare import aligned_pair
 from analytics.history import long_run
 from analytics.sources.base import Prices
@@ -25,6 +24,8 @@ async def answer(services: Services, options: NoOptions) -> Answer:
 
 
 def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
+    from analytics.charts import history_chart  # here, not at import: see analytics.charts
+
     pair = aligned_pair(prices.closes, A, B)
     result = long_run(pair)
     wins = sum(1 for y in result.years if not y.partial and y.spread > 0)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.charts import performance_chart
 from analytics.frames import history_name
 from analytics.performance import PerformanceRow, performance, yield_performance
 from analytics.sources.base import Prices
@@ -51,6 +50,8 @@ def buttons(o: PerformanceOptions) -> list[Button]:
 
 
 def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Timestamp) -> Answer:
+    from analytics.charts import performance_chart  # here, not at import: see analytics.charts
+
     shown = [s for s in wanted if s not in prices.missing]
     closes = prices.closes[shown]
     # Sessions where every symbol traded, so the window is the same for all.

@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.charts import performance_chart
 from analytics.errors import MarketbotError
 from analytics.performance import PerformanceRow
 from analytics.sources.base import Prices
@@ -67,6 +66,8 @@ LISTED = Command(name="watchlist show", description="The watchlist's symbols", o
 
 
 def _show_answer(prices: Prices, wanted: list[str], now: pd.Timestamp) -> Answer:
+    from analytics.charts import performance_chart  # here, not at import: see analytics.charts
+
     shown = [s for s in wanted if s not in prices.missing]
     rows = watch_rows(prices.closes, shown)  # priced rows best day first, then the yields
     as_of = max(r.as_of for r in rows)

@@ -13,7 +13,6 @@ import pandas as pd
 
 from analytics.alerts.events import PRESETS, AlertEvent, DayMove, DrawdownTrigger, MoveTrigger, Trigger, Watched
 from analytics.alerts.rules import RULES
-from analytics.charts import alert_chart
 from analytics.credit import CreditReading
 from analytics.digest import CREDIT_SYMBOLS, Digest
 from analytics.rates import SYMBOLS as RATE_SYMBOLS
@@ -131,6 +130,8 @@ def alert_answer(
 
     ``credit``: for a KRE alert after the close, the credit-or-rates reading of the session, or why
     there is none (None: intraday, when the session has no closes to read yet)."""
+    from analytics.charts import alert_chart  # here, not at import: see analytics.charts
+
     ctx = event.context
     z = (
         _sigma(event.zscore, event.preset, signed=True)

@@ -116,6 +116,13 @@ async def test_answered_refused_and_timed_out_asks_are_counted_once_each(fake, b
     assert counted.value("marketbot_answers_total", command="quote", outcome="refused") == 1
     # Yahoo answered "no data" for it (MarketData, not the request, judges the symbol unknown).
     assert counted.value("marketbot_upstream_requests_total", source="yahoo", outcome="no_data") >= 1
+    # Asked again a moment later: refused at once from what Yahoo said, without asking it again.
+    requests = counted.value("marketbot_upstream_requests_total", source="yahoo")
+    interaction, again = await ask(fake, "quote", option("symbols", "ZZZZQQ"))
+    assert again.ephemeral and interaction.callback_type == 4 and again.content == refused.content
+    assert not [m for m in interaction.messages if not m.ephemeral]  # nothing public, no edit, no delete
+    counted = await settled(bot.url, lambda s: s.value("marketbot_answers_total", command="quote") == 4)
+    assert counted.value("marketbot_upstream_requests_total", source="yahoo") == requests
 
     # Yahoo never answers for XLF: deferred, then the deadline passes and the reason is sent privately.
     interaction, _ = await ask(fake, "compare", option("a", "XLF"), option("b", "SPY"))

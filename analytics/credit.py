@@ -78,7 +78,7 @@ EPISODES = (
 SELLOFF_1D = -0.04
 SELLOFF_3D = -0.08
 
-Primary = Literal["rates", "credit", "both", "neither"]
+Primary = Literal["rates", "credit", "both", "neither", "no_selloff"]
 
 METHOD = (
     f"Rates backdrop (a stock, at the window's first close): on when the 2-year yield rose at least "
@@ -92,7 +92,8 @@ METHOD = (
     f"Primary: rates when the backdrop is on and credit is calm, or credit is stressed but the banks fell "
     f"further against financials (a lower z) than any credit measure did: credit read as contagion from the "
     f"banks; both when the backdrop is on and some credit measure fell further than the banks did; credit "
-    f"when credit is stressed without the backdrop; neither otherwise."
+    f"when credit is stressed without the backdrop; neither otherwise. The rule reads a fall: when KRE did not "
+    f"fall over the window, there is no selloff to explain."
 )
 
 
@@ -342,20 +343,24 @@ def calc_worst_credit_z(credit_z: list[float], hy_oas_z: float | None) -> float:
 
 
 def calc_reading(
+    kre_move: float,
     backdrop: RatesBackdrop,
     two_year_z: float,
     bank_vs_financials_z: float,
     credit_z: list[float],
     hy_oas_z: float | None = None,
 ) -> Reading:
-    """The stated rule (``METHOD``) on the figures; ``credit_z`` are the price-based credit z's available."""
+    """The stated rule (``METHOD``) on the figures; ``credit_z`` are the price-based credit z's available.
+    The rule reads a fall: when KRE did not fall (``kre_move`` ≥ 0) there is no selloff to explain."""
     rates_backdrop = (
         backdrop.dgs2_change_24m_bp >= BACKDROP_2Y_RISE_BP and backdrop.tlt_from_3y_high <= BACKDROP_TLT_FROM_HIGH
     )
     credit_stress = any(z <= CREDIT_Z for z in credit_z) or (hy_oas_z is not None and hy_oas_z >= HY_OAS_Z)
     worst = calc_worst_credit_z(credit_z, hy_oas_z)
     primary: Primary
-    if rates_backdrop and credit_stress:
+    if kre_move >= 0:
+        primary = "no_selloff"  # the flags still say what credit and rates did
+    elif rates_backdrop and credit_stress:
         # Contagion when the banks led: their own move against financials more extreme than any credit move.
         primary = "rates" if bank_vs_financials_z <= worst else "both"
     elif rates_backdrop:
@@ -436,7 +441,7 @@ def credit_reading(
         missing.append("HY OAS: the live FRED series BAMLH0A0HYM2 is not at hand (it is never bundled)")
     credit_z = [m.z for m in (hy, loans, private) if m is not None]
     worst = calc_worst_credit_z(credit_z, oas.z if oas else None)
-    reading = calc_reading(backdrop, two_year.z, banks.z, credit_z, oas.z if oas else None)
+    reading = calc_reading(kre.move, backdrop, two_year.z, banks.z, credit_z, oas.z if oas else None)
     return CreditReading(
         label=label,
         start=start,

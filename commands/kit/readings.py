@@ -22,6 +22,7 @@ PRIMARY = {
     "credit": "Credit",
     "both": "Both rates and credit",
     "neither": "Neither rates nor credit",
+    "no_selloff": "No selloff to read",
 }
 
 
@@ -66,6 +67,10 @@ def headline(r: CreditReading) -> str:
     stock = backdrop_text(r.backdrop)
     credit = credit_text(r)
     banks = banks_text(r)
+    if reading.primary == "no_selloff":
+        credit_state = "under stress all the same" if reading.credit_stress else "calm"
+        backdrop = "a stock of rate losses" if reading.rates_backdrop else "no rates backdrop"
+        return f"No selloff to read: {span}; credit {credit_state} ({credit}); {backdrop} ({stock})."
     if reading.primary == "rates" and reading.credit_stress:
         text = (
             f"Rates: {span} on a stock of rate losses ({stock}); credit fell too ({credit}) but less than "
@@ -116,7 +121,10 @@ def line(r: CreditReading) -> str:
         why.append(f"a flight to quality (2-year {fmt.bp(r.two_year.move)})")
     if reading.bank_specific:
         why.append(f"bank-specific ({banks_text(r)})")
-    return f"{PRIMARY[reading.primary]}: " + "; ".join(why) + f". `/credit as_of:{fmt.day(r.end)} window:{r.sessions}`."
+    verdict = PRIMARY[reading.primary]
+    if reading.primary == "no_selloff":
+        verdict += f" (KRE {fmt.pct(r.kre.change)} over {r.sessions} session{'s' if r.sessions != 1 else ''})"
+    return f"{verdict}: " + "; ".join(why) + f". `/credit as_of:{fmt.day(r.end)} window:{r.sessions}`."
 
 
 def reading_data(r: CreditReading) -> dict[str, Any]:

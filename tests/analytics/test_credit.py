@@ -261,13 +261,13 @@ def backdrop(rise_24m: float, tlt: float) -> cr.RatesBackdrop:
     ],
 )
 def test_the_rule(rise, tlt, two_z, bank_z, credit_z, oas_z, expected):
-    got = cr.calc_reading(backdrop(rise, tlt), two_z, bank_z, credit_z, oas_z)
+    got = cr.calc_reading(-0.05, backdrop(rise, tlt), two_z, bank_z, credit_z, oas_z)
     assert (got.primary, got.rates_backdrop, got.credit_stress, got.flight_to_quality, got.bank_specific) == expected
 
 
 def test_the_rule_needs_a_credit_measure():
     with pytest.raises(InsufficientHistory) as err:
-        cr.calc_reading(backdrop(300, -0.3), 0.0, -3.0, [], None)
+        cr.calc_reading(-0.05, backdrop(300, -0.3), 0.0, -3.0, [], None)
     short_message(err.value, "credit measure")
 
 
@@ -397,3 +397,15 @@ def test_selloff_windows_match_a_loop(all_closes):
         values[days.index(T("2025-10-16"))] / values[days.index(T("2025-10-15"))] - 1
     )
     assert (T("2023-03-13"), 3) in [(w.session, w.sessions) for w in got]
+
+
+def test_a_window_in_which_kre_rose_is_no_selloff_to_read(all_closes, raw_fred):
+    """2026-02-13 → 02-20: KRE +1.7% while BDCs fell against SPY (z -2.02): credit stress all the same, no verdict."""
+    kre = all_closes["KRE"].dropna()
+    end = kre.index[-1]
+    got = cr.credit_reading(all_closes, raw_fred, kre.index[-6], end)
+    assert got.kre.change == pytest.approx(kre.iloc[-1] / kre.iloc[-6] - 1, rel=1e-12) and got.kre.change > 0
+    assert got.reading.primary == "no_selloff"
+    assert got.reading.credit_stress and not got.reading.rates_backdrop  # the flags still say what happened
+    fell = cr.credit_reading(all_closes, raw_fred, T("2023-03-08"), T("2023-03-13"))
+    assert fell.reading.primary == "rates"  # a fall is read as before

@@ -61,10 +61,15 @@ def test_same_basis_or_a_yield_adds_nothing(a, b):
 
 async def test_performance_marks_the_rows_that_are_not_total_returns(services):
     answer = await ask(services, "performance", ["symbols:SPY ^GSPC ^TNX"])
-    names = [name for name, _ in answer.fields]
-    assert any(n.endswith("(SPY)") for n in names)
-    assert any(n.endswith("(^GSPC, price only)") for n in names)
-    assert any(n.endswith("(^TNX, a yield)") for n in names)
+    fields = dict(answer.fields)
+    ranked = [name for name, _ in answer.fields if name[:1].isdigit()]
+    assert len(ranked) == 2
+    assert any(n.endswith("(SPY)") for n in ranked)
+    assert any(n.endswith("(^GSPC, price only)") for n in ranked)
+    # A yield is no return: it is not a numbered row but a line of its own field, in bp.
+    assert not any("^TNX" in n for n in ranked)
+    [line] = fields["Yields: in bp, not ranked with returns"].split("\n")
+    assert line.startswith("US 10-Year Treasury Yield (^TNX): ") and " bp · " in line
 
 
 # ---------------------------------------------------------------- alerts replay: headline, list, footer and JSON agree

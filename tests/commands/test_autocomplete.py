@@ -94,8 +94,9 @@ def test_empty_anchor_input_offers_every_anchor():
 
 
 def test_anchors_match_their_meaning():
-    assert [value for _, value in anchor_suggestions("bank")] == ["svb"]
-    assert [value for _, value in anchor_suggestions("  OCT ")] == ["oct-2022-low"]
+    assert [value for _, value in anchor_suggestions("bank")] == ["svb", "march-2023"]
+    assert [value for _, value in anchor_suggestions("  OCT ")] == ["oct-2022-low", "oct-2025"]
+    assert [value for _, value in anchor_suggestions("zions")] == ["oct-2025"]
     assert [value for _, value in anchor_suggestions("year")] == ["ytd", "1y", "3y", "5y", "10y"]
     assert anchor_suggestions("nothing like this") == []
 
@@ -109,9 +110,11 @@ async def test_symbol_choices_are_discord_choices():
 
 async def test_anchor_choices_are_discord_choices():
     choices = await anchor_choices(None, "bank")
-    assert len(choices) == 1 and isinstance(choices[0], app_commands.Choice)
-    assert choices[0].value == "svb"
-    assert choices[0].name == "svb — 2023-03-08, the last close before the March 2023 bank crisis"
+    assert len(choices) == 2 and all(isinstance(choice, app_commands.Choice) for choice in choices)
+    assert [(c.name, c.value) for c in choices] == [
+        ("svb — 2023-03-08, the last close before the March 2023 bank crisis", "svb"),
+        ("march-2023 — 2023-03-13, KRE's worst day of the March 2023 bank crisis", "march-2023"),
+    ]
     assert len(await anchor_choices(None, "")) == len(ANCHORS)
 
 

@@ -123,7 +123,8 @@ def parsed(command: str, **raw: str) -> Options:
         ("quote", [{"symbols": "^rut ^gspc kre"}, {"symbols": "RUT SPX $KRE"}, {}]),
         ("banks", [{"as_of": "SVB"}, {"as_of": "svb"}, {"as_of": " Svb "}]),
         ("banks", [{"as_of": ""}, {}]),
-        ("credit", [{"window": "5"}, {"window": "05"}, {}]),
+        ("credit", [{"window": "5"}, {"window": "05"}]),
+        ("credit", [{"window": ""}, {"window": " "}, {}]),  # none given: 5, or the episode's own length
         ("alerts replay", [{"rule": "Ratio"}, {"rule": "ratio"}, {"rule": " RATIO "}]),
         ("alerts replay", [{"sensitivity": "Quiet"}, {"sensitivity": "quiet"}]),
     ],
@@ -133,6 +134,21 @@ def test_spellings_of_one_question_parse_to_equal_options(command, spellings):
     for other in others:
         assert other == first and hash(other) == hash(first)
         assert other.encode() == first.encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "window", "sessions"),
+    [
+        ({}, None, 5),
+        ({"window": "5"}, 5, 5),
+        ({"as_of": "march-2023"}, None, 3),  # 2023-03-08 -> 03-13
+        ({"as_of": "oct-2025"}, None, 1),  # 2025-10-15 -> 10-16
+        ({"as_of": "march-2023", "window": "5"}, 5, 5),
+    ],
+)
+def test_credit_without_a_window_reads_5_sessions_or_the_episodes_own(raw, window, sessions):
+    options = parsed("credit", **raw)
+    assert (options.window, options.sessions) == (window, sessions)
 
 
 def test_the_canonical_spellings():

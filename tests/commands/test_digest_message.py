@@ -23,6 +23,7 @@ from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot
 from analytics.watchlist import watch_day
 from commands.alerts.messages import digest_answer, headline
+from commands.kit import format as fmt
 from commands.kit.answer import JSON_DIGITS
 from commands.kit.limits import (
     DESCRIPTION_MAX,
@@ -332,7 +333,8 @@ def test_a_servers_watchlist_section_lists_its_moves_best_first_and_names_what_i
     assert [name for name, _ in answer.fields][-1] == "Watchlist on 2023-03-13"
     moves = {s: raw_closes[s][MARCH_13] / raw_closes[s][T("2023-03-10")] - 1 for s in symbols}
     ordered = sorted(moves, key=moves.get, reverse=True)
-    text = [f"{s} {moves[s] * 100:+.1f}%" for s in ordered]
+    text = [f"{s} {fmt.pct(moves[s])}" for s in ordered]
+    assert "NVDA +0.004%" in text  # a tiny move keeps its sign and the digits that show it is not zero
     assert dict(answer.fields)["Watchlist on 2023-03-13"].split("\n") == [
         " · ".join(text[:5]), " · ".join(text[5:]), "Not shown: XYZ: not a known symbol"]  # fmt: skip
     data = json.loads(answer.to_json())

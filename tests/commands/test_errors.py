@@ -185,9 +185,22 @@ class FakeFollowup:
         self.calls.append(("followup.send", content, ephemeral))
 
 
+class RecordingObserver:
+    """The bot's metrics, as on_error sees them through ``interaction.client.context.observer``."""
+
+    def __init__(self) -> None:
+        self.seen: list = []
+
+    def answered(self, command, outcome, acknowledged, answered):
+        self.seen.append((command, outcome, acknowledged, answered))
+
+
 def replying_interaction(done: bool, kind=None):
     calls: list = []
     interaction = fake_interaction(kind=kind)
+    interaction.created_at = discord.utils.utcnow()
+    interaction.client = SimpleNamespace(context=Context(responder=None, store=None, post_sample=None,
+                                                         observer=RecordingObserver()))  # fmt: skip
     interaction.response = FakeResponse(done, calls)
     interaction.followup = FakeFollowup(calls)
 
@@ -206,6 +219,7 @@ async def test_on_error_before_deferral_answers_privately():
     interaction, calls = replying_interaction(done=False)
     await on_error(interaction, invoke_error(UnknownSymbol("ZZZZ")))
     assert calls == [("send_message", "Unknown symbol `ZZZZ`.", True)]
+    assert_observed(interaction, "refused")
 
 
 async def test_on_error_after_a_public_deferral_removes_the_placeholder_before_the_private_reason():
@@ -216,6 +230,22 @@ async def test_on_error_after_a_public_deferral_removes_the_placeholder_before_t
         ("delete_original_response",),
         ("followup.send", "Unknown symbol `ZZZZ`.", True),
     ]
+    assert_observed(interaction, "refused")
+
+
+def assert_observed(interaction, outcome: str) -> None:
+    """The metrics were told once how the question ended: no acknowledgement, seconds since its creation."""
+    [(command, seen, acknowledged, answered)] = interaction.client.context.observer.seen
+    assert (command, seen, acknowledged) == ("compare", outcome, None)
+    assert 0 <= answered < 60
+
+
+async def test_on_error_without_an_observer_still_answers():
+    """A client without a context (the terminal, a test) has no metrics to tell: the user is answered all the same."""
+    interaction, calls = replying_interaction(done=False)
+    interaction.client = SimpleNamespace()
+    await on_error(interaction, invoke_error(DataUnavailable("Yahoo is down.")))
+    assert calls == [("send_message", "Yahoo is down.", True)]
 
 
 async def test_on_error_in_autocomplete_only_logs(caplog):

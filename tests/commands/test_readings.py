@@ -166,7 +166,7 @@ def test_flags_and_moves(march, october):
     assert readings.move_text(march.hy_excess) == "HY excess return -2.69% (z -2.25)"
     assert readings.move_text(october.bank_vs_financials) == "KRE against XLF -3.51% (z -3.18)"
     assert readings.PRIMARY == {
-        "rates": "Rates", "credit": "Credit", "both": "Both rates and credit", "neither": "Neither rates nor credit",
+        "rates": "Rates", "credit": "Credit", "both": "Both rates and credit", "neither": "Neither rates nor credit", "no_selloff": "No selloff to read",
     }  # fmt: skip
 
 

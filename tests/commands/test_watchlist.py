@@ -113,8 +113,15 @@ def test_watch_day_moves_into_the_session_and_names_what_it_lacks(raw_closes):
     assert day.missing == ("XLF: no close on 2023-03-13", "BAD: unknown symbol", "GONE: Yahoo timed out")
 
 
-def interaction(*, guild: int | None = 1, manage_guild: bool = False, manage_channels: bool = False) -> SimpleNamespace:
-    return SimpleNamespace(guild_id=guild, permissions=discord.Permissions(manage_guild=manage_guild, manage_channels=manage_channels))
+def interaction(
+    *, guild: int | None = 1, manage_guild: bool = False, manage_channels: bool = False, server_install: bool = True
+) -> SimpleNamespace:
+    """``server_install``: the server has added marketbot (False: the user's own install used in a server)."""
+    return SimpleNamespace(
+        guild_id=guild,
+        permissions=discord.Permissions(manage_guild=manage_guild, manage_channels=manage_channels),
+        is_guild_integration=lambda: guild is not None and server_install,
+    )
 
 
 def slash_group(name: str):
@@ -131,13 +138,30 @@ def test_changes_need_manage_server_or_manage_channels_in_a_server():
         can_manage_watchlist(interaction())
     with pytest.raises(NotAllowed, match="direct messages"):
         can_manage_watchlist(interaction(guild=None, manage_guild=True))
+    # The slash commands check where they are used first (Where.SERVER: a server that added marketbot),
+    # then who may use them; discord.py runs the checks in order and stops at the first refusal.
     for name in ("add", "remove"):
-        [check] = slash_group("watchlist").get_command(name).checks
-        assert check(interaction(manage_guild=True)) and check(interaction(manage_channels=True))
+        checks = slash_group("watchlist").get_command(name).checks
+        where, manager = checks
+        assert where(interaction()) and where(interaction(manage_guild=True))  # anyone, in a server that added it
+        with pytest.raises(Refused, match=r"^/watchlist works in a server channel, not in direct messages\.$"):
+            where(interaction(guild=None, manage_guild=True))
+        with pytest.raises(Refused, match=r"^/watchlist works in a server that has added marketbot; .*account only"):
+            where(interaction(manage_guild=True, server_install=False))
+        assert manager(interaction(manage_guild=True)) and manager(interaction(manage_channels=True))
         with pytest.raises(Refused, match="Manage Server or Manage Channels"):
-            check(interaction())
+            manager(interaction())
         with pytest.raises(Refused, match="direct messages"):
-            check(interaction(guild=None, manage_guild=True))
+            manager(interaction(guild=None, manage_guild=True))
+
+        def run(i: SimpleNamespace, checks=checks) -> bool:
+            return all(check(i) for check in checks)
+
+        assert run(interaction(manage_guild=True)) and run(interaction(manage_channels=True))
+        with pytest.raises(Refused, match="Manage Server or Manage Channels"):
+            run(interaction())
+        with pytest.raises(Refused, match="has added marketbot"):  # where comes first: a manager or not
+            run(interaction(manage_guild=True, server_install=False))
 
 
 def test_the_add_reply_says_what_happened_to_each_symbol():

@@ -136,8 +136,8 @@ async def test_concurrent_asks_make_one_request(replay, clock):
 async def test_wiring_follows_the_data_source_setting(replay, clock):
     import datetime as dt
 
-    from bot.settings import Settings
-    from bot.wiring import build_fred_data, build_services
+    from bot.settings import SettingError, Settings
+    from bot.wiring import build_fred_data
 
     replayed = build_fred_data(Settings(data_source="snapshot", as_of=dt.date(2025, 10, 21)), clock)
     got = await replayed.closes(["DFF", "DGS2"])
@@ -145,8 +145,11 @@ async def test_wiring_follows_the_data_source_setting(replay, clock):
     assert got.closes.index[-1] == pd.Timestamp("2025-10-21")  # MARKETBOT_AS_OF: nothing later
     with pytest.raises(UnknownSymbol):  # the OAS is not bundled
         await replayed.closes([SYNTHETIC_OAS])
+    # A replay past the snapshot would silently be of its last session: the setting is refused instead.
+    with pytest.raises(SettingError, match=r"^MARKETBOT_AS_OF=2026-06-01 is after the snapshot's last session"):
+        build_fred_data(Settings(data_source="snapshot", as_of=dt.date(2026, 6, 1)), clock)
 
-    live = build_services(Settings(data_source="auto"), clock, fred_session=replay).fred
+    live = build_fred_data(Settings(data_source="auto"), clock, replay)  # what Services.fred is built with
     assert (await live.closes(["DGS2"])).provenance.source == "FRED"
     assert live.fallback is not None and live.fallback.source.name.startswith("bundled FRED")
     assert build_fred_data(Settings(data_source="yahoo"), clock, replay).fallback is None

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import InsufficientHistory, InvalidInput
-from analytics.series import to_session_values
+from analytics.series import latest_on_or_before, to_session_values
 
 KRE, XLF, SPY, TLT, IEF, HYG, BKLN, BIZD = "KRE", "XLF", "SPY", "TLT", "IEF", "HYG", "BKLN", "BIZD"
 SYMBOLS = (KRE, XLF, SPY, TLT, IEF, HYG, BKLN, BIZD)
@@ -273,13 +273,6 @@ def calc_scored_move(
 # -- the backdrop ---------------------------------------------------------------------------------
 
 
-def _on_or_before(series: pd.Series, day: pd.Timestamp, what: str) -> tuple[pd.Timestamp, float]:
-    values = series.dropna().loc[:day]
-    if values.empty:
-        raise InsufficientHistory(f"No {what} on or before {day.date()}.")
-    return values.index[-1], float(values.iloc[-1])
-
-
 def calc_rates_backdrop(closes: pd.DataFrame, fred: pd.DataFrame, as_of: pd.Timestamp) -> RatesBackdrop:
     """The stock figures at the close of ``as_of`` (a session with TLT and IEF closes).
 
@@ -292,7 +285,7 @@ def calc_rates_backdrop(closes: pd.DataFrame, fred: pd.DataFrame, as_of: pd.Time
     if DGS2 not in fred.columns:
         raise InsufficientHistory("The rates backdrop needs the 2-year yield (FRED DGS2).")
     dgs2 = fred[DGS2]
-    date_now, y_now = _on_or_before(dgs2, as_of, "2-year yield (DGS2)")
+    date_now, y_now = latest_on_or_before(dgs2, as_of, "2-year yield (DGS2)")
     back = {}
     for months in BACKDROP_MONTHS:
         day = as_of - pd.DateOffset(months=months)
@@ -300,12 +293,12 @@ def calc_rates_backdrop(closes: pd.DataFrame, fred: pd.DataFrame, as_of: pd.Time
             raise InsufficientHistory(
                 f"DGS2 does not reach back to {day.date()}, {months} months before {as_of.date()}."
             )
-        back[months] = _on_or_before(dgs2, day, "2-year yield (DGS2)")
+        back[months] = latest_on_or_before(dgs2, day, "2-year yield (DGS2)")
     ief = closes[IEF].dropna().loc[:as_of]
     year_ago = as_of - pd.DateOffset(months=12)
     if ief.empty or ief.index[-1] != as_of or ief.index[0] > year_ago:
         raise InsufficientHistory(f"IEF's 12-month return needs closes from {year_ago.date()} to {as_of.date()}.")
-    ief_date, ief_then = _on_or_before(ief, year_ago, "IEF close")
+    ief_date, ief_then = latest_on_or_before(ief, year_ago, "IEF close")
     tlt = closes[TLT].dropna().loc[:as_of]
     since = as_of - pd.DateOffset(years=TLT_HIGH_YEARS)
     if tlt.empty or tlt.index[-1] != as_of or tlt.index[0] > since:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from analytics.errors import InsufficientHistory, InvalidInput, MarketbotError
 from analytics.fomc import Decision, next_decision
+from analytics.series import latest_on_or_before
 
 POLICY, TWO_YEAR, FED_FUNDS_FUTURE = "DFF", "DGS2", "ZQ=F"
 BILL, TEN_YEAR = "^IRX", "^TNX"
@@ -264,13 +265,6 @@ class RatePathReading:
         return self.fit.cuts_by(calc_years(self.two_year_date, day)) if self.fit else None
 
 
-def _latest(series: pd.Series, as_of: pd.Timestamp, what: str) -> tuple[pd.Timestamp, float]:
-    values = series.dropna().loc[:as_of]
-    if values.empty:
-        raise InsufficientHistory(f"No {what} on or before {as_of.date()}.")
-    return values.index[-1], float(values.iloc[-1])
-
-
 def rate_path_reading(fred: pd.DataFrame, bills: pd.Series, as_of: pd.Timestamp) -> RatePathReading:
     """The fitted path as of ``as_of``.
 
@@ -281,9 +275,9 @@ def rate_path_reading(fred: pd.DataFrame, bills: pd.Series, as_of: pd.Timestamp)
     for series in (POLICY, TWO_YEAR):
         if series not in fred.columns:
             raise InsufficientHistory(f"The rate path needs FRED {series}.")
-    policy_date, policy = _latest(fred[POLICY], as_of, "effective fed funds rate (DFF)")
-    two_date, two = _latest(fred[TWO_YEAR], as_of, "2-year yield (DGS2)")
-    bill_date, discount = _latest(bills, as_of, "13-week bill (^IRX)")
+    policy_date, policy = latest_on_or_before(fred[POLICY], as_of, "effective fed funds rate (DFF)")
+    two_date, two = latest_on_or_before(fred[TWO_YEAR], as_of, "2-year yield (DGS2)")
+    bill_date, discount = latest_on_or_before(bills, as_of, "13-week bill (^IRX)")
     bill = calc_bond_equivalent_yield(discount)
     notes: list[str] = []
     if len({policy_date, two_date, bill_date}) > 1:

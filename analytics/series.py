@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from analytics.errors import InsufficientHistory
+
 RISKMETRICS_LAMBDA = 0.94
 FIFTY_TWO_WEEKS = pd.DateOffset(weeks=52)
 
@@ -89,3 +91,11 @@ def to_session_values(series: pd.Series, sessions: pd.DatetimeIndex) -> pd.Serie
     """
     values = series.dropna().sort_index()
     return values.reindex(values.index.union(sessions)).ffill().reindex(sessions)
+
+
+def latest_on_or_before(series: pd.Series, day: pd.Timestamp, what: str) -> tuple[pd.Timestamp, float]:
+    """The last value dated on or before ``day`` and its date; ``what`` names it when there is none."""
+    values = series.dropna().loc[:day]
+    if values.empty:
+        raise InsufficientHistory(f"No {what} on or before {day.date()}.")
+    return values.index[-1], float(values.iloc[-1])

@@ -147,8 +147,10 @@ async def test_credit_or_rates_is_answered_with_the_reading(services):
     echo, headline = answer.summary.split("\n", 1)
     assert echo == "Read as /credit"
     primary = answer.data["reading"]["primary"]
-    assert headline.startswith({"rates": "Rates: ", "credit": "Credit: ", "both": "Both: ", "neither": "Neither: "}[primary])
-    assert headline.startswith("Credit: KRE +1.7% over 5 sessions to 2026-02-20")  # the snapshot's last five sessions
+    assert headline.startswith({"rates": "Rates: ", "credit": "Credit: ", "both": "Both: ", "neither": "Neither: ",
+                                "no_selloff": "No selloff to read: "}[primary])
+    # The snapshot's last five sessions: KRE rose, so there is no selloff to read (BDCs fell all the same).
+    assert headline.startswith("No selloff to read: KRE +1.7% over 5 sessions to 2026-02-20; credit under stress")
     assert (answer.data["start"], answer.data["end"], answer.data["sessions"]) == ("2026-02-12", "2026-02-20", 5)
     assert answer.data["interpreted_as"] == {"command": "credit", "options": {}}
     assert [name for name, _ in answer.fields][:2] == ["Reading", "Rates backdrop at 2026-02-12 (a stock)"]

@@ -50,7 +50,7 @@ async def test_commands_are_registered_once_with_their_schema(fake, bot):
     assert fake.command_syncs == ["global"]
     commands = {c["name"]: c for c in fake.commands["global"]}
     assert set(commands) == {"compare", "performance", "quote", "history", "banks", "rates", "credit", "about", "alerts",
-                             "watchlist", "ask"}  # fmt: skip
+                             "watchlist", "status", "ask"}  # fmt: skip
     watchlist = commands.pop("watchlist")
     assert {sub["name"]: [o["name"] for o in sub.get("options", [])] for sub in watchlist["options"]} == {
         "add": ["symbols"], "remove": ["symbols"], "show": [],
@@ -105,7 +105,7 @@ async def test_compare_is_deferred_then_answered_with_figures_embed_and_chart(fa
     [
         ("performance", [option("symbols", "NVDA META"), option("start", "oct-2022-low"), option("end", "2025-10-21")],
          "Best: Nvidia +1,477.2%", "performance.png"),
-        ("quote", [option("symbols", "KRE")], "SPDR S&P Regional Banking ETF closed at 71.90 (+1.3%) on 2026-02-20.", None),
+        ("quote", [option("symbols", "KRE")], "SPDR S&P Regional Banking ETF closed at 71.90 (+1.3% day) on 2026-02-20.", None),
         ("history", [], "", "history.png"),
         ("banks", [option("as_of", "2023-03-13")], "Regional-bank stress is SEVERE on 2023-03-13: KRE -12.3% (z -4.9)",
          "banks.png"),
@@ -164,7 +164,7 @@ async def test_autocomplete_is_answered_from_local_data_in_time(fake, bot):
          "Start 2024-05-01 must be before end 2023-01-01."),
         ("compare", [option("a", "@everyone")], "a: `＠everyone` is not a valid symbol"),
         ("performance", [option("symbols", "SPY K;E")], "`K;E` is not a valid symbol"),
-        ("banks", [option("as_of", "max")], "as_of `max` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb."),
+        ("banks", [option("as_of", "max")], "as_of `max` is not a date: use YYYY-MM-DD or one of oct-2022-low, svb, march-2023, oct-2025."),
         ("alerts", [{"name": "replay", "type": 1, "options": [option("end", "ytd")]}], "`ytd` only works as a start."),
     ],
 )  # fmt: skip

@@ -62,8 +62,15 @@ def expected(closes: pd.DataFrame, symbol: str) -> list[str]:
     s = closes[symbol].dropna()
     month = s[s.index <= pd.Timestamp("2023-02-13")].iloc[-1]
     ytd = s[s.index <= pd.Timestamp("2022-12-31")].iloc[-1]
-    return [f"{s.iloc[-1]:,.2f}", f"{(s.iloc[-1] / s.iloc[-2] - 1) * 100:+.1f}%",
-            f"{(s.iloc[-1] / month - 1) * 100:+.1f}%", f"{(s.iloc[-1] / ytd - 1) * 100:+.1f}%"]  # fmt: skip
+    return [f"{s.iloc[-1]:,.2f}", signed(s.iloc[-1] / s.iloc[-2] - 1), signed(s.iloc[-1] / month - 1),
+            signed(s.iloc[-1] / ytd - 1)]  # fmt: skip
+
+
+def signed(change: float) -> str:
+    """One decimal, or as many as keep a small change from reading as zero (NVDA +0.004%)."""
+    percent = change * 100
+    decimals = next(d for d in range(1, 8) if round(percent, d) != 0)
+    return f"{percent:+.{decimals}f}%"
 
 
 async def test_add_show_remove_refusals_restart_and_the_digest(fake, tmp_path, closes):
@@ -117,5 +124,7 @@ async def test_add_show_remove_refusals_restart_and_the_digest(fake, tmp_path, c
     fields = {f["name"]: f["value"] for f in digest.embeds[0]["fields"]}
     moves = {s: (closes[s][DAY] / closes[s][BEFORE] - 1) * 100 for s in ("KRE", "^GSPC")}
     assert fields["Watchlist on 2023-03-13"] == f"^GSPC {moves['^GSPC']:+.1f}% · KRE {moves['KRE']:+.1f}%"
-    assert fields["Credit"].startswith("Credit moved with KRE (z -4.9): HYG/IEF z ")
+    # The day's credit-or-rates reading (2023-03-10 → 03-13), as /credit reads it (tests/commands/test_credit_commands.py).
+    assert fields["Credit or rates"].startswith("Rates: a stock of rate losses (2-year ")
+    assert fields["Credit or rates"].endswith("`/credit as_of:2023-03-13 window:1`.")
     assert "Traceback" not in bot.log + check.log, bot.log + check.log

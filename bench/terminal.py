@@ -22,7 +22,7 @@ ASKS = {
     "quote": ["quote", "symbols:KRE"],
     "banks": ["banks"],
     "compare --chart": ["compare", "start:oct-2022-low", "--chart", "{tmp}/compare.png"],
-    "credit": ["credit", "as_of:march-2023"],
+    "credit": ["credit", "as_of:2023-03-13"],
 }
 
 

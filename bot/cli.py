@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -220,7 +221,8 @@ async def _ask(settings: Settings, request: console.Request, args: argparse.Name
     from bot.wiring import open_services
 
     with open_services(settings, catalog=discover()) as services:
-        answer = await console.answer(services, request)
+        # A chart only when --chart asks for one: drawing it imports matplotlib, a second nobody would see.
+        answer = await console.answer(dataclasses.replace(services, charts=args.chart is not None), request)
     if args.json:  # the chart first: a failure is then the one JSON document printed
         if args.chart is not None:
             console.write_chart(answer, args.chart)

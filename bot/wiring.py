@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import requests
 
 from analytics import prepared
 from analytics.errors import InvalidInput
 from analytics.sessions import snap_to_session, utc_now
 from analytics.sources.bar_store import BarStore
-from analytics.sources.fred import FredSource
 from analytics.sources.market_data import MarketData
 from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot, load_snapshot
 from bot.settings import SettingError, Settings
 from commands.kit.command import Catalog, Offload, Services, in_thread
+
+if TYPE_CHECKING:
+    import requests
 
 
 def replay_day(settings: Settings) -> pd.Timestamp | None:
@@ -76,6 +78,8 @@ def build_fred_data(
 
     if source == "snapshot":
         return bundled(replay_day(settings))
+
+    from analytics.sources.fred import FredSource  # imports requests: only when used
 
     fallback = bundled() if source == "auto" else None
     return MarketData(FredSource(session=fred_session), fallback=fallback, clock=clock)

@@ -40,7 +40,7 @@ async def answer(services: Services, o: BanksOptions) -> Answer:
         credit: tuple[Prices, Prices] | str = (await readings.fetch_inputs(services))[:2]
     except MarketbotError as exc:  # the bank answer goes on without the reading, and says why
         credit = str(exc).rstrip(".")
-    return await services.offload(_answer, prices, o.as_of, services.clock(), credit)
+    return await services.offload(_answer, prices, o.as_of, services.clock(), credit, services.charts)
 
 
 def buttons(o: BanksOptions) -> list[Button]:
@@ -84,8 +84,7 @@ def _ratio_line(r: stress.RatioCheck) -> str:
     )
 
 
-def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices, Prices] | str) -> Answer:
-    from analytics.charts import banks_chart  # here, not at import: see analytics.charts
+def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices, Prices] | str, charts: bool) -> Answer:
 
     session, notes = _session(prices, as_of, now)
     credit_field, credit_data = _credit_field(credit, session)
@@ -134,11 +133,17 @@ def _answer(prices: Prices, as_of: str, now: pd.Timestamp, credit: tuple[Prices,
             "march_2023": _data(then) if then is not None else None,
             "credit_or_rates": credit_data,
         },
-        chart=banks_chart(
-            prices.closes, session - CHART_SPAN, session, caption=footer(prices.provenance, symbols, now, as_of=session)
-        ),
+        chart=_chart(prices.closes, session, footer(prices.provenance, symbols, now, as_of=session))
+        if charts
+        else None,
         chart_name="banks.png",
     )
+
+
+def _chart(closes: pd.DataFrame, session: pd.Timestamp, caption: str) -> bytes:
+    from analytics.charts import banks_chart  # here, not at import: see analytics.charts
+
+    return banks_chart(closes, session - CHART_SPAN, session, caption=caption)
 
 
 def _credit_field(inputs: tuple[Prices, Prices] | str, session: pd.Timestamp) -> tuple[tuple[str, str], dict]:

@@ -58,7 +58,7 @@ async def answer(services: Services, o: CompareOptions) -> Answer:
     for side, symbol in (("a", o.a), ("b", o.b)):
         if symbol in prices.missing:  # say which side failed
             raise MarketbotError(f"{side}: {prices.missing[symbol]}")
-    return await services.offload(_answer, prices, o.a, o.b, o.start, o.end, services.clock())
+    return await services.offload(_answer, prices, o.a, o.b, o.start, o.end, services.clock(), services.charts)
 
 
 def buttons(o: CompareOptions) -> list[Button]:
@@ -71,13 +71,11 @@ def buttons(o: CompareOptions) -> list[Button]:
     return items
 
 
-def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timestamp) -> Answer:
-    from analytics.charts import compare_chart  # here, not at import: see analytics.charts
-
+def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timestamp, charts: bool) -> Answer:
     pair = aligned_pair(prices.closes, a, b)
     window = resolve_window(start, end, pair.index, now, history_name=history_name(prices.closes[[a, b]]))
     if is_yield(a):  # and so is b (CompareOptions.check)
-        return _yields_answer(prices, pair, window, now)
+        return _yields_answer(prices, pair, window, now, charts)
     result = compare(pair, window)
     name_a, name_b = display_name(a), display_name(b)
     fields = [
@@ -115,14 +113,13 @@ def _answer(prices: Prices, a: str, b: str, start: str, end: str, now: pd.Timest
         fields=tuple(fields),
         footer=footer(prices.provenance, [a, b], now, window.label(), window.end),
         data=_data(result, prices, basis),
-        chart=compare_chart(pair, result, caption=footer(prices.provenance, [a, b], now, as_of=window.end)),
+        chart=_chart(pair, result, footer(prices.provenance, [a, b], now, as_of=window.end)) if charts else None,
         chart_name="compare.png",
     )
 
 
-def _yields_answer(prices: Prices, pair: pd.DataFrame, window: Window, now: pd.Timestamp) -> Answer:
+def _yields_answer(prices: Prices, pair: pd.DataFrame, window: Window, now: pd.Timestamp, charts: bool) -> Answer:
     """Two yields: levels and changes in bp, the spread a − b in bp where prices have a ratio, ranges for drawdowns."""
-    from analytics.charts import compare_chart  # here, not at import: see analytics.charts
 
     result = compare_yields(pair, window)
     a, b = result.a.symbol, result.b.symbol
@@ -151,9 +148,15 @@ def _yields_answer(prices: Prices, pair: pd.DataFrame, window: Window, now: pd.T
         fields=tuple(fields),
         footer=footer(prices.provenance, [a, b], now, window.label(), window.end),
         data=_yields_data(result, prices),
-        chart=compare_chart(pair, result, caption=caption),
+        chart=_chart(pair, result, caption) if charts else None,
         chart_name="compare.png",
     )
+
+
+def _chart(pair: pd.DataFrame, result: Comparison | YieldComparison, caption: str) -> bytes:
+    from analytics.charts import compare_chart  # here, not at import: see analytics.charts
+
+    return compare_chart(pair, result, caption=caption)
 
 
 def _yields_verdict(result: YieldComparison) -> str:

@@ -49,13 +49,18 @@ async def answer(services: Services, o: CreditOptions) -> Answer:
     """The reading of the ``window`` sessions ending at ``as_of``, beside the episodes that end by then."""
     day = fixed_day(o.as_of, "as_of", services.clock(), AS_OF_WORDS) if o.as_of else None
     prices, fred, oas_note = await readings.fetch_inputs(services)
-    return await services.offload(_answer, prices, fred, oas_note, day, o.sessions, services.clock())
+    return await services.offload(_answer, prices, fred, oas_note, day, o.sessions, services.clock(), services.charts)
 
 
 def _answer(
-    prices: Prices, fred: Prices, oas_note: str, day: pd.Timestamp | None, sessions: int, now: pd.Timestamp
+    prices: Prices,
+    fred: Prices,
+    oas_note: str,
+    day: pd.Timestamp | None,
+    sessions: int,
+    now: pd.Timestamp,
+    charts: bool,
 ) -> Answer:
-    from analytics.charts import credit_chart  # here, not at import: see analytics.charts
 
     notes: list[str] = []
     kre = prices.closes[cr.KRE].dropna().index
@@ -124,11 +129,15 @@ def _answer(
             "missing": missing,
             "basis_note": {s: LATER_BASIS_NOTE for s in later} if not prices.provenance.live else {},
         },
-        chart=credit_chart(
-            prices.closes, fred.closes, min(CHART_START, session - CHART_SPAN), session, cr.EPISODES, caption=caption
-        ),
+        chart=_chart(prices.closes, fred.closes, session, caption) if charts else None,
         chart_name="credit.png",
     )
+
+
+def _chart(closes: pd.DataFrame, fred: pd.DataFrame, session: pd.Timestamp, caption: str) -> bytes:
+    from analytics.charts import credit_chart  # here, not at import: see analytics.charts
+
+    return credit_chart(closes, fred, min(CHART_START, session - CHART_SPAN), session, cr.EPISODES, caption=caption)
 
 
 def _span(r: cr.CreditReading) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.compare import aligned_pair
-from analytics.history import long_run
+from analytics.history import LongRun, long_run
 from analytics.sources.base import Prices
 from commands.kit import format as fmt
 from commands.kit.answer import Answer
@@ -20,12 +20,10 @@ RECENT_YEARS = 10  # calendar years listed in Discord (JSON has all)
 async def answer(services: Services, options: NoOptions) -> Answer:
     """Calendar-year returns side by side and how often small caps won over 1, 3 and 5 years."""
     prices = await services.market.closes([A, B])
-    return await services.offload(_answer, prices, services.clock())
+    return await services.offload(_answer, prices, services.clock(), services.charts)
 
 
-def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
-    from analytics.charts import history_chart  # here, not at import: see analytics.charts
-
+def _answer(prices: Prices, now: pd.Timestamp, charts: bool) -> Answer:
     pair = aligned_pair(prices.closes, A, B)
     result = long_run(pair)
     wins = sum(1 for y in result.years if not y.partial and y.spread > 0)
@@ -77,10 +75,16 @@ def _answer(prices: Prices, now: pd.Timestamp) -> Answer:
         summary=summary,
         fields=fields,
         footer=footer(prices.provenance, [A, B], now, f"{result.first.date()} → {result.as_of.date()}", result.as_of),
-        chart=history_chart(pair, result, caption=footer(prices.provenance, [A, B], now, as_of=result.as_of)),
+        chart=_chart(pair, result, footer(prices.provenance, [A, B], now, as_of=result.as_of)) if charts else None,
         chart_name="history.png",
         data=data,
     )
+
+
+def _chart(pair: pd.DataFrame, result: LongRun, caption: str) -> bytes:
+    from analytics.charts import history_chart  # here, not at import: see analytics.charts
+
+    return history_chart(pair, result, caption=caption)
 
 
 COMMANDS = (

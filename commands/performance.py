@@ -42,16 +42,14 @@ async def answer(services: Services, o: PerformanceOptions) -> Answer:
     wanted = list(o.symbols)
     # One symbol that cannot be had leaves the rest answered; the answer names it and why.
     prices = await services.market.closes(wanted, partial=True)
-    return await services.offload(_answer, prices, wanted, o.start, o.end, services.clock())
+    return await services.offload(_answer, prices, wanted, o.start, o.end, services.clock(), services.charts)
 
 
 def buttons(o: PerformanceOptions) -> list[Button]:
     return window_buttons(o.start)
 
 
-def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Timestamp) -> Answer:
-    from analytics.charts import performance_chart  # here, not at import: see analytics.charts
-
+def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Timestamp, charts: bool) -> Answer:
     shown = [s for s in wanted if s not in prices.missing]
     closes = prices.closes[shown]
     # Sessions where every symbol traded, so the window is the same for all.
@@ -101,14 +99,17 @@ def _answer(prices: Prices, wanted: list[str], start: str, end: str, now: pd.Tim
         fields=tuple(fields),
         footer=footer(prices.provenance, shown, now, window.label(), window.end),
         data=data,
-        chart=performance_chart(
-            rows,
-            window.label(),
-            yields=[(y.symbol, y.change_bp) for y in levels],
-            caption=footer(prices.provenance, wanted, now, as_of=window.end),
-        ),
+        chart=_chart(rows, window.label(), levels, footer(prices.provenance, wanted, now, as_of=window.end))
+        if charts
+        else None,
         chart_name="performance.png",
     )
+
+
+def _chart(rows: list[PerformanceRow], label: str, levels: list[YieldMove], caption: str) -> bytes:
+    from analytics.charts import performance_chart  # here, not at import: see analytics.charts
+
+    return performance_chart(rows, label, yields=[(y.symbol, y.change_bp) for y in levels], caption=caption)
 
 
 def _summary(rows: list[PerformanceRow], levels: list[YieldMove], label: str, missing: list[str]) -> str:

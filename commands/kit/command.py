@@ -262,6 +262,9 @@ class Services:
     fred: MarketData | None = None
     # Every command the bot serves (/about lists them, /ask reads questions onto them).
     catalog: Catalog = Catalog()
+    # Draw the answers' charts. The terminal leaves them out unless --chart asks for one: drawing
+    # imports matplotlib, a second of a terminal answer that nobody would see.
+    charts: bool = True
 
 
 class Observer(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import subprocess
 import sys
@@ -106,7 +107,25 @@ def test_a_terminal_answer_without_a_chart_imports_no_matplotlib():
     """The start-up path of `marketbot ask quote`: the CLI, the console and every command module."""
     code = (
         "import sys, bot.cli, bot.console; from bot.discovery import discover; discover(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'yfinance', 'discord')))"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'yfinance', 'discord', 'requests')))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("flags", "draws"), [([], False), (["--json"], False), (["--chart", "banks.png"], True)])
+def test_a_terminal_answer_draws_its_chart_only_when_asked(tmp_path, flags, draws):
+    """`marketbot ask banks` draws (and imports matplotlib) only with --chart; the answer is the same otherwise."""
+    code = (
+        "import sys; from bot.cli import main; code = main(['ask', 'banks', *sys.argv[1:]]); "
+        "print('drew' if 'matplotlib' in sys.modules else 'did not draw', file=sys.stderr); sys.exit(code)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT), "MARKETBOT_DATA_SOURCE": "snapshot"}
+    done = subprocess.run([sys.executable, "-c", code, *flags], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == ("drew" if draws else "did not draw")
+    assert (tmp_path / "banks.png").exists() == draws
+    if "--json" in flags:
+        assert json.loads(done.stdout)["command"] == "banks"
+    else:
+        assert "Regional-bank stress is CALM on 2026-02-20" in done.stdout

@@ -258,3 +258,32 @@ async def test_a_refused_set_says_when_an_earlier_sync_stays_in_use(services, br
         await sync_commands(bot.tree, storage, None)
     assert info.value.earlier is True
     assert bot.tree.sync.calls == [] and await storage.get_meta("commands_synced:123:global") == synced
+
+
+async def test_what_discord_itself_refuses_is_said_by_command_and_field(broken_services, storage, monkeypatch):
+    """A limit our offline check did not know (modelled by switching it off): the loopback Discord, holding the
+    sync to Discord's published spec, answers 400/50035, and the refusal names the command and the field."""
+    from tests.fakes.discord_server import FakeDiscord
+    from tests.fakes.launch_bot import patch_discord
+
+    fake = FakeDiscord()
+    await fake.start()
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    patch_discord(fake.url)
+    monkeypatch.setattr("bot.command_sync.command_problems", lambda payload: [])
+    bot = await make_bot(broken_services, storage, application_id=FakeDiscord.APP_ID)
+    try:
+        await bot.http.static_login("fake-token")  # REST only, without the bot's setup (make_bot did that part)
+        with fake.expecting_refusals() as refused, pytest.raises(SyncRefused) as info:
+            await sync_commands(bot.tree, storage, None)
+    finally:
+        await bot.http.close()
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+        await fake.stop()
+    assert [(v.field, v.rule, v.code) for v in refused] == [("2.description", "maxLength", "BASE_TYPE_MAX_LENGTH")]
+    assert str(info.value).startswith("Discord refused the slash commands: Failed to upload commands to Discord ")
+    assert "In command 'quote' defined in function 'quote'   description: Must be 100 or fewer in length." in str(
+        info.value
+    )
+    assert info.value.earlier is False and fake.commands == {}
+    assert await storage.get_meta(f"commands_synced:{FakeDiscord.APP_ID}:global") is None  # nothing recorded

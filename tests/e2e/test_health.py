@@ -191,3 +191,18 @@ async def test_livez_fails_while_the_loop_is_blocked(bot):
     assert body["alive"] is True and body["worst_loop_lag_ms"] >= (BLOCK_SECONDS - 1) * 1000
     metrics = await scrape(bot.url)
     assert metrics.value("marketbot_event_loop_worst_lag_seconds") >= BLOCK_SECONDS - 1
+
+
+async def test_marketbot_status_shows_the_whole_database_and_the_running_bots_metrics(bot, tmp_path):
+    shared = {k: bot.env[k] for k in ("MARKETBOT_DB", "MARKETBOT_METRICS_PORT", "MARKETBOT_AS_OF")}
+    status = BotProcess({}, tmp_path, **shared)  # the operator's terminal: the same database and port
+    await status.start("status")
+    assert await status.wait(TIMEOUT) == 0, status.log
+    lines = status.log.strip().splitlines()
+    assert lines[0].startswith("marketbot status (PostgreSQL test_")
+    assert lines[1] == "Subscriptions: 2 in 1 servers (kre 2); 1 paused:"
+    assert lines[2].startswith(f"  server {FakeDiscord.GUILD_ID} channel {FORBIDDEN} kre: no permission to post there")
+    assert "Last alerts: 2023-03-13 kre sharp: 1 sent; 2023-03-13 kre sharp: 1 failed" in lines
+    assert "Alerts judged through the session of: 2023-03-13" in lines
+    metrics = next(line for line in lines if line.startswith("Metrics (http://127.0.0.1:"))
+    assert "alerts posted 1 (all 1), refused 1 (403 1)" in metrics and "evaluator: this process" in metrics

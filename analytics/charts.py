@@ -64,7 +64,7 @@ from PIL import Image
 from zlib_ng import zlib_ng
 
 from analytics.compare import Comparison, YieldComparison
-from analytics.credit import to_session_values
+from analytics.credit import HY_DURATION_RATIO, to_session_values
 from analytics.history import LongRun
 from analytics.performance import PerformanceRow
 from analytics.symbols import display_name
@@ -919,7 +919,8 @@ def credit_chart(
     *,
     caption: str = "",
 ) -> bytes:
-    """KRE and the credit proxy HYG/IEF rebased to 100, and the 2-year yield (FRED DGS2, each session taking
+    """KRE and the high-yield excess return (HYG less its Treasury duration, log HYG − 0.45 × log IEF: the
+    reading's own credit measure) rebased to 100, and the 2-year yield (FRED DGS2, each session taking
     the latest value on or before it), over the sessions from ``start`` to ``end`` with all three closes; each
     (label, first, last) episode shaded where it falls in them and named in the subtitle."""
     return _render(_CREDIT, _draw_credit, closes, fred, start, end, episodes, caption)
@@ -940,8 +941,8 @@ def _draw_credit(
     sessions = inside.index
     first, last = sessions[0], sessions[-1]
     kre = inside["KRE"] / inside["KRE"].iloc[0] * 100
-    proxy = inside["HYG"] / inside["IEF"]
-    proxy = proxy / proxy.iloc[0] * 100
+    excess = np.log(inside["HYG"]) - HY_DURATION_RATIO * np.log(inside["IEF"])
+    proxy = np.exp(excess - excess.iloc[0]) * 100
     dgs2 = to_session_values(fred["DGS2"], sessions).dropna()
     ends = [
         (kre_ax, kre, _pct(kre.iloc[-1] / 100 - 1), ORANGE),
@@ -954,7 +955,7 @@ def _draw_credit(
     for ax in (kre_ax, credit_ax):
         ax.axhline(100, color=MUTED, linewidth=1, linestyle="--")
     _ylabel(kre_ax, "KRE" + (", log" if _value_axis(kre_ax, [kre.to_numpy()]) else ""))
-    _ylabel(credit_ax, "HYG/IEF" + (", log" if _value_axis(credit_ax, [proxy.to_numpy()]) else ""))
+    _ylabel(credit_ax, "HY excess" + (", log" if _value_axis(credit_ax, [proxy.to_numpy()]) else ""))
     _linear_axis(rates_ax)  # linear always: a yield moves in basis points and can reach 0
     _ylabel(rates_ax, "2-year, %")
     shaded, spans = [], []
@@ -976,7 +977,7 @@ def _draw_credit(
         _end_labels(ax, [(values.index[-1], values.iloc[-1], text, colour)])
     _title(
         fig,
-        "Credit or rates? KRE, HYG/IEF and the 2-year yield",
+        "Credit or rates? KRE, high-yield excess return and the 2-year",
         f"{first.date()} → {last.date()}, rebased to 100" + (f" · shaded: {', '.join(shaded)}" if shaded else ""),
     )
 

@@ -240,9 +240,7 @@ def make_deliver(storage: Store, phases: Phases, finish: str):
 class ModuleTimer:
     """The cycle looks these up on their module at each call: time them there."""
 
-    def __init__(
-        self, module, attr: str, phase: str, outer: ModuleTimer | None = None
-    ) -> None:
+    def __init__(self, module, attr: str, phase: str, outer: ModuleTimer | None = None) -> None:
         self.module, self.attr, self.phase = module, attr, phase
         self.real = getattr(module, attr)
         self.phases: Phases | None = None
@@ -275,9 +273,7 @@ class Cycle:
     peak_mb: float | None = None
 
 
-async def one_cycle(
-    storage, market, finish: str = "thread", trace: bool = False
-) -> Cycle:
+async def one_cycle(storage, market, finish: str = "thread", trace: bool = False) -> Cycle:
     phases = Phases()
     instrument(storage, market, phases)
     for timer in TIMERS:
@@ -308,9 +304,7 @@ async def one_cycle(
         vars(obj).pop(name, None)  # back to the plain methods
     upstream = market.upstream_calls - before
     if upstream != phases.fetches:
-        print(
-            f"  note: upstream_calls {upstream} != source.fetch calls {phases.fetches}"
-        )
+        print(f"  note: upstream_calls {upstream} != source.fetch calls {phases.fetches}")
     return Cycle(seconds, report, phases, upstream, peak)
 
 
@@ -428,12 +422,8 @@ def print_results(results: list[SizeResult], runs: int) -> None:
         )
         for label, cycles in variants:
             total = statistics.median(c.seconds for c in cycles)
-            cells = {
-                p: statistics.median(c.phases.seconds[p] for c in cycles) for p in parts
-            }
-            other = statistics.median(
-                c.seconds - sum(c.phases.seconds[p] for p in parts) for c in cycles
-            )
+            cells = {p: statistics.median(c.phases.seconds[p] for c in cycles) for p in parts}
+            other = statistics.median(c.seconds - sum(c.phases.seconds[p] for p in parts) for c in cycles)
             alerts = cycles[0].phases.alerts_claimed_over
             dues = cycles[0].phases.dues
             per_claim = cells["claim"] / alerts * 1e6 if alerts else 0.0
@@ -448,12 +438,8 @@ def print_results(results: list[SizeResult], runs: int) -> None:
 async def main(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     load_snapshot()
-    print(
-        f"snapshot CSV read (once per process, not in any cycle): {ms(time.perf_counter() - started)} ms"
-    )
-    print(
-        f"rules subscribed: {[r for r in RULE_WEIGHTS if r in RULE_CHOICES]}; judged by the cycle: {list(RULES)}"
-    )
+    print(f"snapshot CSV read (once per process, not in any cycle): {ms(time.perf_counter() - started)} ms")
+    print(f"rules subscribed: {[r for r in RULE_WEIGHTS if r in RULE_CHOICES]}; judged by the cycle: {list(RULES)}")
     sizes = sorted({args.subs, *args.sizes})
     for timer in TIMERS:
         setattr(timer.module, timer.attr, timer)

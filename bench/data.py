@@ -32,8 +32,10 @@ def ms(seconds: float) -> str:
 async def main() -> None:
     started = time.perf_counter()
     snapshot = load_snapshot()
-    print(f"snapshot cold load (read + pivot, {snapshot.closes.shape[1]} symbols x {len(snapshot.closes)} sessions): "
-          f"{ms(time.perf_counter() - started)}")
+    print(
+        f"snapshot cold load (read + pivot, {snapshot.closes.shape[1]} symbols x {len(snapshot.closes)} sessions): "
+        f"{ms(time.perf_counter() - started)}"
+    )
 
     market = MarketData(SnapshotSource(), clock=lambda: NOW)
     started = time.perf_counter()
@@ -45,22 +47,24 @@ async def main() -> None:
         await market.closes(["^RUT", "^GSPC"])
         timings.append(time.perf_counter() - started)
     timings.sort()
-    print(f"warm lookup, 2 symbols full history (n=1000): p50 {ms(statistics.median(timings))}, "
-          f"p95 {ms(timings[949])}")
+    print(f"warm lookup, 2 symbols full history (n=1000): p50 {ms(statistics.median(timings))}, p95 {ms(timings[949])}")
 
     # 100 concurrent identical asks through the cache, Yahoo replayed over HTTP semantics.
     with tempfile.TemporaryDirectory() as tmp:
         reset_yfinance_state(Path(tmp) / "yf")
         replay = ReplayYahooSession(snapshot.closes, snapshot.volumes, now=NOW)
-        yahoo = MarketData(YahooSource(Path(tmp) / "yf", session=replay), store=BarStore(Path(tmp) / "bars"),
-                           clock=lambda: NOW)
+        yahoo = MarketData(
+            YahooSource(Path(tmp) / "yf", session=replay), store=BarStore(Path(tmp) / "bars"), clock=lambda: NOW
+        )
         started = time.perf_counter()
         await asyncio.gather(*(yahoo.closes(["KRE"]) for _ in range(100)))
         elapsed = time.perf_counter() - started
         data_calls = sum(1 for _, url in replay.requests if "/chart/KRE?" in url and "period1" in url)
-        print(f"100 concurrent asks for KRE (cold, replayed Yahoo): {ms(elapsed)}; "
-              f"source fetches {yahoo.upstream_calls}, chart data requests {data_calls}, "
-              f"HTTP requests in all {len(replay.requests)} (cookie, crumb, timezone included)")
+        print(
+            f"100 concurrent asks for KRE (cold, replayed Yahoo): {ms(elapsed)}; "
+            f"source fetches {yahoo.upstream_calls}, chart data requests {data_calls}, "
+            f"HTTP requests in all {len(replay.requests)} (cookie, crumb, timezone included)"
+        )
 
         snap_market = MarketData(SnapshotSource(), clock=lambda: NOW)
         await asyncio.gather(*(snap_market.closes(["KRE"]) for _ in range(100)))

@@ -55,9 +55,7 @@ def main() -> None:
     print(f"marketbot ask on the snapshot, {args.runs} runs each after a warm-up ({args.tree})")
     for label, words in ASKS.items():
         times = timed(args.tree, words, args.runs)
-        print(
-            f"  {label:<16} median {statistics.median(times):5.2f} s  (min {min(times):.2f}, max {max(times):.2f})"
-        )
+        print(f"  {label:<16} median {statistics.median(times):5.2f} s  (min {min(times):.2f}, max {max(times):.2f})")
 
 
 if __name__ == "__main__":

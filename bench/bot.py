@@ -83,11 +83,11 @@ def line(label: str, samples: list[tuple[float, float]]) -> str:
 
 # One question, five spellings (aliases, case, an anchor's other name): one key, computed once.
 SPELLINGS = (
-    [opt("a", "^RUT"), opt("b", "^GSPC"), opt("start", "2y")],
-    [opt("a", "rut"), opt("b", "spx"), opt("start", "2Y")],
-    [opt("a", "RUT"), opt("b", "^gspc"), opt("start", "2y")],
-    [opt("start", "2y")],  # the defaults
-    [opt("b", "SPX"), opt("start", " 2y ")],
+    [opt("a", "^RUT"), opt("b", "^GSPC"), opt("start", "5y")],
+    [opt("a", "rut"), opt("b", "spx"), opt("start", "5Y")],
+    [opt("a", "RUT"), opt("b", "^gspc"), opt("start", "5y")],
+    [opt("start", "5y")],  # the defaults
+    [opt("b", "SPX"), opt("start", " 5y ")],
 )
 
 

@@ -374,6 +374,16 @@ def calc_reading(
 # -- the entry points -----------------------------------------------------------------------------
 
 
+def last_readable_session(closes: pd.DataFrame, fred: pd.DataFrame) -> pd.Timestamp:
+    """The last KRE session a reading can end on: FRED posts a day's 2-year the next business day."""
+    published = fred[DGS2].dropna().index
+    kre = closes[KRE].dropna().index
+    readable = kre[kre <= published[-1]] if len(published) else kre[:0]
+    if readable.empty:
+        raise InsufficientHistory("No KRE session has its 2-year yield (FRED DGS2) published yet.")
+    return readable[-1]
+
+
 def credit_reading(
     closes: pd.DataFrame, fred: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, label: str = ""
 ) -> CreditReading:

@@ -13,7 +13,7 @@ from analytics.errors import InvalidInput
 from analytics.sessions import snap_to_session, utc_now
 from analytics.sources.bar_store import BarStore
 from analytics.sources.market_data import MarketData
-from analytics.sources.snapshot import SnapshotSource, load_fred_snapshot, load_snapshot
+from analytics.sources.snapshot import FRED_SNAPSHOT_NAME, SnapshotSource, load_fred_snapshot, load_snapshot
 from bot.settings import SettingError, Settings
 from commands.kit.command import Catalog, Offload, Services, in_thread
 
@@ -73,7 +73,7 @@ def build_fred_data(
     source = settings.effective_source
 
     def bundled(as_of: pd.Timestamp | None = None) -> MarketData:
-        snapshot = SnapshotSource(as_of=as_of, snapshot=load_fred_snapshot(), name="bundled FRED (DFF, DGS2)")
+        snapshot = SnapshotSource(as_of=as_of, snapshot=load_fred_snapshot(), name=FRED_SNAPSHOT_NAME)
         return MarketData(snapshot, clock=clock)
 
     if source == "snapshot":

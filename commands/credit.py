@@ -64,7 +64,15 @@ def _answer(
 
     notes: list[str] = []
     kre = prices.closes[cr.KRE].dropna().index
-    session = kre[-1] if day is None else snap_to_sessions(day, kre, now, "as_of", notes, "KRE's history")
+    if day is None:  # the last close whose 2-year FRED has published (live, usually the one before the last)
+        session = cr.last_readable_session(prices.closes, fred.closes)
+        if session < kre[-1]:
+            notes.append(
+                f"FRED has not published the 2-year for {fmt.day(kre[-1])} yet (it does the next business day): "
+                f"read to {fmt.day(session)}."
+            )
+    else:
+        session = snap_to_sessions(day, kre, now, "as_of", notes, "KRE's history")
     reading = cr.credit_reading_for_window(prices.closes, fred.closes, session, sessions)
     episodes = [e for e in cr.credit_reading_for_episodes(prices.closes, fred.closes, session)
                 if (e.start, e.end) != (reading.start, reading.end)]  # fmt: skip
@@ -73,9 +81,9 @@ def _answer(
         ("Reading", readings.flags_text(reading)),
         (
             f"Rates backdrop at {fmt.day(b.as_of)} (a stock)",
-            f"2-year {b.dgs2:.2f}%: {b.dgs2_change_12m_bp:+.0f} bp over 12 months, {b.dgs2_change_24m_bp:+.0f} bp over "
-            f"24 · IEF {fmt.pct(b.ief_return_12m)} over 12 months (total return) · TLT {fmt.pct(b.tlt_from_3y_high)} "
-            f"from its 3-year high ({fmt.day(b.tlt_high_date)})",
+            f"2-year {fmt.level(b.dgs2)}: {fmt.bp(b.dgs2_change_12m_bp)} over 12 months, "
+            f"{fmt.bp(b.dgs2_change_24m_bp)} over 24 · IEF {fmt.pct(b.ief_return_12m)} over 12 months (total return) · "
+            f"TLT {fmt.pct(b.tlt_from_3y_high)} from its 3-year high ({fmt.day(b.tlt_high_date)})",
         ),
         ("Credit in the window (flows)", "\n".join(readings.move_text(m) for m in reading.credit_moves)),
         (

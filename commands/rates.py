@@ -56,15 +56,11 @@ async def _future(services: Services) -> tuple[tuple[float, pd.Timestamp] | None
     return (float(closes.iloc[-1]), closes.index[-1]), ""
 
 
-def _bp(value: float) -> str:
-    return f"{value:+.0f} bp"
-
-
 def _yield_text(y: r.Yield) -> str:
     level = f"{y.quoted:.3f}% discount = {y.level:.3f}% bond-equivalent" if y.symbol == r.BILL else f"{y.level:.2f}%"
     return (
-        f"{level} · 1m {_bp(y.change_bp['1m'])} (since {fmt.day(y.since['1m'])}) · "
-        f"3m {_bp(y.change_bp['3m'])} (since {fmt.day(y.since['3m'])})"
+        f"{level} · 1m {fmt.bp(y.change_bp['1m'])} (since {fmt.day(y.since['1m'])}) · "
+        f"3m {fmt.bp(y.change_bp['3m'])} (since {fmt.day(y.since['3m'])})"
     )
 
 
@@ -82,7 +78,7 @@ def _answer(
     if day is not None:
         session = snap_to_sessions(day, prices.closes.index, now, "as_of", notes, "the yields' history")
     result = r.rates(prices.closes, session)
-    curve = f"{_bp(result.curve_bp)} ({'inverted' if result.curve_bp < 0 else 'positive'})"
+    curve = f"{fmt.bp(result.curve_bp)} ({'inverted' if result.curve_bp < 0 else 'positive'})"
     fields: list[tuple[str, str]] = [
         ("13-week bill (^IRX)", _yield_text(result.bill)),
         ("10-year note (^TNX)", _yield_text(result.ten_year)),
@@ -90,7 +86,7 @@ def _answer(
     ]
     summary = (
         f"10-year {result.ten_year.level:.2f}%, 13-week bill {result.bill.level:.2f}% (bond-equivalent), "
-        f"curve {_bp(result.curve_bp)}."
+        f"curve {fmt.bp(result.curve_bp)}."
     )
     data: dict[str, Any] = {
         "command": "rates",
@@ -204,7 +200,7 @@ def _path_fields(
         fields.append(
             (
                 "What happened afterwards",
-                f"effective fed funds {value:.2f}% on {fmt.day(date)}, {_bp((value - p.policy) * 100)} since "
+                f"effective fed funds {value:.2f}% on {fmt.day(date)}, {fmt.bp((value - p.policy) * 100)} since "
                 f"{fmt.day(p.policy_date)} ({_cuts((p.policy - value) / rp.STEP)}): realised, not what was priced.",
             )
         )

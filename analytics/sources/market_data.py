@@ -47,6 +47,7 @@ from analytics.sessions import last_settled_session, sessions_between, utc_now
 from analytics.sources.bar_store import BarStore
 from analytics.sources.base import LatestPrice, Prices, PriceSource, Provenance
 from analytics.sources.breaker import CircuitBreaker
+from analytics.sources.snapshot import FRED_SNAPSHOT_NAME
 from analytics.symbols import closest_symbols, known_symbols, normalize_symbol
 
 log = logging.getLogger(__name__)
@@ -485,8 +486,8 @@ def _overlap_agrees(old: pd.Series, new: pd.Series) -> bool:
 
 
 def source_key(name: str) -> str:
-    """A source as a metrics label: yahoo, fred, snapshot (the bundled data, FRED's included)."""
-    return {"Yahoo Finance": "yahoo", "FRED": "fred"}.get(name, "snapshot")
+    """A source as a metrics label: yahoo, fred, snapshot (the bundled prices) or fred_snapshot (FRED's, bundled)."""
+    return {"Yahoo Finance": "yahoo", "FRED": "fred", FRED_SNAPSHOT_NAME: "fred_snapshot"}.get(name, "snapshot")
 
 
 def request_outcome(error: MarketbotError | None) -> str:

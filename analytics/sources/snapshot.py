@@ -57,6 +57,7 @@ LATER_BASIS = frozenset(
     }
 )
 # The footer's words for them: why a date after the snapshot's end, and what it changes.
+FRED_SNAPSHOT_NAME = "bundled FRED (DFF, DGS2)"  # the bundled FRED series, as answers name their source
 LATER_BASIS_NOTE = "closes downloaded 2026-08-03, so payouts after 2026-02-20 lower their levels a few %; returns exact"
 
 

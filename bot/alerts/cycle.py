@@ -201,6 +201,7 @@ class AlertCycle:
             session, live = prices.closes.index[-1], None
         report.session = session
 
+        reading: CreditReading | str | None = None  # the session's, read once for every KRE alert of the cycle
         for (rule, preset), group in _by_preset(watchers).items():
             if rule not in by_rule:
                 continue  # its data could not be had: said in report.skipped
@@ -216,8 +217,9 @@ class AlertCycle:
                 report.events.append(event)
                 # After the close a KRE alert says whether its move reads as credit or rates.
                 reads = RULES[rule].credit_reading and mode == "settled"
-                credit = await self._credit_reading(session) if reads else None
-                await self._fan_out(Alert(event, credit), prices, group, report)
+                if reads and reading is None:
+                    reading = await self._credit_reading(session)
+                await self._fan_out(Alert(event, reading if reads else None), prices, group, report)
         if readers:
             await self._digests(session, prices, readers, report)
         return report

@@ -77,9 +77,13 @@ class AlertScheduler:
 
     async def tick(self) -> CycleReport | None:
         try:
-            done = await self.storage.get_meta(SETTLED_KEY)
-            if done and await self.storage.unfinished_elsewhere(done):
-                done = None  # a restart cut that session's posts short: judge it again, which resends them
+            try:
+                done = await self.storage.get_meta(SETTLED_KEY)
+                if done and await self.storage.unfinished_elsewhere(done):
+                    done = None  # a restart cut that session's posts short: judge it again, which resends them
+            except asyncio.CancelledError:  # shutdown, while this tick waited on a database that is down
+                log.info("Alert tick stopped at shutdown before its cycle began")
+                return None
             mode = cycle_mode(self.clock(), self.market.source.live, self.market.last_session(), done)
             if mode is None:
                 return None
@@ -98,9 +102,6 @@ class AlertScheduler:
                     report.skipped or "none",
                 )
             return report
-        except asyncio.CancelledError:  # shutdown, while this tick waited on a database that is down
-            log.info("Alert tick stopped at shutdown before its cycle began")
-            return None
         except StoreUnavailable as exc:  # an expected event (the store logged what the database said)
             log.warning("Alert cycle put off until the next tick: the database is unavailable (%s)", exc.detail)
             return None

@@ -84,7 +84,7 @@ def against(value: float | None, thresholds: Iterable[float], decimals: int = 1,
         return x >= t if t > 0 else x <= t
 
     text = _signed(value, decimals, "", f"{0:.{decimals}f}")  # the sign kept, as every change
-    if all(reached(float(text), t) == reached(value, t) for t in limits):
+    if all(reached(float(text.replace(",", "")), t) == reached(value, t) for t in limits):
         return text if signed else text.lstrip("+")
     finer = max([decimals + 1, *(_decimals_of(t) for t in limits)])
     cut = math.trunc(value * 10**finer) / 10**finer

@@ -104,13 +104,14 @@ class Responder:
     async def answer(self, interaction: discord.Interaction, command: Command, raw: Mapping[str, Any]) -> None:
         """Errors propagate to the command tree's error handler, the one place that explains them."""
         question = self.question(command, raw)
-        await self.refuse_unavailable(question)
+        await self.refuse_unavailable(question, self.lookup_budget - since(interaction))
         async with self._tracked():
             await interaction.response.defer(thinking=True)
             acknowledged = since(interaction)
             answer = await self._compute_in_time(question)
             await interaction.followup.send(**self._message(answer, question))
         self.observer.answered(command.name, "answered", acknowledged, since(interaction))
+        interaction.extras["observed"] = True  # an act answering through here (/watchlist show) is counted once
 
     async def click(self, interaction: discord.Interaction, question: Question) -> None:
         """A button or menu on an answer asks its question: the same checks, cache and limits as ``answer``.
@@ -121,7 +122,7 @@ class Responder:
         """
         if self.closing:
             raise Restarting("marketbot is restarting; ask again in a minute.")
-        await self.refuse_unavailable(question)
+        await self.refuse_unavailable(question, self.lookup_budget - since(interaction))
         in_place = owns_message(interaction)
         async with self._tracked():
             if in_place:
@@ -142,12 +143,13 @@ class Responder:
         """A command's own answer (/status) to the person who asked only; the interaction is deferred already."""
         await interaction.followup.send(embed=to_embed(answer), ephemeral=True)
 
-    async def refuse_unavailable(self, question: Question) -> None:
+    async def refuse_unavailable(self, question: Question, budget: float) -> None:
         """Raise, before anything is shown, the error the answer would give for a symbol the source lacks.
 
         The lookup is the answer's own fetch (shared and cached): in the snapshot, or for a symbol
         the source already said it has not, it is done at once; a slower one goes on after the
         deferral. Only a definite "no such symbol" is refused here; an outage is the answer's to say.
+        ``budget``: the seconds left for it of ``LOOKUP_BUDGET``, counted from the interaction's creation.
         """
         fields = question.options.symbol_fields()
         wanted = list(dict.fromkeys(s for _, symbols, _ in fields for s in symbols))
@@ -155,7 +157,7 @@ class Responder:
             return
         lookup = asyncio.ensure_future(self.services.market.closes(wanted, partial=True))
         lookup.add_done_callback(_quietly)
-        done, _ = await asyncio.wait({lookup}, timeout=self.lookup_budget)
+        done, _ = await asyncio.wait({lookup}, timeout=max(0.0, budget))
         if not done:
             return
         try:

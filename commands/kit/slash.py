@@ -93,7 +93,8 @@ def _callback(command: Command, context: Context) -> Callback:
                 return
             options = command.options.parse(given, context.responder.services.clock())
             await command.act(interaction, options, context)
-            context.observer.answered(command.name, "answered", None, since(interaction))
+            if not interaction.extras.get("observed"):  # an act that answered through the Responder was counted
+                context.observer.answered(command.name, "answered", None, since(interaction))
 
     parameters = [
         inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)

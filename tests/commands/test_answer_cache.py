@@ -190,7 +190,7 @@ async def test_every_spelling_of_a_question_is_computed_once(services):
     ]
     answers = []
     for question in questions:  # as Responder.answer and .click do: the symbols looked up, then the answer
-        await responder.refuse_unavailable(question)
+        await responder.refuse_unavailable(question, responder.lookup_budget)
         answers.append(await responder.compute(question))
     assert responder.cache.computed == 1 and responder.cache.asked == 4
     assert answers[0] is answers[1] is answers[3]
@@ -198,6 +198,6 @@ async def test_every_spelling_of_a_question_is_computed_once(services):
     assert answers[2].summary == f"Read as /compare a:^RUT b:^GSPC start:ytd\n{answers[0].summary}"
     assert answers[2].fields == answers[0].fields
     another = catalog.question(compare, {"start": "1y"}, today)  # another question: its own answer
-    await responder.refuse_unavailable(another)
+    await responder.refuse_unavailable(another, responder.lookup_budget)
     other = await responder.compute(another)
     assert responder.cache.computed == 2 and other is not answers[0]

@@ -555,3 +555,23 @@ async def test_rates_without_fred_keeps_the_yields(services):
     assert answer.data["curve_10y_3m_bp"] == pytest.approx((4.086 - bey(3.595)) * 100, rel=1e-9)
     assert answer.data["rate_path"] == {"error": "FRED data is not configured here"}
     assert dict(answer.fields)["Rate path"] == "not available: FRED data is not configured here."
+
+
+def test_without_a_date_the_reading_ends_on_the_last_close_whose_2_year_is_published():
+    """Live, FRED posts a day's 2-year the next business day: /credit reads to the close before, and says so."""
+    from analytics.sources.base import Prices, Provenance
+    from commands import credit
+
+    closes = load_snapshot().closes
+    fred = load_fred_snapshot().closes
+    lagging = fred.loc[:"2026-02-19"]  # as right after the close of 2026-02-20
+    provenance = Provenance("snapshot", closes.index[-1], NOW, live=False)
+    answer = credit._answer(
+        Prices(closes, provenance), Prices(lagging, provenance), "", None, 5, NOW, False
+    )
+    assert answer.data["end"] == "2026-02-19" and answer.data["start"] == "2026-02-11"  # 5 sessions: 02-16 a holiday
+    assert dict(answer.fields)["Date"] == (
+        "FRED has not published the 2-year for 2026-02-20 yet (it does the next business day): read to 2026-02-19."
+    )
+    published = credit._answer(Prices(closes, provenance), Prices(fred, provenance), "", None, 5, NOW, False)
+    assert published.data["end"] == "2026-02-20" and "Date" not in dict(published.fields)

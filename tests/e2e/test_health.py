@@ -113,6 +113,9 @@ async def test_the_alert_cycle_its_posts_and_the_refusal_are_counted(fake, bot):
     assert metrics.value("marketbot_alert_evaluator") == 1  # the only process: it holds the lock
     assert metrics.value("marketbot_alerts_resent_total") == 0
     assert metrics.value("marketbot_store_operations_total", outcome="ok") > 0
+    # The bundled prices and the bundled FRED series each have their own age (and breaker), by name.
+    assert metrics.labels("marketbot_data_age_sessions", "source") == {"snapshot", "fred_snapshot"}
+    assert metrics.labels("marketbot_upstream_breaker_open", "source") == {"snapshot", "fred_snapshot"}
     assert metrics.value("marketbot_shard_connected", shard="0") == 1
     assert metrics.labels("marketbot_shard_latency_seconds", "shard") == {"0"}
 

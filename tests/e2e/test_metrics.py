@@ -207,3 +207,26 @@ async def test_a_failing_yahoo_is_counted_and_its_breaker_opens(tmp_path_factory
         assert await process.stop() == 0
         await fake.stop()
     assert "Traceback" not in process.log, process.log
+
+
+async def test_an_act_answering_through_the_responder_is_counted_once(fake, bot):
+    """/watchlist show answers through the same path as the other commands: one count, not two."""
+    manager = 0x20
+    before = await scrape(bot.url)
+    added = await fake.inject_command(
+        "watchlist", [{"name": "add", "options": [option("symbols", "KRE")]}], user_id=next(_users), permissions=manager
+    )
+    assert "Added: KRE" in (await added.answered(TIMEOUT)).content
+    shown = await fake.inject_command("watchlist", [{"name": "show"}], user_id=next(_users))
+    assert (await shown.answered(TIMEOUT)).embeds
+    after = await settled(
+        bot.url, lambda s: s.value("marketbot_answers_total", command="watchlist show") > before.value(
+            "marketbot_answers_total", command="watchlist show")
+    )  # fmt: skip
+    await asyncio.sleep(0.5)  # a second count, if there were one, would land by now
+    after = await scrape(bot.url)
+    for command in ("watchlist add", "watchlist show"):
+        counted = after.value("marketbot_answers_total", command=command, outcome="answered")
+        assert counted - before.value("marketbot_answers_total", command=command, outcome="answered") == 1, command
+    shows = after.value("marketbot_answer_seconds_count", command="watchlist show")
+    assert shows - before.value("marketbot_answer_seconds_count", command="watchlist show") == 1

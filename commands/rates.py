@@ -56,6 +56,18 @@ async def _future(services: Services) -> tuple[tuple[float, pd.Timestamp] | None
     return (float(closes.iloc[-1]), closes.index[-1]), ""
 
 
+def odds_text(steps: float) -> str:
+    """The move priced for a meeting, as CME's FedWatch says it: the odds of one 25 bp step; past one step,
+    that step fully priced and the odds of a second (50 bp); past two, the steps priced."""
+    word = "cut" if steps >= 0 else "hike"
+    size = abs(steps)
+    if size <= 1:
+        return f"{size * 100:.0f}% odds of a 25 bp {word}"
+    if size <= 2:
+        return f"a 25 bp {word} fully priced and {(size - 1) * 100:.0f}% odds of a 50 bp {word}"
+    return f"{size:.1f} steps of 25 bp priced ({size * 25:.0f} bp {word})"
+
+
 def _yield_text(y: r.Yield) -> str:
     level = f"{y.quoted:.3f}% discount = {y.level:.3f}% bond-equivalent" if y.symbol == r.BILL else f"{y.level:.2f}%"
     return (
@@ -183,13 +195,12 @@ def _path_fields(
     if odds is None:
         fields.append(("Next FOMC decision", f"{meeting}; no odds: {odds_note}."))
     else:
-        word = "cut" if odds.cut_probability >= 0 else "hike"
         fields.append(
             (
                 "Next FOMC decision (CME FedWatch method)",
                 f"{meeting}: ZQ=F {odds.future_price:.4f} on {fmt.day(odds.future_session)} (Yahoo Finance) → "
                 f"implied {odds.implied:.3f}%, N {odds.days_in_month}, M {odds.days_before}, rate after "
-                f"{odds.r_end:.3f}% → {abs(odds.cut_probability) * 100:.0f}% odds of a 25 bp {word}. "
+                f"{odds.r_end:.3f}% → {odds_text(odds.cut_probability)}. "
                 f"{rp.FUTURE_ASSUMPTION}.",
             )
         )

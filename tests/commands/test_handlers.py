@@ -151,3 +151,18 @@ def test_unknown_command_and_option():
         parse_options("compare", ["c:KRE"])
     with pytest.raises(MarketbotError, match="use name:value"):
         parse_options("compare", ["KRE"])
+
+
+@pytest.mark.parametrize(
+    ("steps", "said"),
+    [
+        (0.4, "40% odds of a 25 bp cut"),
+        (-0.2, "20% odds of a 25 bp hike"),
+        (1.4, "a 25 bp cut fully priced and 40% odds of a 50 bp cut"),
+        (2.4, "2.4 steps of 25 bp priced (60 bp cut)"),
+    ],
+)
+def test_fedwatch_odds_are_never_above_100_percent(steps, said):
+    from commands.rates import odds_text
+
+    assert odds_text(steps) == said

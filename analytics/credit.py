@@ -52,7 +52,6 @@ from analytics.series import latest_on_or_before, to_session_values
 KRE, XLF, SPY, TLT, IEF, HYG, BKLN, BIZD = "KRE", "XLF", "SPY", "TLT", "IEF", "HYG", "BKLN", "BIZD"
 SYMBOLS = (KRE, XLF, SPY, TLT, IEF, HYG, BKLN, BIZD)
 DGS2, HY_OAS = "DGS2", "BAMLH0A0HYM2"
-FRED_SERIES = (DGS2,)  # required; HY_OAS is read only when present (live FRED, never bundled)
 
 TRAILING = 252  # daily moves behind each z-score
 HY_DURATION_RATIO = 0.45  # HYG duration (~3.5y) over IEF duration (~7.5y), rounded

@@ -91,11 +91,6 @@ def calc_path_rate(r0: float, terminal: float, tau: float, t: float) -> float:
     return terminal + (r0 - terminal) * math.exp(-t / tau)
 
 
-def calc_path_average(r0: float, terminal: float, tau: float, horizon: float) -> float:
-    """The path's average over [0, horizon] years, percent."""
-    return terminal + (r0 - terminal) * _share(horizon, tau)
-
-
 @dataclass(frozen=True)
 class PathFit:
     """The fitted path: percent, years."""

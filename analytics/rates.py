@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.errors import InsufficientHistory
-from analytics.rate_path import BILL_DAYS
+from analytics.rate_path import BILL, BILL_DAYS, TEN_YEAR, calc_bond_equivalent_yield
 
-BILL, TEN_YEAR = "^IRX", "^TNX"
 SYMBOLS = (BILL, TEN_YEAR)
 CHANGES = {"1m": pd.DateOffset(months=1), "3m": pd.DateOffset(months=3)}
 
@@ -40,9 +39,8 @@ class Rates:
 
 
 def to_bond_equivalent(discount: pd.Series, days: int = BILL_DAYS) -> pd.Series:
-    """A bill's discount yields (percent) as bond-equivalent yields: 365·d / (360 − d·t), d a fraction."""
-    d = discount / 100
-    return 365 * d / (360 - d * days) * 100
+    """A bill's discount yields (percent) as bond-equivalent yields (rate_path's formula, on every date)."""
+    return calc_bond_equivalent_yield(discount, days)  # the arithmetic holds for a Series
 
 
 def rates(closes: pd.DataFrame, as_of: pd.Timestamp) -> Rates:

@@ -40,6 +40,7 @@ from analytics.errors import (
     NotOnYahoo,
     RateLimited,
     UnknownSymbol,
+    Unreachable,
     UpstreamError,
 )
 from analytics.frames import close_frame
@@ -497,4 +498,4 @@ def request_outcome(error: MarketbotError | None) -> str:
     for kind, label in ((RateLimited, "rate_limited"), (NoData, "no_data"), (UnknownSymbol, "unknown")):
         if isinstance(error, kind):
             return label
-    return "unreachable" if type(error).__name__ == "Unreachable" else "error"
+    return "unreachable" if isinstance(error, Unreachable) else "error"

@@ -17,6 +17,7 @@ from commands.alerts.messages import about
 from commands.alerts.replay import sensitivity_choices
 from commands.kit.command import Context, Unreadable
 from commands.kit.fields import require_manager
+from commands.kit.limits import CHOICE_TEXT_MAX
 from commands.kit.options import Options, discord_object, one_of, option
 from commands.kit.store import CommandStore, Delivery, NewSubscription, Subscription
 
@@ -30,7 +31,7 @@ def choices() -> tuple[str, ...]:
 
 
 def rule_choices(with_all: bool) -> list[tuple[str, str]]:
-    listed = [(f"{name}: {about(name)}"[:100], name) for name in choices()]
+    listed = [(f"{name}: {about(name)}"[:CHOICE_TEXT_MAX], name) for name in choices()]
     return listed + ([("all: " + ", ".join(choices()), "all")] if with_all else [])
 
 

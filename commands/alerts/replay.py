@@ -17,7 +17,7 @@ from commands.kit.answer import Answer
 from commands.kit.command import Services
 from commands.kit.fields import chunk_lines, numbered
 from commands.kit.footer import footer, provenance_data
-from commands.kit.limits import FIELD_VALUE_MAX
+from commands.kit.limits import CHOICE_TEXT_MAX, FIELD_VALUE_MAX
 from commands.kit.options import Options, end_option, one_of, option, start_option
 
 MAX_LISTED = 25  # events listed in Discord (JSON has all)
@@ -25,7 +25,7 @@ EVENT_BUDGET = 4000  # characters of events in one answer: with the rest, inside
 
 
 def rule_choices() -> list[tuple[str, str]]:
-    return [(f"{name}: {WORDING[name].about}"[:100], name) for name in RULES]
+    return [(f"{name}: {WORDING[name].about}"[:CHOICE_TEXT_MAX], name) for name in RULES]
 
 
 def sensitivity_choices() -> list[tuple[str, str]]:

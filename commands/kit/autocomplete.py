@@ -12,9 +12,8 @@ from discord import app_commands
 
 from analytics.symbols import search_symbols
 from analytics.windows import ANCHORS, SPECIAL
-
-MAX_CHOICES = 25  # Discord's limit; discord.py does not truncate
-MAX_CHOICE_TEXT = 100  # Discord's limit on a choice's name and value
+from commands.kit.limits import AUTOCOMPLETE_CHOICES_MAX as MAX_CHOICES  # discord.py does not truncate
+from commands.kit.limits import CHOICE_TEXT_MAX as MAX_CHOICE_TEXT
 
 
 def symbol_suggestions(current: str) -> list[tuple[str, str]]:
